@@ -1,0 +1,25 @@
+//! cxda: a terminal studio for NICE CXone Data Actions.
+//!
+//! What each module owns:
+//! - [`payload`]: the payload schema, templates and the checks (syntax, schema, secret
+//!   lint, header budget) with positions in the original text.
+//! - [`config`]: profiles, the config file, `${VAR}` expansion, data and config dirs.
+//! - [`rate`]: `N/PERIOD` rate specifications shared by pacing and the sandbox.
+//! - [`sandbox`]: the embedded API emulation (axum) with fault injection and TLS.
+//! - [`cli`]: the headless commands.
+
+pub mod cli;
+pub mod config;
+pub mod payload;
+pub mod rate;
+pub mod sandbox;
+
+/// Installs rustls's ring crypto provider for the process (PRODUCT §1: ring, no aws-lc).
+/// Idempotent; every entry point that does TLS (server or client) calls it first.
+pub fn init_tls() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err only means another provider was installed first, which is then the one used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

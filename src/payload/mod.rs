@@ -1,0 +1,21 @@
+//! The Data Action payload (api `cxone-v2`): its schema and templates (embedded from
+//! `assets/`, so an installed binary needs no assets folder) and the checks that say
+//! exactly what is wrong with a payload text, and where.
+
+mod checks;
+mod diagnostic;
+mod position;
+mod schema;
+
+pub use checks::{CheckReport, check_text, header_budget, HeaderBudget, HeaderBudgetError};
+pub use diagnostic::{Diagnostic, Severity};
+pub use position::{LineIndex, pointer_escape};
+
+/// The JSON Schema (2020-12) that the checks, the CLI and the sandbox all use.
+pub const SCHEMA_JSON: &str = include_str!("../../assets/schema/data-action.schema.json");
+
+/// Starting payloads: `(name, text)`. The first is the default editor template.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("inventory-get", include_str!("../../assets/templates/inventory-get.json")),
+    ("ticket-post", include_str!("../../assets/templates/ticket-post.json")),
+];

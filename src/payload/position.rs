@@ -1,0 +1,3 @@
+//! position
+pub struct LineIndex;
+pub fn pointer_escape(s: &str) -> String { s.replace('~', "~0").replace('/', "~1") }
