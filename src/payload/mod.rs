@@ -7,7 +7,10 @@ mod diagnostic;
 mod position;
 mod schema;
 
-pub use checks::{CheckReport, check_text, header_budget, HeaderBudget, HeaderBudgetError};
+pub use checks::{
+    CheckReport, HeaderBudget, HeaderBudgetError, check_text, has_placeholder, header_budget,
+    is_secret_header_name,
+};
 pub use diagnostic::{Diagnostic, Severity};
 pub use position::{LineIndex, pointer_escape};
 

@@ -1,3 +1,323 @@
-//! position
-pub struct LineIndex;
-pub fn pointer_escape(s: &str) -> String { s.replace('~', "~0").replace('/', "~1") }
+//! Positions in the original payload text: byte offsets → 1-based line and character
+//! column, and JSON pointers → the byte offset of the value (or key) they name.
+//!
+//! The locator walks the text itself rather than keeping spans for every node, because
+//! diagnostics are few and payloads can be a megabyte: building a span tree on every
+//! keystroke would cost more than the handful of walks an error report needs.
+
+/// Line starts of a text, built once per check so every diagnostic's position is a binary
+/// search plus a count of characters within one line.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// Number of lines (a text ending in `\n` has an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset where 1-based `line` starts, clamped to the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        let i = line.clamp(1, self.starts.len()) - 1;
+        self.starts[i]
+    }
+
+    /// 1-based (line, column in characters) of a byte offset. An offset inside a multi-byte
+    /// character or past the end is moved back to the nearest character boundary.
+    pub fn position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let column = text[start..offset].chars().count() + 1;
+        (line, column)
+    }
+}
+
+/// Escapes one reference token for a JSON pointer (RFC 6901 §3).
+pub fn pointer_escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Splits a JSON pointer into its unescaped reference tokens.
+pub(crate) fn pointer_tokens(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// Where a pointer's target sits in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Located {
+    /// First byte of the value.
+    pub value: usize,
+    /// First byte (the opening quote) of the member name, when the value is an object member.
+    pub key: Option<usize>,
+}
+
+/// Finds the value a pointer names in well-formed JSON text. Duplicate member names resolve
+/// to the last one, as the parser keeps the last. `None` if the pointer does not resolve.
+pub(crate) fn locate(text: &str, pointer: &str) -> Option<Located> {
+    let mut scanner = Scanner::new(text);
+    scanner.skip_ws();
+    let mut here = Located {
+        value: scanner.pos,
+        key: None,
+    };
+    for token in pointer_tokens(pointer) {
+        scanner.pos = here.value;
+        here = match scanner.peek()? {
+            b'{' => scanner.find_member(&token)?,
+            b'[' => {
+                let index: usize = token.parse().ok()?;
+                Located {
+                    value: scanner.find_element(index)?,
+                    key: None,
+                }
+            }
+            _ => return None,
+        };
+    }
+    Some(here)
+}
+
+/// A forward-only cursor over JSON text that can skip values without building them.
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Scanner {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        self.skip_ws();
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    /// Skips a string starting at its opening quote; returns the slice with the quotes.
+    fn skip_string(&mut self) -> Option<&'a str> {
+        let start = self.pos;
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.pos += 1;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    return self.text.get(start..self.pos);
+                }
+                b'\\' => self.pos += 2,
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// Skips any value; nesting is tracked with a counter, not recursion, so depth is free.
+    fn skip_value(&mut self) -> Option<()> {
+        self.skip_ws();
+        let mut depth = 0usize;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.skip_string()?;
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    self.pos += 1;
+                }
+                b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' if depth > 0 => self.pos += 1,
+                _ => {
+                    // A number or literal: runs until a delimiter.
+                    while let Some(b) = self.peek() {
+                        if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
+    }
+
+    /// At `{`: the last member named `name`.
+    fn find_member(&mut self, name: &str) -> Option<Located> {
+        self.eat(b'{')?;
+        let mut found = None;
+        self.skip_ws();
+        if self.peek()? == b'}' {
+            return None;
+        }
+        loop {
+            self.skip_ws();
+            let key_start = self.pos;
+            let raw = self.skip_string()?;
+            self.eat(b':')?;
+            self.skip_ws();
+            let value_start = self.pos;
+            if key_matches(raw, name) {
+                found = Some(Located {
+                    value: value_start,
+                    key: Some(key_start),
+                });
+            }
+            self.skip_value()?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                _ => return found,
+            }
+        }
+    }
+
+    /// At `[`: the start of element `index`.
+    fn find_element(&mut self, index: usize) -> Option<usize> {
+        self.eat(b'[')?;
+        for _ in 0..index {
+            self.skip_value()?;
+            self.eat(b',')?;
+        }
+        self.skip_ws();
+        (self.peek()? != b']').then_some(self.pos)
+    }
+}
+
+/// Compares a quoted JSON string from the text with an unescaped name.
+fn key_matches(raw: &str, name: &str) -> bool {
+    let inner = &raw[1..raw.len() - 1];
+    if !inner.contains('\\') {
+        return inner == name;
+    }
+    serde_json::from_str::<String>(raw).is_ok_and(|decoded| decoded == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, pointer: &str) -> (usize, usize) {
+        let loc = locate(text, pointer).expect("pointer resolves");
+        LineIndex::new(text).position(text, loc.value)
+    }
+
+    #[test]
+    fn position_counts_characters_not_bytes() {
+        let text = "{\"ü€\": 1}";
+        let index = LineIndex::new(text);
+        let one = text.find('1').expect("digit");
+        assert_eq!(index.position(text, one), (1, 8));
+    }
+
+    #[test]
+    fn position_after_trailing_newline_is_on_the_empty_last_line() {
+        let text = "{}\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 2);
+        assert_eq!(index.position(text, 3), (2, 1));
+        assert_eq!(index.position(text, 99), (2, 1));
+    }
+
+    #[test]
+    fn position_inside_a_multibyte_char_moves_back_to_its_start() {
+        let text = "é";
+        assert_eq!(LineIndex::new(text).position(text, 1), (1, 1));
+    }
+
+    #[test]
+    fn locates_nested_members_and_elements() {
+        let text = "{\n  \"a\": {\"b\": [10, {\"c\": true}]},\n  \"d\": 4\n}";
+        assert_eq!(at(text, ""), (1, 1));
+        assert_eq!(at(text, "/a"), (2, 8));
+        assert_eq!(at(text, "/a/b/1/c"), (2, 25));
+        assert_eq!(at(text, "/d"), (3, 8));
+    }
+
+    #[test]
+    fn locate_reports_the_key_of_a_member() {
+        let text = "{ \"x\" : 1 }";
+        let loc = locate(text, "/x").expect("resolves");
+        assert_eq!(loc.key, Some(2));
+        assert_eq!(loc.value, 8);
+    }
+
+    #[test]
+    fn locate_skips_strings_containing_delimiters() {
+        let text = r#"{"s": "a\"}],{[", "t": [1, "]", 2]}"#;
+        assert_eq!(at(text, "/t/2"), (1, 33));
+    }
+
+    #[test]
+    fn locate_unescapes_pointer_tokens_and_member_names() {
+        let text = r#"{"a/b": 1, "m~n": 2, "\u0041": 3}"#;
+        assert_eq!(at(text, "/a~1b"), (1, 9));
+        assert_eq!(at(text, "/m~0n"), (1, 19));
+        assert_eq!(at(text, "/A"), (1, 32));
+    }
+
+    #[test]
+    fn duplicate_members_resolve_to_the_last() {
+        let text = r#"{"k": 1, "k": 2}"#;
+        assert_eq!(at(text, "/k"), (1, 15));
+    }
+
+    #[test]
+    fn missing_targets_do_not_resolve() {
+        let text = r#"{"a": [1], "b": {}}"#;
+        assert_eq!(locate(text, "/z"), None);
+        assert_eq!(locate(text, "/a/1"), None);
+        assert_eq!(locate(text, "/a/x"), None);
+        assert_eq!(locate(text, "/b/c"), None);
+    }
+
+    #[test]
+    fn pointer_escape_round_trips_through_tokens() {
+        let name = "a/b~c";
+        let pointer = format!("/{}", pointer_escape(name));
+        assert_eq!(pointer_tokens(&pointer), vec![name.to_string()]);
+    }
+}
