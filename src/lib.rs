@@ -7,12 +7,14 @@
 //! - [`rate`]: `N/PERIOD` rate specifications shared by pacing and the sandbox.
 //! - [`sandbox`]: the embedded API emulation (axum) with fault injection and TLS.
 //! - [`cli`]: the headless commands.
+//! - [`text`]: making outside text safe to print on a terminal.
 
 pub mod cli;
 pub mod config;
 pub mod payload;
 pub mod rate;
 pub mod sandbox;
+pub mod text;
 
 /// Installs rustls's ring crypto provider for the process (PRODUCT §1: ring, no aws-lc).
 /// Idempotent; every entry point that does TLS (server or client) calls it first.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::position::{LineIndex, locate, pointer_escape};
+use super::position::{LineIndex, Locator, pointer_escape};
 use super::schema::{self, Anchor, label};
 use super::{Diagnostic, Severity};
 
@@ -40,7 +40,9 @@ pub fn check_text(text: &str) -> CheckReport {
                 line: 1,
                 column: 1,
                 pointer: String::new(),
-                message: "the text starts with a byte-order mark (U+FEFF); save it as UTF-8 without BOM".into(),
+                message:
+                    "the text starts with a byte-order mark (U+FEFF); save it as UTF-8 without BOM"
+                        .into(),
             }],
             value: None,
         };
@@ -54,14 +56,15 @@ pub fn check_text(text: &str) -> CheckReport {
             };
         }
     };
+    let mut locator = Locator::new(text);
     let mut diagnostics: Vec<Diagnostic> = schema::problems(&value)
         .into_iter()
         .map(|p| {
-            let offset = anchor_offset(text, &p.pointer, p.anchor);
+            let offset = anchor_offset(&mut locator, &p.pointer, p.anchor);
             at(text, &index, offset, Severity::Error, p.pointer, p.message)
         })
         .collect();
-    diagnostics.extend(secret_header_warnings(text, &index, &value));
+    diagnostics.extend(secret_header_warnings(text, &index, &mut locator, &value));
     diagnostics.sort_by_key(|d| (d.line, d.column, d.severity));
     if diagnostics.len() > MAX_DIAGNOSTICS {
         let hidden = diagnostics.len() - (MAX_DIAGNOSTICS - 1);
@@ -80,7 +83,14 @@ pub fn check_text(text: &str) -> CheckReport {
     }
 }
 
-fn at(text: &str, index: &LineIndex, offset: usize, severity: Severity, pointer: String, message: String) -> Diagnostic {
+fn at(
+    text: &str,
+    index: &LineIndex,
+    offset: usize,
+    severity: Severity,
+    pointer: String,
+    message: String,
+) -> Diagnostic {
     let (line, column) = index.position(text, offset);
     Diagnostic {
         severity,
@@ -92,14 +102,14 @@ fn at(text: &str, index: &LineIndex, offset: usize, severity: Severity, pointer:
 }
 
 /// The byte offset a problem is shown at; falls back to the closest ancestor that exists.
-fn anchor_offset(text: &str, pointer: &str, anchor: Anchor) -> usize {
+fn anchor_offset(locator: &mut Locator<'_>, pointer: &str, anchor: Anchor) -> usize {
     let target = match anchor {
         Anchor::Parent => parent(pointer),
         Anchor::Value | Anchor::Key => pointer,
     };
     let mut p = target;
     loop {
-        if let Some(found) = locate(text, p) {
+        if let Some(found) = locator.locate(p) {
             return match anchor {
                 Anchor::Key if p == target => found.key.unwrap_or(found.value),
                 _ => found.value,
@@ -121,14 +131,26 @@ fn parent(pointer: &str) -> &str {
 fn syntax_diagnostic(text: &str, index: &LineIndex, error: &serde_json::Error) -> Diagnostic {
     let line = error.line().max(1);
     let line_start = index.line_start(line);
-    let line_end = text[line_start..].find('\n').map_or(text.len(), |n| line_start + n);
-    let offset = (line_start + error.column().saturating_sub(1)).min(line_end);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |n| line_start + n);
+    // The column is 1-based for an offending character (serde has consumed it) but counts
+    // the bytes before the end for end of input, which is one past the last character.
+    let column = match error.classify() {
+        serde_json::error::Category::Eof => error.column(),
+        _ => error.column().saturating_sub(1),
+    };
+    let offset = (line_start + column).min(line_end);
     let full = error.to_string();
-    let reason = full.rsplit_once(" at line ").map_or(full.as_str(), |(head, _)| head);
+    let reason = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(head, _)| head);
     // serde_json's wording is written for Rust programmers; say it for payload authors.
     let reason = match reason {
         "expected ident" => "not a JSON literal (expected true, false or null)",
-        "expected value" => "expected a JSON value (an object, array, string, number, true, false or null)",
+        "expected value" => {
+            "expected a JSON value (an object, array, string, number, true, false or null)"
+        }
         "key must be a string" => "object keys must be double-quoted strings",
         "control character (\\u0000-\\u001F) found while parsing a string" => {
             "a raw control character inside a string; write it escaped (\\n, \\t or \\u00XX)"
@@ -137,7 +159,9 @@ fn syntax_diagnostic(text: &str, index: &LineIndex, error: &serde_json::Error) -
     };
     let message = match error.classify() {
         serde_json::error::Category::Eof => {
-            format!("invalid JSON: {reason} (the text ends too early; is a closing bracket or quote missing?)")
+            format!(
+                "invalid JSON: {reason} (the text ends too early; is a closing bracket or quote missing?)"
+            )
         }
         _ => format!("invalid JSON: {reason}"),
     };
@@ -148,7 +172,10 @@ fn syntax_diagnostic(text: &str, index: &LineIndex, error: &serde_json::Error) -
 /// `*secret*`, `authorization`, `*password*`). The audit trail redacts by the same rule.
 pub fn is_secret_header_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower == "authorization" || ["key", "token", "secret", "password"].iter().any(|s| lower.contains(s))
+    lower == "authorization"
+        || ["key", "token", "secret", "password"]
+            .iter()
+            .any(|s| lower.contains(s))
 }
 
 /// Whether a header value is (or contains) a `{{placeholder}}` rather than a literal.
@@ -158,7 +185,12 @@ pub fn has_placeholder(value: &str) -> bool {
         .is_some_and(|open| value[open + 2..].find("}}").is_some_and(|close| close > 0))
 }
 
-fn secret_header_warnings<'a>(text: &'a str, index: &'a LineIndex, value: &'a Value) -> impl Iterator<Item = Diagnostic> + 'a {
+fn secret_header_warnings<'a>(
+    text: &'a str,
+    index: &'a LineIndex,
+    locator: &'a mut Locator<'_>,
+    value: &'a Value,
+) -> impl Iterator<Item = Diagnostic> + 'a {
     value
         .pointer("/configuration/headers")
         .and_then(Value::as_object)
@@ -174,7 +206,7 @@ fn secret_header_warnings<'a>(text: &'a str, index: &'a LineIndex, value: &'a Va
                 "{}: a literal value in a header that looks secret; use a {{{{placeholder}}}} so the secret is not stored in the Data Action",
                 label(&pointer)
             );
-            let offset = anchor_offset(text, &pointer, Anchor::Value);
+            let offset = anchor_offset(locator, &pointer, Anchor::Value);
             Some(at(text, index, offset, Severity::Warning, pointer, message))
         })
 }
@@ -222,7 +254,10 @@ impl HeaderBudget {
 }
 
 /// Measures headers against a budget. Call it with exactly the headers that are sent.
-pub fn header_budget<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>, budget: usize) -> HeaderBudget {
+pub fn header_budget<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    budget: usize,
+) -> HeaderBudget {
     let mut total = 0;
     let mut largest: Option<(String, usize)> = None;
     for (name, value) in headers {
@@ -232,7 +267,11 @@ pub fn header_budget<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>, 
             largest = Some((name.to_string(), bytes));
         }
     }
-    HeaderBudget { total, budget, largest }
+    HeaderBudget {
+        total,
+        budget,
+        largest,
+    }
 }
 
 #[cfg(test)]

@@ -33,7 +33,11 @@ fn only(text: &str) -> Diagnostic {
 }
 
 fn assert_at(d: &Diagnostic, line: usize, column: usize, pointer: &str) {
-    assert_eq!((d.line, d.column, d.pointer.as_str()), (line, column, pointer), "{d:#?}");
+    assert_eq!(
+        (d.line, d.column, d.pointer.as_str()),
+        (line, column, pointer),
+        "{d:#?}"
+    );
 }
 
 #[test]
@@ -41,7 +45,11 @@ fn the_base_payload_and_the_templates_are_clean() {
     assert!(check_text(BASE).diagnostics.is_empty());
     for (name, text) in TEMPLATES {
         let report = check_text(text);
-        assert!(report.diagnostics.is_empty(), "{name}: {:#?}", report.diagnostics);
+        assert!(
+            report.diagnostics.is_empty(),
+            "{name}: {:#?}",
+            report.diagnostics
+        );
     }
 }
 
@@ -67,6 +75,14 @@ fn unterminated_text_points_at_its_end() {
 }
 
 #[test]
+fn end_of_input_is_reported_one_past_the_last_character() {
+    assert_at(&only("{"), 1, 2, "");
+    assert_at(&only("[1, 2"), 1, 6, "");
+    assert_at(&only("{\"a\": "), 1, 7, "");
+    assert_at(&only(""), 1, 1, "");
+}
+
+#[test]
 fn a_byte_order_mark_is_named() {
     let d = only(&format!("\u{feff}{BASE}"));
     assert_at(&d, 1, 1, "");
@@ -78,14 +94,22 @@ fn missing_name_points_at_the_parent_object() {
     let text = BASE.replace("  \"name\": \"FetchExternalInventory\",\n", "");
     let d = only(&text);
     assert_at(&d, 1, 1, "/name");
-    assert!(d.message.contains("missing required field \"name\""), "{}", d.message);
+    assert!(
+        d.message.contains("missing required field \"name\""),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
 fn missing_method_points_at_configuration() {
     let d = only(&with_line(5, ""));
     assert_at(&d, 4, 20, "/configuration/method");
-    assert!(d.message.contains("GET, POST, PUT, PATCH, DELETE"), "{}", d.message);
+    assert!(
+        d.message.contains("GET, POST, PUT, PATCH, DELETE"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
@@ -97,10 +121,24 @@ fn empty_name_is_an_error_at_the_value() {
 
 #[test]
 fn name_longer_than_128_characters_is_an_error() {
-    let d = only(&with_line(2, &format!(r#"  "name": "{}","#, "é".repeat(129))));
+    let d = only(&with_line(
+        2,
+        &format!(r#"  "name": "{}","#, "é".repeat(129)),
+    ));
     assert_at(&d, 2, 11, "/name");
-    assert!(d.message.contains("at most 128 characters long (129 now)"), "{}", d.message);
-    assert!(check_text(&with_line(2, &format!(r#"  "name": "{}","#, "é".repeat(128)))).diagnostics.is_empty());
+    assert!(
+        d.message.contains("at most 128 characters long (129 now)"),
+        "{}",
+        d.message
+    );
+    assert!(
+        check_text(&with_line(
+            2,
+            &format!(r#"  "name": "{}","#, "é".repeat(128))
+        ))
+        .diagnostics
+        .is_empty()
+    );
 }
 
 #[test]
@@ -114,7 +152,13 @@ fn name_with_a_control_character_is_an_error() {
 
 #[test]
 fn description_over_1024_characters_is_an_error() {
-    let d = only(&with_line(3, &format!(r#"  "type": "REST", "description": "{}","#, "d".repeat(1025))));
+    let d = only(&with_line(
+        3,
+        &format!(
+            r#"  "type": "REST", "description": "{}","#,
+            "d".repeat(1025)
+        ),
+    ));
     assert_at(&d, 3, 34, "/description");
 }
 
@@ -122,14 +166,23 @@ fn description_over_1024_characters_is_an_error() {
 fn type_other_than_rest_names_the_allowed_value() {
     let d = only(&with_line(3, r#"  "type": "SOAP","#));
     assert_at(&d, 3, 11, "/type");
-    assert!(d.message.contains("\"SOAP\" is not allowed; allowed values: REST"), "{}", d.message);
+    assert!(
+        d.message
+            .contains("\"SOAP\" is not allowed; allowed values: REST"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
 fn unknown_top_level_field_points_at_the_key_with_a_hint() {
     let d = only(&with_line(10, r#"  "enabeld": true,"#));
     assert_at(&d, 10, 3, "/enabeld");
-    assert!(d.message.contains("did you mean \"enabled\"?"), "{}", d.message);
+    assert!(
+        d.message.contains("did you mean \"enabled\"?"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
@@ -144,30 +197,52 @@ fn unknown_field_without_a_close_match_lists_the_allowed_names() {
 fn unknown_configuration_field_gets_a_hint() {
     let d = only(&with_line(7, r#"    "timout": 3000,"#));
     assert_at(&d, 7, 5, "/configuration/timout");
-    assert!(d.message.contains("did you mean \"timeout\"?"), "{}", d.message);
+    assert!(
+        d.message.contains("did you mean \"timeout\"?"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
 fn method_outside_the_list_names_the_allowed_values() {
     let d = only(&with_line(5, r#"    "method": "FETCH","#));
     assert_at(&d, 5, 15, "/configuration/method");
-    assert!(d.message.contains("allowed values: GET, POST, PUT, PATCH, DELETE"), "{}", d.message);
+    assert!(
+        d.message
+            .contains("allowed values: GET, POST, PUT, PATCH, DELETE"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
 fn plain_http_url_is_an_error() {
-    let d = only(&with_line(6, r#"    "url": "http://inventory.example.com","#));
+    let d = only(&with_line(
+        6,
+        r#"    "url": "http://inventory.example.com","#,
+    ));
     assert_at(&d, 6, 12, "/configuration/url");
     assert!(d.message.contains("https://"), "{}", d.message);
 }
 
 #[test]
 fn placeholders_are_allowed_anywhere_after_https() {
-    for url in ["https://{{host}}/x", "https://{{sub}}.example.com:{{port}}/a?b={{c}}", "https://h/{{a.b}}"] {
+    for url in [
+        "https://{{host}}/x",
+        "https://{{sub}}.example.com:{{port}}/a?b={{c}}",
+        "https://h/{{a.b}}",
+    ] {
         let text = with_line(6, &format!(r#"    "url": "{url}","#));
         assert!(check_text(&text).diagnostics.is_empty(), "{url}");
     }
-    for url in ["https://", "https://a b", "https://{{}}", "https://{single}", "{{scheme}}://x"] {
+    for url in [
+        "https://",
+        "https://a b",
+        "https://{{}}",
+        "https://{single}",
+        "{{scheme}}://x",
+    ] {
         let d = only(&with_line(6, &format!(r#"    "url": "{url}","#)));
         assert_at(&d, 6, 12, "/configuration/url");
     }
@@ -178,7 +253,11 @@ fn timeout_outside_1_to_90000_is_an_error() {
     for bad in ["0", "90001", "-5"] {
         let d = only(&with_line(7, &format!(r#"    "timeout": {bad},"#)));
         assert_at(&d, 7, 16, "/configuration/timeout");
-        assert!(d.message.contains("between 1 and 90000 milliseconds"), "{}", d.message);
+        assert!(
+            d.message.contains("between 1 and 90000 milliseconds"),
+            "{}",
+            d.message
+        );
     }
 }
 
@@ -201,12 +280,21 @@ fn header_values_must_be_strings() {
 fn invalid_header_name_points_at_the_name() {
     let d = only(&with_line(8, r#"    "headers": { "Bad Name": "v" }"#));
     assert_at(&d, 8, 18, "/configuration/headers/Bad Name");
-    assert!(d.message.contains("not a valid HTTP header name"), "{}", d.message);
+    assert!(
+        d.message.contains("not a valid HTTP header name"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
 fn body_accepts_any_json() {
-    for body in ["null", "[1, {\"a\": []}]", "\"text\"", "{\"deep\": {\"x\": 1}}"] {
+    for body in [
+        "null",
+        "[1, {\"a\": []}]",
+        "\"text\"",
+        "{\"deep\": {\"x\": 1}}",
+    ] {
         let text = with_line(7, &format!(r#"    "timeout": 3000, "body": {body},"#));
         assert!(check_text(&text).diagnostics.is_empty(), "{body}");
     }
@@ -230,22 +318,41 @@ fn repeated_tag_points_at_the_repeat() {
 fn tag_length_is_1_to_64() {
     let d = only(&with_line(11, r#"  "tags": ["ok", ""]"#));
     assert_at(&d, 11, 18, "/tags/1");
-    let d = only(&with_line(11, &format!(r#"  "tags": ["{}"]"#, "t".repeat(65))));
+    let d = only(&with_line(
+        11,
+        &format!(r#"  "tags": ["{}"]"#, "t".repeat(65)),
+    ));
     assert_at(&d, 11, 12, "/tags/0");
 }
 
 #[test]
 fn more_than_20_tags_is_an_error() {
     let tags: Vec<String> = (0..21).map(|i| format!("\"t{i}\"")).collect();
-    let d = only(&with_line(11, &format!(r#"  "tags": [{}]"#, tags.join(","))));
+    let d = only(&with_line(
+        11,
+        &format!(r#"  "tags": [{}]"#, tags.join(",")),
+    ));
     assert_at(&d, 11, 11, "/tags");
-    assert!(d.message.contains("at most 20 items (21 now)"), "{}", d.message);
+    assert!(
+        d.message.contains("at most 20 items (21 now)"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
 fn literal_secret_looking_header_is_a_warning_at_its_value() {
-    for name in ["X-API-Key", "Authorization", "x-session-token", "Client-Secret", "DB-Password"] {
-        let d = only(&with_line(8, &format!(r#"    "headers": {{ "{name}": "s3cr3t" }}"#)));
+    for name in [
+        "X-API-Key",
+        "Authorization",
+        "x-session-token",
+        "Client-Secret",
+        "DB-Password",
+    ] {
+        let d = only(&with_line(
+            8,
+            &format!(r#"    "headers": {{ "{name}": "s3cr3t" }}"#),
+        ));
         assert_eq!(d.severity, Severity::Warning);
         assert_eq!((d.line, d.column), (8, 22 + name.chars().count()), "{name}");
         assert!(d.message.contains("{{placeholder}}"), "{}", d.message);
@@ -259,7 +366,10 @@ fn placeholder_or_ordinary_headers_are_not_warned() {
         r#"    "headers": { "X-API-Key": "{{key}}" }"#,
         r#"    "headers": { "Accept": "application/json" }"#,
     ] {
-        assert!(check_text(&with_line(8, line)).diagnostics.is_empty(), "{line}");
+        assert!(
+            check_text(&with_line(8, line)).diagnostics.is_empty(),
+            "{line}"
+        );
     }
 }
 
@@ -273,7 +383,11 @@ fn warnings_alone_do_not_count_as_errors() {
 #[test]
 fn problems_are_listed_in_text_order() {
     let text = with_line(3, r#"  "type": "SOAP","#).replace("\"GET\"", "\"FETCH\"");
-    let lines: Vec<usize> = check_text(&text).diagnostics.iter().map(|d| d.line).collect();
+    let lines: Vec<usize> = check_text(&text)
+        .diagnostics
+        .iter()
+        .map(|d| d.line)
+        .collect();
     assert_eq!(lines, vec![3, 5]);
 }
 
@@ -284,7 +398,11 @@ fn a_flood_of_problems_is_capped_with_a_summary() {
     let report = check_text(&text);
     assert_eq!(report.diagnostics.len(), MAX_DIAGNOSTICS);
     let last = report.diagnostics.last().expect("has diagnostics");
-    assert!(last.message.contains("more problems not shown"), "{}", last.message);
+    assert!(
+        last.message.contains("more problems not shown"),
+        "{}",
+        last.message
+    );
 }
 
 #[test]
@@ -301,9 +419,15 @@ fn header_budget_over_names_total_budget_and_largest() {
     let err = header_budget([("Host", "h"), ("X-Trace", big.as_str())], 8192)
         .check()
         .expect_err("over budget");
-    assert_eq!((err.total, err.budget, err.largest_name.as_str()), (9 + 9011, 8192, "X-Trace"));
+    assert_eq!(
+        (err.total, err.budget, err.largest_name.as_str()),
+        (9 + 9011, 8192, "X-Trace")
+    );
     let text = err.to_string();
-    assert!(text.contains("9020") && text.contains("8192") && text.contains("X-Trace"), "{text}");
+    assert!(
+        text.contains("9020") && text.contains("8192") && text.contains("X-Trace"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -315,9 +439,18 @@ fn header_budget_at_exactly_the_budget_passes() {
 /// A position must be a place a cursor can stand in the text.
 fn assert_inside(text: &str, d: &Diagnostic) {
     let lines: Vec<&str> = text.split('\n').collect();
-    assert!(d.line >= 1 && d.line <= lines.len(), "line {} of {} in {text:?}", d.line, lines.len());
+    assert!(
+        d.line >= 1 && d.line <= lines.len(),
+        "line {} of {} in {text:?}",
+        d.line,
+        lines.len()
+    );
     let chars = lines[d.line - 1].chars().count();
-    assert!(d.column >= 1 && d.column <= chars + 1, "col {} of {chars} in {text:?}", d.column);
+    assert!(
+        d.column >= 1 && d.column <= chars + 1,
+        "col {} of {chars} in {text:?}",
+        d.column
+    );
 }
 
 fn json_like() -> impl Strategy<Value = String> {

@@ -19,6 +19,12 @@ pub const SCHEMA_JSON: &str = include_str!("../../assets/schema/data-action.sche
 
 /// Starting payloads: `(name, text)`. The first is the default editor template.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("inventory-get", include_str!("../../assets/templates/inventory-get.json")),
-    ("ticket-post", include_str!("../../assets/templates/ticket-post.json")),
+    (
+        "inventory-get",
+        include_str!("../../assets/templates/inventory-get.json"),
+    ),
+    (
+        "ticket-post",
+        include_str!("../../assets/templates/ticket-post.json"),
+    ),
 ];

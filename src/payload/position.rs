@@ -5,6 +5,9 @@
 //! diagnostics are few and payloads can be a megabyte: building a span tree on every
 //! keystroke would cost more than the handful of walks an error report needs.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 /// Line starts of a text, built once per check so every diagnostic's position is a binary
 /// search plus a count of characters within one line.
 #[derive(Debug, Clone)]
@@ -75,30 +78,76 @@ pub(crate) struct Located {
     pub key: Option<usize>,
 }
 
-/// Finds the value a pointer names in well-formed JSON text. Duplicate member names resolve
-/// to the last one, as the parser keeps the last. `None` if the pointer does not resolve.
-pub(crate) fn locate(text: &str, pointer: &str) -> Option<Located> {
-    let mut scanner = Scanner::new(text);
-    scanner.skip_ws();
-    let mut here = Located {
-        value: scanner.pos,
-        key: None,
-    };
-    for token in pointer_tokens(pointer) {
-        scanner.pos = here.value;
-        here = match scanner.peek()? {
-            b'{' => scanner.find_member(&token)?,
-            b'[' => {
-                let index: usize = token.parse().ok()?;
-                Located {
-                    value: scanner.find_element(index)?,
-                    key: None,
-                }
-            }
-            _ => return None,
-        };
+/// Finds values by JSON pointer in well-formed JSON text. Each object or array is walked
+/// at most once whatever the number of lookups into it: its member (or element) positions
+/// are kept, so ten problems under a megabyte-long `configuration` cost one walk, not ten.
+pub(crate) struct Locator<'a> {
+    text: &'a str,
+    /// Container start offset → positions of its members (objects) or elements (arrays).
+    objects: HashMap<usize, Vec<Member>>,
+    arrays: HashMap<usize, Vec<usize>>,
+}
+
+struct Member {
+    name: String,
+    key: usize,
+    value: usize,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Locator {
+            text,
+            objects: HashMap::new(),
+            arrays: HashMap::new(),
+        }
     }
-    Some(here)
+
+    /// Where the pointer's target is. Duplicate member names resolve to the last one, as
+    /// the parser keeps the last. `None` if the pointer does not resolve.
+    pub(crate) fn locate(&mut self, pointer: &str) -> Option<Located> {
+        let mut scanner = Scanner::new(self.text);
+        scanner.skip_ws();
+        let mut here = Located {
+            value: scanner.pos,
+            key: None,
+        };
+        for token in pointer_tokens(pointer) {
+            let start = here.value;
+            here = match self.text.as_bytes().get(start)? {
+                b'{' => {
+                    let members = match self.objects.entry(start) {
+                        Entry::Occupied(e) => e.into_mut(),
+                        Entry::Vacant(e) => e.insert(Scanner::at(self.text, start).members()?),
+                    };
+                    let member = members.iter().rev().find(|m| m.name == token)?;
+                    Located {
+                        value: member.value,
+                        key: Some(member.key),
+                    }
+                }
+                b'[' => {
+                    let index: usize = token.parse().ok()?;
+                    let elements = match self.arrays.entry(start) {
+                        Entry::Occupied(e) => e.into_mut(),
+                        Entry::Vacant(e) => e.insert(Scanner::at(self.text, start).elements()?),
+                    };
+                    Located {
+                        value: *elements.get(index)?,
+                        key: None,
+                    }
+                }
+                _ => return None,
+            };
+        }
+        Some(here)
+    }
+}
+
+/// One-off lookup (tests); checks use a [`Locator`] so lookups share walks.
+#[cfg(test)]
+pub(crate) fn locate(text: &str, pointer: &str) -> Option<Located> {
+    Locator::new(text).locate(pointer)
 }
 
 /// A forward-only cursor over JSON text that can skip values without building them.
@@ -110,10 +159,14 @@ struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     fn new(text: &'a str) -> Self {
+        Scanner::at(text, 0)
+    }
+
+    fn at(text: &'a str, pos: usize) -> Self {
         Scanner {
             bytes: text.as_bytes(),
             text,
-            pos: 0,
+            pos,
         }
     }
 
@@ -140,13 +193,15 @@ impl<'a> Scanner<'a> {
         }
         self.pos += 1;
         loop {
+            // Strings are most of a big payload's bytes: jump straight to the next quote or
+            // backslash instead of looking at every byte.
+            self.pos += memchr::memchr2(b'"', b'\\', self.bytes.get(self.pos..)?)?;
             match self.peek()? {
                 b'"' => {
                     self.pos += 1;
                     return self.text.get(start..self.pos);
                 }
-                b'\\' => self.pos += 2,
-                _ => self.pos += 1,
+                _ => self.pos += 2,
             }
         }
     }
@@ -185,55 +240,63 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// At `{`: the last member named `name`.
-    fn find_member(&mut self, name: &str) -> Option<Located> {
+    /// At `{`: every member's name and positions, in text order.
+    fn members(&mut self) -> Option<Vec<Member>> {
         self.eat(b'{')?;
-        let mut found = None;
+        let mut members = Vec::new();
         self.skip_ws();
         if self.peek()? == b'}' {
-            return None;
+            return Some(members);
         }
         loop {
             self.skip_ws();
-            let key_start = self.pos;
+            let key = self.pos;
             let raw = self.skip_string()?;
             self.eat(b':')?;
             self.skip_ws();
-            let value_start = self.pos;
-            if key_matches(raw, name) {
-                found = Some(Located {
-                    value: value_start,
-                    key: Some(key_start),
-                });
-            }
+            members.push(Member {
+                name: decode_key(raw)?,
+                key,
+                value: self.pos,
+            });
             self.skip_value()?;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
-                _ => return found,
+                _ => return Some(members),
             }
         }
     }
 
-    /// At `[`: the start of element `index`.
-    fn find_element(&mut self, index: usize) -> Option<usize> {
+    /// At `[`: the start of every element.
+    fn elements(&mut self) -> Option<Vec<usize>> {
         self.eat(b'[')?;
-        for _ in 0..index {
-            self.skip_value()?;
-            self.eat(b',')?;
-        }
+        let mut starts = Vec::new();
         self.skip_ws();
-        (self.peek()? != b']').then_some(self.pos)
+        if self.peek()? == b']' {
+            return Some(starts);
+        }
+        loop {
+            self.skip_ws();
+            starts.push(self.pos);
+            self.skip_value()?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                _ => return Some(starts),
+            }
+        }
     }
 }
 
-/// Compares a quoted JSON string from the text with an unescaped name.
-fn key_matches(raw: &str, name: &str) -> bool {
+/// A quoted JSON string from the text, unescaped.
+fn decode_key(raw: &str) -> Option<String> {
     let inner = &raw[1..raw.len() - 1];
-    if !inner.contains('\\') {
-        return inner == name;
+    if inner.contains('\\') {
+        serde_json::from_str(raw).ok()
+    } else {
+        Some(inner.to_string())
     }
-    serde_json::from_str::<String>(raw).is_ok_and(|decoded| decoded == name)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::SCHEMA_JSON;
 use super::position::{pointer_escape, pointer_tokens};
+use crate::text::escape_controls;
 
 /// The schema document, parsed once.
 pub(crate) static SCHEMA: LazyLock<Value> =
@@ -65,7 +66,10 @@ fn translate(error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
             push(
                 child.clone(),
                 Anchor::Parent,
-                format!("{field}: missing required field \"{name}\"{}", expected_of(&child)),
+                format!(
+                    "{field}: missing required field \"{name}\"{}",
+                    expected_of(&child)
+                ),
             );
         }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -78,7 +82,10 @@ fn translate(error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
                 push(
                     format!("{pointer}/{}", pointer_escape(name)),
                     Anchor::Key,
-                    format!("{field}: unknown field \"{name}\"{hint}"),
+                    format!(
+                        "{field}: unknown field {}{hint}",
+                        show(&Value::String(name.clone()))
+                    ),
                 );
             }
         }
@@ -87,18 +94,29 @@ fn translate(error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
             push(
                 pointer,
                 Anchor::Value,
-                format!("{field}: {} is not allowed; allowed values: {allowed}", show(found)),
+                format!(
+                    "{field}: {} is not allowed; allowed values: {allowed}",
+                    show(found)
+                ),
             );
         }
         ValidationErrorKind::Constant { expected_value } => push(
             pointer,
             Anchor::Value,
-            format!("{field}: must be {}, found {}", show(expected_value), show(found)),
+            format!(
+                "{field}: must be {}, found {}",
+                show(expected_value),
+                show(found)
+            ),
         ),
         ValidationErrorKind::Type { kind } => push(
             pointer,
             Anchor::Value,
-            format!("{field}: must be {}, found {}", type_names(kind), show(found)),
+            format!(
+                "{field}: must be {}, found {}",
+                type_names(kind),
+                show(found)
+            ),
         ),
         ValidationErrorKind::MinLength { limit } => push(
             pointer,
@@ -106,16 +124,23 @@ fn translate(error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
             if *limit == 1 {
                 format!("{field}: must not be empty")
             } else {
-                format!("{field}: must be at least {limit} characters long ({} now)", char_len(found))
+                format!(
+                    "{field}: must be at least {limit} characters long ({} now)",
+                    char_len(found)
+                )
             },
         ),
         ValidationErrorKind::MaxLength { limit } => push(
             pointer,
             Anchor::Value,
-            format!("{field}: must be at most {limit} characters long ({} now)", char_len(found)),
+            format!(
+                "{field}: must be at most {limit} characters long ({} now)",
+                char_len(found)
+            ),
         ),
         ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {
-            let range = range_of(error.schema_path().as_str()).unwrap_or_else(|| format!("limit {limit}"));
+            let range =
+                range_of(error.schema_path().as_str()).unwrap_or_else(|| format!("limit {limit}"));
             push(
                 pointer,
                 Anchor::Value,
@@ -136,10 +161,16 @@ fn translate(error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
             push(
                 format!("{pointer}/{index}"),
                 Anchor::Value,
-                format!("{field}: repeats {item} (first at {pointer}/{first}); each item must be unique"),
+                format!(
+                    "{field}: repeats {item} (first at {pointer}/{first}); each item must be unique"
+                ),
             );
         }
-        ValidationErrorKind::Pattern { .. } => push(pointer.clone(), Anchor::Value, pattern_message(&pointer, &field, found)),
+        ValidationErrorKind::Pattern { .. } => push(
+            pointer.clone(),
+            Anchor::Value,
+            pattern_message(&pointer, &field, found),
+        ),
         ValidationErrorKind::PropertyNames { error: inner } => {
             let name = inner.instance().as_str().unwrap_or_default().to_string();
             push(
@@ -172,7 +203,11 @@ pub(crate) fn label(pointer: &str) -> String {
         }
         parent_is_headers = token == "headers";
     }
-    if out.is_empty() { "payload".into() } else { out }
+    if out.is_empty() {
+        "payload".into()
+    } else {
+        escape_controls(&out).into_owned()
+    }
 }
 
 /// A JSON value shown briefly: strings quoted (control characters escaped by JSON itself),
@@ -185,12 +220,13 @@ pub(crate) fn show(value: &Value) -> String {
         Value::Null => return "null".into(),
         other => other.to_string(),
     };
-    if text.chars().count() <= MAX {
+    let text = if text.chars().count() <= MAX {
         text
     } else {
         let cut: String = text.chars().take(MAX).collect();
         format!("{cut}…")
-    }
+    };
+    escape_controls(&text).into_owned()
 }
 
 fn article(t: &str) -> String {
@@ -228,7 +264,9 @@ fn char_len(value: &Value) -> usize {
 
 /// Property names allowed by the object schema whose `additionalProperties` failed.
 fn allowed_members(schema_path: &str) -> Vec<String> {
-    let object_path = schema_path.strip_suffix("/additionalProperties").unwrap_or(schema_path);
+    let object_path = schema_path
+        .strip_suffix("/additionalProperties")
+        .unwrap_or(schema_path);
     SCHEMA
         .pointer(&format!("{object_path}/properties"))
         .and_then(Value::as_object)
@@ -285,16 +323,21 @@ fn expected_of(pointer: &str) -> String {
 /// The index of the first item equal to an earlier one, and that earlier index.
 fn first_repeat(value: &Value) -> Option<(usize, usize)> {
     let items = value.as_array()?;
-    items
-        .iter()
-        .enumerate()
-        .find_map(|(i, item)| items[..i].iter().position(|earlier| earlier == item).map(|j| (i, j)))
+    items.iter().enumerate().find_map(|(i, item)| {
+        items[..i]
+            .iter()
+            .position(|earlier| earlier == item)
+            .map(|j| (i, j))
+    })
 }
 
 /// Patterns are unreadable to operators; each patterned field gets its own sentence.
 fn pattern_message(pointer: &str, field: &str, found: &Value) -> String {
     match pointer {
-        "/name" => format!("{field}: must not contain control characters, found {}", show(found)),
+        "/name" => format!(
+            "{field}: must not contain control characters, found {}",
+            show(found)
+        ),
         "/configuration/url" => format!(
             "{field}: must be an https:// URL ({{{{placeholders}}}} allowed after https://, no spaces), found {}",
             show(found)
@@ -321,12 +364,17 @@ mod tests {
         assert_eq!(label(""), "payload");
         assert_eq!(label("/configuration/method"), "configuration.method");
         assert_eq!(label("/tags/2"), "tags[2]");
-        assert_eq!(label("/configuration/headers/X-API-Key"), "configuration.headers[\"X-API-Key\"]");
+        assert_eq!(
+            label("/configuration/headers/X-API-Key"),
+            "configuration.headers[\"X-API-Key\"]"
+        );
     }
 
     #[test]
     fn closest_suggests_near_typos_only() {
-        let allowed: Vec<String> = ["name", "enabled", "configuration"].map(String::from).to_vec();
+        let allowed: Vec<String> = ["name", "enabled", "configuration"]
+            .map(String::from)
+            .to_vec();
         assert_eq!(closest("enabeld", &allowed), Some("enabled"));
         assert_eq!(closest("Name", &allowed), Some("name"));
         assert_eq!(closest("configuartion", &allowed), Some("configuration"));

@@ -1,0 +1,44 @@
+//! Text that came from outside (a payload, a server) is data: before it reaches a terminal,
+//! control characters are made visible so they cannot move the cursor, recolour the screen
+//! or retitle the window.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Replaces every control character (C0, DEL, C1; this covers ESC and CSI) with a visible
+/// `\u{..}` escape. Text without one is returned as is.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed_unchanged() {
+        assert!(matches!(
+            escape_controls("héllo {{x}}"),
+            Cow::Borrowed("héllo {{x}}")
+        ));
+    }
+
+    #[test]
+    fn escape_csi_del_and_newline_become_visible() {
+        assert_eq!(
+            escape_controls("a\u{1b}[2Jb\u{9b}c\u{7f}\n"),
+            "a\\u{1b}[2Jb\\u{9b}c\\u{7f}\\u{a}"
+        );
+    }
+}
