@@ -44,7 +44,10 @@ impl FromStr for RateSpec {
             text: text.to_string(),
             reason,
         };
-        let (count, period) = text.trim().split_once('/').ok_or_else(|| err("missing '/'"))?;
+        let (count, period) = text
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| err("missing '/'"))?;
         let count: u32 = count
             .trim()
             .parse()
@@ -105,10 +108,34 @@ mod tests {
 
     #[test]
     fn parses_the_documented_forms() {
-        assert_eq!(spec("100/min"), RateSpec { count: 100, period: Duration::from_secs(60) });
-        assert_eq!(spec("50/10s"), RateSpec { count: 50, period: Duration::from_secs(10) });
-        assert_eq!(spec("5/s"), RateSpec { count: 5, period: Duration::from_secs(1) });
-        assert_eq!(spec(" 7 / 2h "), RateSpec { count: 7, period: Duration::from_secs(7200) });
+        assert_eq!(
+            spec("100/min"),
+            RateSpec {
+                count: 100,
+                period: Duration::from_secs(60)
+            }
+        );
+        assert_eq!(
+            spec("50/10s"),
+            RateSpec {
+                count: 50,
+                period: Duration::from_secs(10)
+            }
+        );
+        assert_eq!(
+            spec("5/s"),
+            RateSpec {
+                count: 5,
+                period: Duration::from_secs(1)
+            }
+        );
+        assert_eq!(
+            spec(" 7 / 2h "),
+            RateSpec {
+                count: 7,
+                period: Duration::from_secs(7200)
+            }
+        );
     }
 
     #[test]
@@ -119,7 +146,15 @@ mod tests {
 
     #[test]
     fn rejects_bad_text_with_a_reason() {
-        for bad in ["", "100", "x/min", "0/min", "5/0s", "5/fortnight", "5/99999999999999999999s"] {
+        for bad in [
+            "",
+            "100",
+            "x/min",
+            "0/min",
+            "5/0s",
+            "5/fortnight",
+            "5/99999999999999999999s",
+        ] {
             let e = bad.parse::<RateSpec>().expect_err(bad);
             assert!(e.to_string().contains("N/PERIOD"), "{e}");
         }
