@@ -2,8 +2,10 @@
 //! 0 ok; 1 checks failed or a submission not created; 2 a local problem (usage,
 //! configuration, a file that cannot be read or written); 130 interrupted. 2 wins over 1.
 
+pub mod sandbox_cmd;
 mod validate;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -86,17 +88,58 @@ pub enum Command {
     /// Exits 0 when there are no errors (warnings alone pass), 1 when a payload has errors,
     /// 2 when a file cannot be read.
     Validate(ValidateArgs),
+
+    /// Run the sandbox: the Data Actions API emulated on this machine, with fault injection.
+    ///
+    /// Prints `sandbox listening on http://HOST:PORT` once it accepts connections (https
+    /// with --tls, followed by `ca certificate: PATH`) and serves until Ctrl-C. Credentials:
+    /// client id `sandbox`, secret `sandbox-secret`. Faults can also be changed while it
+    /// runs: PUT /_sandbox/faults with JSON keys named as the flags (`fail_429`, ...).
+    Sandbox(sandbox_cmd::SandboxArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Some(Command::Validate(args)) => validate::run(&args),
+        Some(Command::Sandbox(args)) => block_on(sandbox_cmd::run(args)),
         None => {
             // The TUI arrives with its own issue; until then the bare command explains itself.
             let mut command = <Cli as clap::CommandFactory>::command();
             let _ = command.print_help();
             Outcome::Ok
+        }
+    }
+}
+
+/// Runs an async command on a fresh runtime; its error is a local problem (exit 2) such as
+/// an address that cannot be bound.
+fn block_on(command: impl Future<Output = anyhow::Result<()>>) -> Outcome {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cxda: cannot start the async runtime: {error}");
+            return Outcome::LocalProblem;
+        }
+    };
+    match runtime.block_on(command) {
+        Ok(()) => Outcome::Ok,
+        Err(error) => {
+            eprintln!("cxda: {error:#}");
+            Outcome::LocalProblem
+        }
+    }
+}
+
+impl From<&GlobalArgs> for crate::config::GlobalOptions {
+    fn from(args: &GlobalArgs) -> Self {
+        crate::config::GlobalOptions {
+            config: args.config.clone(),
+            data_dir: args.data_dir.clone(),
+            profile: args.profile.clone(),
         }
     }
 }

@@ -200,7 +200,8 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<SandboxArgs, clap::Error> {
         let command = SandboxArgs::augment_args(Command::new("sandbox"));
-        let matches = command.try_get_matches_from(std::iter::once("sandbox").chain(args.iter().copied()))?;
+        let matches =
+            command.try_get_matches_from(std::iter::once("sandbox").chain(args.iter().copied()))?;
         <SandboxArgs as clap::FromArgMatches>::from_arg_matches(&matches)
     }
 
@@ -210,16 +211,35 @@ mod tests {
         assert_eq!(args.addr, "127.0.0.1:8787");
         assert!(!args.tls);
         let faults = args.faults();
-        assert_eq!(faults.rate_limit.map(|r| r.to_string()).as_deref(), Some("100/min"));
-        assert_eq!((faults.fail_429, faults.redirect, faults.latency_ms), (0, None, 0));
+        assert_eq!(
+            faults.rate_limit.map(|r| r.to_string()).as_deref(),
+            Some("100/min")
+        );
+        assert_eq!(
+            (faults.fail_429, faults.redirect, faults.latency_ms),
+            (0, None, 0)
+        );
         assert_eq!(faults.token_ttl_s, 3600);
     }
 
     #[test]
     fn every_flag_reaches_the_faults() {
         let args = parse(&[
-            "--rate-limit", "off", "--fail-429", "3", "--redirect", "loop", "--latency-ms", "250",
-            "--error-rate", "0.5", "--token-ttl-s", "1", "--tls", "--addr", "127.0.0.1:0",
+            "--rate-limit",
+            "off",
+            "--fail-429",
+            "3",
+            "--redirect",
+            "loop",
+            "--latency-ms",
+            "250",
+            "--error-rate",
+            "0.5",
+            "--token-ttl-s",
+            "1",
+            "--tls",
+            "--addr",
+            "127.0.0.1:0",
         ])
         .expect("parse");
         let faults = args.faults();

@@ -1,0 +1,52 @@
+//! The fixed-window rate limit on `/api/v2/*` (PRODUCT §7), as a middleware so that every
+//! response there (404s and 405s included) carries `X-RateLimit-Limit`,
+//! `X-RateLimit-Remaining` and `X-RateLimit-Reset`, and a refused request gets 429 with
+//! `Retry-After` before any other check. The window arithmetic lives in
+//! [`State::rate_check`](super::state::State::rate_check).
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::extract::{Request, State as AxumState};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::respond;
+use super::state::{RateDecision, State};
+
+static LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+static REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+pub(crate) async fn limit(
+    AxumState(state): AxumState<Arc<State>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(decision) = state.rate_check(SystemTime::now()) else {
+        return next.run(request).await;
+    };
+    let mut response = if decision.allowed {
+        next.run(request).await
+    } else {
+        let response = respond::problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "rate limit of {} requests per window exceeded; retry in {} s",
+                decision.limit, decision.reset_s
+            ),
+            None,
+        );
+        respond::with_header(response, header::RETRY_AFTER, &decision.reset_s.to_string())
+    };
+    stamp(&mut response, &decision);
+    response
+}
+
+fn stamp(response: &mut Response, decision: &RateDecision) {
+    let headers = response.headers_mut();
+    headers.insert(LIMIT.clone(), HeaderValue::from(decision.limit));
+    headers.insert(REMAINING.clone(), HeaderValue::from(decision.remaining));
+    headers.insert(RESET.clone(), HeaderValue::from(decision.reset_s));
+}

@@ -1,0 +1,91 @@
+//! Counters since start for `GET /_sandbox/stats`, and the outermost middleware that feeds
+//! them. The `/_sandbox/*` routes sit outside this layer, so reading the stats (or changing
+//! faults) never shows up in them. Atomics only: this runs on every request.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::{Request, State as AxumState};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::state::State;
+
+/// Slots for status codes 0..=599. A code outside (hyper never produces one) would be
+/// counted in slot 0 rather than lost.
+const STATUS_SLOTS: usize = 600;
+
+pub(crate) struct Stats {
+    token_requests: AtomicU64,
+    create_requests: AtomicU64,
+    responses: Vec<AtomicU64>,
+}
+
+/// A snapshot, serialized as the stats endpoint's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatsSnapshot {
+    pub token_requests: u64,
+    pub create_requests: u64,
+    /// Responses by status code (`{"201": 3, "429": 2}`); codes never sent are absent.
+    pub responses: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    pub fn new() -> Stats {
+        Stats {
+            token_requests: AtomicU64::new(0),
+            create_requests: AtomicU64::new(0),
+            responses: (0..STATUS_SLOTS).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn record(&self, status: StatusCode) {
+        let slot = usize::from(status.as_u16());
+        if let Some(counter) = self.responses.get(slot).or_else(|| self.responses.first()) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let responses = self
+            .responses
+            .iter()
+            .enumerate()
+            .filter_map(|(code, n)| {
+                let n = n.load(Ordering::Relaxed);
+                (n > 0).then(|| (code.to_string(), n))
+            })
+            .collect();
+        StatsSnapshot {
+            token_requests: self.token_requests.load(Ordering::Relaxed),
+            create_requests: self.create_requests.load(Ordering::Relaxed),
+            responses,
+        }
+    }
+}
+
+/// True for the two paths that accept a create (the second is the redirect target).
+pub(crate) fn is_create_path(path: &str) -> bool {
+    path == "/api/v2/data-actions" || path == "/api/v2/data-actions/moved"
+}
+
+/// Counts the request first (so requests the rate limiter refuses are counted too), then the
+/// status of whatever answered it.
+pub(crate) async fn count(
+    AxumState(state): AxumState<Arc<State>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if path == "/oauth/token" {
+        state.stats.token_requests.fetch_add(1, Ordering::Relaxed);
+    } else if request.method() == Method::POST && is_create_path(path) {
+        state.stats.create_requests.fetch_add(1, Ordering::Relaxed);
+    }
+    let response = next.run(request).await;
+    state.stats.record(response.status());
+    response
+}
