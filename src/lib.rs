@@ -1,6 +1,7 @@
 //! cxda: a terminal studio for NICE CXone Data Actions.
 //!
 //! What each module owns:
+//! - [`audit`]: the append-only audit history (JSON Lines) and its tail-first reader.
 //! - [`payload`]: the payload schema, templates and the checks (syntax, schema, secret
 //!   lint, header budget) with positions in the original text.
 //! - [`config`]: profiles, the config file, `${VAR}` expansion, data and config dirs.
@@ -8,13 +9,16 @@
 //! - [`sandbox`]: the embedded API emulation (axum) with fault injection and TLS.
 //! - [`cli`]: the headless commands.
 //! - [`text`]: making outside text safe to print on a terminal.
+//! - [`time`]: RFC 3339 timestamps without a date library.
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod payload;
 pub mod rate;
 pub mod sandbox;
 pub mod text;
+pub mod time;
 
 /// Installs rustls's ring crypto provider for the process (PRODUCT §1: ring, no aws-lc).
 /// Idempotent; every entry point that does TLS (server or client) calls it first.

@@ -36,7 +36,7 @@
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Path, State as AxumState};
@@ -286,7 +286,7 @@ fn action_json(id: &str, payload: Map<String, Value>) -> Result<Vec<u8>, Respons
     action.extend(payload);
     action.insert(
         "createdAt".to_string(),
-        Value::String(respond::rfc3339(SystemTime::now())),
+        Value::String(crate::time::format_rfc3339_ms(crate::time::now_ms())),
     );
     serde_json::to_vec(&action).map_err(|_| {
         respond::problem(

@@ -3,7 +3,6 @@
 //! them). None of it is rate-limited, authenticated or counted in the stats.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
@@ -79,7 +78,7 @@ pub(crate) async fn receive_webhook(
     let id = inbox.len() + 1;
     inbox.push(json!({
         "id": id,
-        "received_at": respond::rfc3339(SystemTime::now()),
+        "received_at": crate::time::format_rfc3339_ms(crate::time::now_ms()),
         "headers": recorded_headers,
         "body": body,
     }));

@@ -1,0 +1,385 @@
+//! What never reaches the audit file in clear (PRODUCT §5): `Authorization` values, client
+//! secrets, tokens, and literal values of secret-looking headers — §8's rule
+//! ([`is_secret_header_name`] unless the value is a `{{placeholder}}`) applied to the request's
+//! headers (`extra_headers` included) and to the payload's `configuration.headers`.
+//!
+//! Structured rules come first (header names, JSON field names); then every remaining string
+//! goes through [`Redactor::redact_text`], a net for secrets that turn up inside text: the
+//! sandbox's `sbx_` tokens, `Bearer`/`Basic` credentials, `access_token=…`-style pairs, and
+//! any literal the caller registered ([`Redactor::with_secret`], e.g. the profile's client
+//! secret). Bodies are redacted before they are truncated, so a cut never hides a field name
+//! from the structured pass.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::record::{AuditRecord, Headers};
+use crate::payload::{has_placeholder, is_secret_header_name};
+
+/// What a secret is replaced with.
+pub const REDACTED: &str = "[redacted]";
+
+/// Headers whose values are credentials whatever they hold (a placeholder cannot be sent).
+const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
+
+/// JSON fields (and `key=value` / `"key": "value"` pairs in text) that hold secrets.
+const SECRET_FIELDS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "client_secret",
+    "secret",
+    "password",
+    "api_key",
+    "apikey",
+];
+
+/// Literal secrets shorter than this are not searched for in text: they would match ordinary
+/// words and say little about the secret anyway.
+const MIN_LITERAL_SECRET: usize = 4;
+
+/// Applies the redaction rules; holds the literal secrets to look for besides the rules.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+// By hand: a derived `Debug` would print the very secrets it exists to hide.
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor")
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
+            .finish()
+    }
+}
+
+impl Redactor {
+    pub fn new() -> Redactor {
+        Redactor::default()
+    }
+
+    /// Also replaces this literal wherever it appears (e.g. the profile's client secret).
+    pub fn with_secret(mut self, secret: impl Into<String>) -> Redactor {
+        let secret = secret.into();
+        if secret.len() >= MIN_LITERAL_SECRET && !self.secrets.contains(&secret) {
+            self.secrets.push(secret);
+        }
+        self
+    }
+
+    /// Redacts every field of a record in place.
+    pub fn redact_record(&self, record: &mut AuditRecord) {
+        self.redact_http_headers(&mut record.request.headers);
+        self.redact_http_headers(&mut record.response.headers);
+        if let Some(headers) = record.request.body.pointer_mut("/configuration/headers") {
+            redact_payload_headers(headers);
+        }
+        self.redact_value(&mut record.request.body);
+        self.redact_value(&mut record.response.body);
+        for text in [
+            &mut record.profile,
+            &mut record.correlation_id,
+            &mut record.method,
+            &mut record.url,
+            &mut record.action_name,
+        ] {
+            self.redact_string(text);
+        }
+        if let Some(error) = &mut record.error {
+            self.redact_string(error);
+        }
+        for redirect in &mut record.redirects {
+            self.redact_string(&mut redirect.from);
+            self.redact_string(&mut redirect.to);
+        }
+        for attempt in &mut record.attempts {
+            for text in [&mut attempt.retry_after, &mut attempt.error]
+                .into_iter()
+                .flatten()
+            {
+                self.redact_string(text);
+            }
+        }
+    }
+
+    /// Headers of an HTTP request or response: credential headers always, secret-looking
+    /// names unless the value is a placeholder, and the text net on the rest.
+    pub fn redact_http_headers(&self, headers: &mut Headers) {
+        for (name, value) in &mut headers.0 {
+            let lower = name.to_ascii_lowercase();
+            let secret_name = CREDENTIAL_HEADERS.contains(&lower.as_str())
+                || (is_secret_header_name(name) && !is_placeholder_or_empty(value));
+            if secret_name {
+                REDACTED.clone_into(value);
+            } else {
+                self.redact_string(value);
+            }
+        }
+    }
+
+    /// Secrets found inside free text (a URL, an error message, a text body).
+    pub fn redact_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+            }
+        }
+        for scrub in [scrub_sbx_tokens, scrub_secret_pairs, scrub_auth_schemes] {
+            if let Some(scrubbed) = scrub(&out) {
+                out = Cow::Owned(scrubbed);
+            }
+        }
+        out
+    }
+
+    fn redact_string(&self, text: &mut String) {
+        if let Cow::Owned(redacted) = self.redact_text(text) {
+            *text = redacted;
+        }
+    }
+
+    fn redact_value(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => self.redact_string(text),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.redact_value(v)),
+            Value::Object(map) => {
+                for (key, field) in map.iter_mut() {
+                    if is_secret_field(key) && !value_is_placeholder_or_empty(field) {
+                        *field = Value::String(REDACTED.to_string());
+                    } else {
+                        self.redact_value(field);
+                    }
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// The payload's `configuration.headers` are data, not headers sent, so §8's rule applies
+/// as the payload lint applies it: a placeholder is not a secret, a literal is.
+fn redact_payload_headers(headers: &mut Value) {
+    let Some(map) = headers.as_object_mut() else {
+        return;
+    };
+    for (name, value) in map.iter_mut() {
+        if is_secret_header_name(name) && !value_is_placeholder_or_empty(value) {
+            *value = Value::String(REDACTED.to_string());
+        }
+    }
+}
+
+fn is_secret_field(key: &str) -> bool {
+    SECRET_FIELDS.iter().any(|f| key.eq_ignore_ascii_case(f))
+}
+
+fn is_placeholder_or_empty(value: &str) -> bool {
+    value.trim().is_empty() || has_placeholder(value) || value == REDACTED
+}
+
+fn value_is_placeholder_or_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => is_placeholder_or_empty(s),
+        _ => false,
+    }
+}
+
+/// Characters a token may contain (RFC 7235 token68 plus `_`).
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+}
+
+/// Replaces the byte ranges (sorted, non-overlapping after merging) with [`REDACTED`].
+/// Ranges start and end next to ASCII bytes, so slicing stays on character boundaries.
+fn replace_ranges(text: &str, mut ranges: Vec<(usize, usize)>) -> Option<String> {
+    if ranges.is_empty() {
+        return None;
+    }
+    ranges.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in ranges {
+        if end <= at {
+            continue;
+        }
+        let start = start.max(at);
+        out.push_str(&text[at..start]);
+        out.push_str(REDACTED);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+/// The sandbox's tokens (`sbx_…`), wherever they appear.
+fn scrub_sbx_tokens(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let ranges: Vec<(usize, usize)> = memchr::memmem::find_iter(bytes, b"sbx_")
+        .map(|start| {
+            let len = bytes[start + 4..]
+                .iter()
+                .take_while(|&&b| is_token_char(b))
+                .count();
+            (start, start + 4 + len)
+        })
+        .collect();
+    replace_ranges(text, ranges)
+}
+
+/// `access_token=…`, `"client_secret": "…"` and the like inside text (a form body, a text
+/// body that did not parse as JSON, a truncated body, a URL query).
+fn scrub_secret_pairs(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut ranges = Vec::new();
+    for field in SECRET_FIELDS {
+        for key_at in memchr::memmem::find_iter(bytes, field.as_bytes()) {
+            let mut i = key_at + field.len();
+            let skip = |i: &mut usize, set: &[u8]| {
+                while *i < bytes.len() && set.contains(&bytes[*i]) {
+                    *i += 1;
+                }
+            };
+            skip(&mut i, b"\"'");
+            skip(&mut i, b" \t");
+            if i >= bytes.len() || !matches!(bytes[i], b':' | b'=') {
+                continue;
+            }
+            i += 1;
+            skip(&mut i, b" \t");
+            skip(&mut i, b"\"'");
+            let start = i;
+            while i < bytes.len() && !b"\"'&,;}] \t\r\n".contains(&bytes[i]) {
+                i += 1;
+            }
+            let value = &text[start..i];
+            if value.is_empty()
+                || value.starts_with('{')
+                || value.starts_with('[')
+                || is_placeholder_or_empty(value)
+            {
+                continue;
+            }
+            ranges.push((start, i));
+        }
+    }
+    replace_ranges(text, ranges)
+}
+
+/// `Bearer …` / `Basic …` credentials quoted in text (an error message, a header echoed in a
+/// body). Only token-like runs of 8+ characters count, so prose such as "Basic auth" stays.
+fn scrub_auth_schemes(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut ranges = Vec::new();
+    for scheme in ["bearer ", "basic "] {
+        for at in memchr::memmem::find_iter(bytes, scheme.as_bytes()) {
+            let start = at + scheme.len();
+            let len = bytes[start..]
+                .iter()
+                .take_while(|&&b| is_token_char(b))
+                .count();
+            if len >= 8 {
+                ranges.push((start, start + len));
+            }
+        }
+    }
+    replace_ranges(text, ranges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> String {
+        Redactor::new().redact_text(s).into_owned()
+    }
+
+    #[test]
+    fn sbx_tokens_are_redacted_anywhere_in_text() {
+        assert_eq!(text("token sbx_abc-123.x done"), "token [redacted] done");
+    }
+
+    #[test]
+    fn form_style_secrets_are_redacted() {
+        assert_eq!(
+            text("grant_type=client_credentials&client_secret=hunter22&scope=x"),
+            "grant_type=client_credentials&client_secret=[redacted]&scope=x"
+        );
+    }
+
+    #[test]
+    fn json_style_secret_pairs_in_text_are_redacted() {
+        assert_eq!(
+            text(r#"{"access_token": "abcdef", "token_type":"Bearer""#),
+            r#"{"access_token": "[redacted]", "token_type":"Bearer""#
+        );
+    }
+
+    #[test]
+    fn placeholders_in_secret_pairs_survive() {
+        assert_eq!(text("password={{pw}}"), "password={{pw}}");
+    }
+
+    #[test]
+    fn bearer_credentials_in_text_are_redacted_but_prose_is_not() {
+        assert_eq!(text("sent Bearer eyJhbGciOi.x.y"), "sent Bearer [redacted]");
+        assert_eq!(text("Basic auth failed"), "Basic auth failed");
+    }
+
+    #[test]
+    fn registered_literal_secrets_are_redacted() {
+        let r = Redactor::new().with_secret("s3cr3t-value");
+        assert_eq!(r.redact_text("oops s3cr3t-value!"), "oops [redacted]!");
+    }
+
+    #[test]
+    fn debug_output_does_not_show_registered_secrets() {
+        let r = Redactor::new().with_secret("s3cr3t-value");
+        assert!(!format!("{r:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn text_without_secrets_is_not_copied() {
+        assert!(matches!(
+            Redactor::new().redact_text("nothing here"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn secret_fields_in_json_bodies_are_redacted_and_placeholders_kept() {
+        let mut v = serde_json::json!({
+            "access_token": "abc", "nested": [{"password": "pw"}], "token": "{{t}}", "n": 1
+        });
+        Redactor::new().redact_value(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "access_token": REDACTED, "nested": [{"password": REDACTED}], "token": "{{t}}", "n": 1
+            })
+        );
+    }
+
+    #[test]
+    fn authorization_is_redacted_even_when_it_looks_like_a_placeholder() {
+        let mut h: Headers = [("Authorization", "{{x}}"), ("Accept", "application/json")]
+            .into_iter()
+            .collect();
+        Redactor::new().redact_http_headers(&mut h);
+        assert_eq!(h.get("authorization"), Some(REDACTED));
+        assert_eq!(h.get("accept"), Some("application/json"));
+    }
+}
