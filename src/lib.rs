@@ -5,6 +5,7 @@
 //! - [`payload`]: the payload schema, templates and the checks (syntax, schema, secret
 //!   lint, header budget) with positions in the original text.
 //! - [`config`]: profiles, the config file, `${VAR}` expansion, data and config dirs.
+//! - [`engine`]: OAuth2, the request builder, the executor, pacing and webhooks.
 //! - [`rate`]: `N/PERIOD` rate specifications shared by pacing and the sandbox.
 //! - [`sandbox`]: the embedded API emulation (axum) with fault injection and TLS.
 //! - [`cli`]: the headless commands.
@@ -14,6 +15,7 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod payload;
 pub mod rate;
 pub mod sandbox;

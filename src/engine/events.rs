@@ -1,0 +1,61 @@
+//! What the executor reports while it works. The attempts panel, the CLI progress and the
+//! audit record's `attempts` are three views of one list of these (ARCHITECTURE §3).
+
+use std::time::{Duration, Instant};
+
+use crate::audit::{AuditRecord, RateLimit};
+
+/// Why a submission is waiting before its next attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitReason {
+    /// The server asked, with `Retry-After`.
+    RetryAfter,
+    /// No `Retry-After`: exponential backoff with full jitter.
+    Backoff,
+    /// Client-side pacing (the profile's `rate_limit`, lowered by the server's headers).
+    Pacing,
+}
+
+impl WaitReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitReason::RetryAfter => "Retry-After",
+            WaitReason::Backoff => "backoff",
+            WaitReason::Pacing => "pacing",
+        }
+    }
+}
+
+/// One step of a submission, in the order it happens.
+#[derive(Debug, Clone)]
+pub enum ExecEvent {
+    /// Getting a token (from the cache or the token endpoint).
+    Authorizing,
+    /// Attempt `attempt` (1-based) is being sent to `url`.
+    Sending { attempt: u32, url: String },
+    /// The server answered attempt `attempt`.
+    Responded {
+        attempt: u32,
+        status: u16,
+        latency: Duration,
+        rate: Option<RateLimit>,
+        retry_after: Option<String>,
+    },
+    /// Attempt `attempt` failed before any response (connection refused, TLS, timeout).
+    TransportFailed { attempt: u32, error: String },
+    /// Waiting until `until` before the next attempt; cancellable.
+    Waiting {
+        attempt: u32,
+        until: Instant,
+        wait: Duration,
+        reason: WaitReason,
+    },
+    /// A 307/308 is being followed (or a 303 recorded).
+    Redirected {
+        status: u16,
+        from: String,
+        to: String,
+    },
+    /// The submission is over and its record is durable in the audit file.
+    Finished(Box<AuditRecord>),
+}
