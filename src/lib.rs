@@ -9,6 +9,7 @@
 //! - [`rate`]: `N/PERIOD` rate specifications shared by pacing and the sandbox.
 //! - [`sandbox`]: the embedded API emulation (axum) with fault injection and TLS.
 //! - [`cli`]: the headless commands.
+//! - [`logging`]: diagnostics to a daily rolling file under the data dir.
 //! - [`text`]: making outside text safe to print on a terminal.
 //! - [`time`]: RFC 3339 timestamps without a date library.
 
@@ -16,6 +17,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod logging;
 pub mod payload;
 pub mod rate;
 pub mod sandbox;

@@ -28,6 +28,11 @@ const CREDENTIAL_HEADERS: &[&str] = &[
     "set-cookie",
 ];
 
+/// Headers cxda sets itself whose names match the secret-looking rule but whose values are
+/// not secrets: `Idempotency-Key` carries the correlation id, which the record shows anyway,
+/// and hiding it would keep an operator from matching a retry to the server's logs.
+const OWN_NON_SECRET_HEADERS: &[&str] = &["idempotency-key"];
+
 /// JSON fields (and `key=value` / `"key": "value"` pairs in text) that hold secrets.
 const SECRET_FIELDS: &[&str] = &[
     "access_token",
@@ -118,7 +123,9 @@ impl Redactor {
         for (name, value) in &mut headers.0 {
             let lower = name.to_ascii_lowercase();
             let secret_name = CREDENTIAL_HEADERS.contains(&lower.as_str())
-                || (is_secret_header_name(name) && !is_placeholder_or_empty(value));
+                || (is_secret_header_name(name)
+                    && !OWN_NON_SECRET_HEADERS.contains(&lower.as_str())
+                    && !is_placeholder_or_empty(value));
             if secret_name {
                 REDACTED.clone_into(value);
             } else {
@@ -371,6 +378,17 @@ mod tests {
                 "access_token": REDACTED, "nested": [{"password": REDACTED}], "token": "{{t}}", "n": 1
             })
         );
+    }
+
+    #[test]
+    fn idempotency_key_is_kept_but_other_key_headers_are_redacted() {
+        let mut h = Headers(vec![
+            ("Idempotency-Key".into(), "c0ffee".into()),
+            ("X-Api-Key".into(), "abc".into()),
+        ]);
+        Redactor::new().redact_http_headers(&mut h);
+        assert_eq!(h.get("idempotency-key"), Some("c0ffee"));
+        assert_eq!(h.get("x-api-key"), Some(REDACTED));
     }
 
     #[test]

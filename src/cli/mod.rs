@@ -2,7 +2,12 @@
 //! 0 ok; 1 checks failed or a submission not created; 2 a local problem (usage,
 //! configuration, a file that cannot be read or written); 130 interrupted. 2 wins over 1.
 
+mod audit_cmd;
+mod audit_view;
+mod batch;
+mod progress;
 pub mod sandbox_cmd;
+mod submit;
 mod validate;
 
 use std::future::Future;
@@ -46,6 +51,9 @@ Exit codes: 0 ok; 1 checks failed or a submission was not created; 2 a local pro
 Examples:
   cxda validate payload.json          check a payload, FILE:LINE:COL per problem
   cxda validate --json a.json b.json  the same as one JSON array
+  cxda submit payloads/*.json         submit each file, one audit record each
+  cxda audit list --failed            the newest submissions that were not created
+  cxda audit show 01M8588NXMMHME1CN8C5TS8V48
   cxda sandbox --fail-429 3           run the API emulation with three 429s to start";
 
 /// cxda: write, check, submit and audit NICE CXone Data Actions.
@@ -96,6 +104,19 @@ pub enum Command {
     /// client id `sandbox`, secret `sandbox-secret`. Faults can also be changed while it
     /// runs: PUT /_sandbox/faults with JSON keys named as the flags (`fail_429`, ...).
     Sandbox(sandbox_cmd::SandboxArgs),
+
+    /// Submit payload files through the engine: OAuth2, pacing, retries, redirects, audit.
+    ///
+    /// Prints `FILE: created ID`, `FILE: rejected STATUS reason`, `FILE: failed reason` or
+    /// `FILE: cancelled` per file, in input order; progress on stderr. Exits 0 when every
+    /// file was created, 1 when one was not, 2 on a local problem, 130 when interrupted.
+    Submit(submit::SubmitArgs),
+
+    /// Read the audit history: every submission and webhook delivery, newest first.
+    ///
+    /// `audit list` shows a table (or JSON Lines with --json); `audit show ID` one record
+    /// in full: the attempts timeline, redirects, headers and bodies (secrets redacted).
+    Audit(audit_cmd::AuditArgs),
 }
 
 /// Runs the parsed command line.
@@ -103,6 +124,8 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Some(Command::Validate(args)) => validate::run(&args),
         Some(Command::Sandbox(args)) => block_on(sandbox_cmd::run(args)),
+        Some(Command::Submit(args)) => submit::run(&args, &(&cli.global).into()),
+        Some(Command::Audit(args)) => audit_cmd::run(&args, &(&cli.global).into()),
         None => {
             // The TUI arrives with its own issue; until then the bare command explains itself.
             let mut command = <Cli as clap::CommandFactory>::command();

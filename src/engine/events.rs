@@ -45,6 +45,7 @@ pub enum ExecEvent {
     TransportFailed { attempt: u32, error: String },
     /// Waiting until `until` before the next attempt; cancellable.
     Waiting {
+        /// The attempt that follows the wait (1-based; 1 for a pacing wait before the first).
         attempt: u32,
         until: Instant,
         wait: Duration,

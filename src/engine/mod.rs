@@ -1,6 +1,327 @@
 //! Everything that talks to the network: OAuth2 tokens, the outgoing request, the
 //! executor (retries, Retry-After, redirects, cancellation), pacing and webhooks.
+//!
+//! [`Engine`] is the one entry point: one per profile, cheap to clone, shared by the TUI and
+//! the headless commands. It owns the profile's HTTP client (`client`), token cache (`auth`)
+//! and pacer (`pacing`); [`Engine::submit`] runs the executor (`executor`, with `request`,
+//! `response`, `retry` and `redirect`), writes the audit record and starts the webhook
+//! delivery (`webhook`).
 
 pub mod auth;
+pub mod client;
 pub mod events;
+mod executor;
 pub mod pacing;
+mod redirect;
+pub mod request;
+mod response;
+mod retry;
+mod webhook;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
+
+use crate::audit::{AuditError, AuditLog, AuditRecord, Headers, Outcome, Redactor};
+use crate::config::{Profile, ProfileKind};
+use crate::payload::HeaderBudget;
+
+use auth::TokenSource;
+use pacing::Pacer;
+use request::{Credentials, create_headers};
+
+pub use events::{ExecEvent, WaitReason};
+pub use redirect::MAX_HOPS;
+pub use response::MAX_RESPONSE_BYTES;
+
+/// One payload to submit.
+#[derive(Debug, Clone, Default)]
+pub struct Submission {
+    /// The payload text, sent as is.
+    pub payload: String,
+    /// The file it came from, if any (for diagnostics only).
+    pub source: Option<PathBuf>,
+    /// The correlation id (also the Idempotency-Key); generated when `None`. Must be 1 to
+    /// 128 visible ASCII characters, else the submission fails without sending anything.
+    pub correlation_id: Option<String>,
+}
+
+/// Why an [`Engine`] could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("profile `{profile}`: the embedded sandbox has not been started (no connection)")]
+    NoConnection { profile: String },
+    #[error("profile `{profile}`: cannot use ca_cert {}: {reason}", path.display())]
+    CaCert {
+        profile: String,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("profile `{profile}`: cannot build the HTTP client: {reason}")]
+    Client { profile: String, reason: String },
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+}
+
+/// How the Authorization header of a [`RequestPreview`] was sized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationSize {
+    /// With the cached token: exact.
+    CachedToken,
+    /// No token yet: a token of this many characters was assumed.
+    Estimated { token_chars: usize },
+}
+
+/// The create request as it would be sent now, for the TUI's header matrix and budget.
+#[derive(Debug, Clone)]
+pub struct RequestPreview {
+    pub method: String,
+    pub url: String,
+    /// Every header in the order sent; Authorization shows `Bearer [redacted]`, and
+    /// X-Correlation-ID / Idempotency-Key a placeholder of the generated id's length.
+    pub headers: Headers,
+    /// Measured over the headers as sent (with the real or estimated token length).
+    pub budget: HeaderBudget,
+    pub authorization: AuthorizationSize,
+}
+
+/// Token length assumed before one exists: the sandbox's are `sbx_` + 43 characters; real
+/// CXone tokens are JWTs, commonly around a kilobyte.
+const SANDBOX_TOKEN_CHARS: usize = 47;
+const ESTIMATED_TOKEN_CHARS: usize = 1024;
+
+/// What the preview shows for the correlation id: as long as a generated one (a UUID).
+const PREVIEW_CORRELATION_ID: &str = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+
+/// The network side of one profile. Cheap to clone; clones share the HTTP client (connection
+/// reuse), the token cache, the pacer and the webhook deliveries in flight.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+/// What the executor and the webhook tasks share.
+struct Inner {
+    profile: Profile,
+    create_url: Url,
+    client: reqwest::Client,
+    tokens: TokenSource,
+    pacer: Pacer,
+    audit: AuditLog,
+    /// Applied to every record before it is appended: knows the client secret, whatever
+    /// redactor the audit log was opened with.
+    redactor: Redactor,
+    webhooks: webhook::Deliveries,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("profile", &self.inner.profile.name)
+            .field("create_url", &self.inner.create_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Builds the profile's HTTP client, token cache and pacer. The profile must have its
+    /// connection (a sandbox profile after `complete_sandbox`).
+    ///
+    /// The client secret is registered with the engine's own redactor, applied to every
+    /// record it writes, so it never reaches the audit file even if `audit` was opened with
+    /// a plain `Redactor::new()` (opening it with `with_secret(client_secret)` as well costs
+    /// nothing).
+    pub fn new(profile: Profile, audit: AuditLog) -> Result<Engine, EngineError> {
+        let Some(connection) = profile.connection.clone() else {
+            return Err(EngineError::NoConnection {
+                profile: profile.name.clone(),
+            });
+        };
+        let client = client::build_client(&profile)?;
+        let tokens = TokenSource::new(
+            client.clone(),
+            &connection,
+            profile.client_auth,
+            &profile.scopes,
+            profile.timeout,
+        );
+        let pacer = Pacer::new(profile.rate_limit);
+        let redactor = Redactor::new().with_secret(connection.client_secret.expose());
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                create_url: connection.create_url.clone(),
+                profile,
+                client,
+                tokens,
+                pacer,
+                audit,
+                redactor,
+                webhooks: webhook::Deliveries::default(),
+            }),
+        })
+    }
+
+    /// Runs one submission to its end, writes its audit record (durable) and returns it as
+    /// written. Events go to `events` as they happen; `Finished` comes last, after the record
+    /// is durable (not sent when writing it failed: the `Err` says why). Cancelling `cancel`
+    /// ends the submission within milliseconds, recorded as `cancelled`. With a
+    /// `webhook_url`, the delivery starts in the background once the record is written.
+    ///
+    /// The record: `error` holds the reason for `rejected`/`failed`/`cancelled` (for
+    /// `rejected` the server's reason, the status being in `status`; `status` is null for a
+    /// request refused before sending, such as the header budget). [`created_id`] gives the
+    /// created action's id.
+    pub async fn submit(
+        &self,
+        submission: Submission,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+    ) -> Result<AuditRecord, AuditError> {
+        let span = tracing::info_span!(
+            "submission",
+            profile = %self.inner.profile.name,
+            source = ?submission.source,
+        );
+        async {
+            let mut record = executor::run(&self.inner, submission, &events, &cancel).await;
+            self.inner.redactor.redact_record(&mut record);
+            let written = self.inner.audit.append_async(record).await?;
+            let _ = events.send(ExecEvent::Finished(Box::new(written.clone())));
+            if let Some(url) = self.inner.profile.webhook_url.clone() {
+                webhook::spawn(Arc::clone(&self.inner), url, &written);
+            }
+            Ok(written)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The header matrix exactly as the create request would send it now, and its budget.
+    /// Authorization is shown as `Bearer [redacted]` and sized with the cached token, or with
+    /// an estimate ([`AuthorizationSize`]) before one exists. Never waits.
+    pub fn preview(&self, payload: &str) -> RequestPreview {
+        let profile = &self.inner.profile;
+        let cached = self.inner.tokens.cached();
+        let (token, authorization) = match &cached {
+            Some(token) => (token.expose().to_string(), AuthorizationSize::CachedToken),
+            None => {
+                let chars = if profile.kind == ProfileKind::Sandbox {
+                    SANDBOX_TOKEN_CHARS
+                } else {
+                    ESTIMATED_TOKEN_CHARS
+                };
+                (
+                    "x".repeat(chars),
+                    AuthorizationSize::Estimated { token_chars: chars },
+                )
+            }
+        };
+        let headers = create_headers(
+            profile,
+            &self.inner.create_url,
+            Credentials::Bearer(&token),
+            PREVIEW_CORRELATION_ID,
+            payload.len(),
+        );
+        let budget = crate::payload::header_budget(
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            profile.header_budget_bytes,
+        );
+        RequestPreview {
+            method: "POST".to_string(),
+            url: self.inner.create_url.to_string(),
+            headers: request::shown(&headers),
+            budget,
+            authorization,
+        }
+    }
+
+    /// Waits (at most `timeout`) for webhook deliveries still running, their audit records
+    /// included; returns how many did not finish.
+    pub async fn drain_webhooks(&self, timeout: Duration) -> usize {
+        self.inner.webhooks.drain(timeout).await
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.inner.profile
+    }
+
+    /// When the cached token expires, if there is one (for the status bar's token state).
+    pub fn token_expires_at(&self) -> Option<Instant> {
+        self.inner.tokens.cached().map(|t| t.expires_at())
+    }
+}
+
+/// The id of the action a `created` record created: the response body's `id`, else (a 303)
+/// the last path segment of the Location recorded. `None` for other outcomes.
+pub fn created_id(record: &AuditRecord) -> Option<String> {
+    if record.outcome != Outcome::Created {
+        return None;
+    }
+    let from_body = match record.response.body.get("id") {
+        Some(serde_json::Value::String(id)) => Some(id.clone()),
+        Some(serde_json::Value::Number(id)) => Some(id.to_string()),
+        _ => None,
+    };
+    from_body.or_else(|| {
+        let location = record.redirects.iter().rev().find(|r| r.status == 303)?;
+        let url = Url::parse(&location.to).ok()?;
+        let last = url.path_segments()?.rev().find(|s| !s.is_empty())?;
+        Some(last.to_string())
+    })
+}
+
+/// A new correlation id: a random (version 4) UUID.
+pub fn new_correlation_id() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::fill(&mut b).is_err() {
+        // No OS randomness: time and an address still make an id unique enough to trace.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        b = nanos.to_le_bytes();
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn correlation_ids_are_uuid_v4_shaped() {
+        let id = new_correlation_id();
+        assert_eq!(id.len(), PREVIEW_CORRELATION_ID.len());
+        assert_eq!(id.as_bytes()[14], b'4');
+        assert_ne!(id, new_correlation_id());
+    }
+
+    #[test]
+    fn created_id_falls_back_to_the_see_other_location() {
+        let mut record = AuditRecord::new(Outcome::Created);
+        record.redirects.push(crate::audit::Redirect {
+            status: 303,
+            from: "http://127.0.0.1:1/api/v2/data-actions".into(),
+            to: "http://127.0.0.1:1/api/v2/data-actions/da_9".into(),
+        });
+        assert_eq!(created_id(&record).as_deref(), Some("da_9"));
+        record.outcome = Outcome::Failed;
+        assert_eq!(created_id(&record), None);
+    }
+}

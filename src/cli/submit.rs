@@ -1,0 +1,350 @@
+//! `cxda submit FILE... [--json] [--concurrency N]`: the set-up around a [`Batch`] —
+//! configuration, the files, the data dir, logs, the audit log, the embedded sandbox when
+//! the profile is `sandbox`, the engine, Ctrl-C/SIGTERM — and the webhook wait at the end.
+//!
+//! Decisions where PRODUCT §4 is silent:
+//! - Every local problem is found before anything is sent: a configuration error, then
+//!   every file that cannot be read (each named on stderr) exit 2 with nothing submitted, so
+//!   fixing the command and running it again never meets half a batch already created.
+//! - A payload that fails the local checks (`cxda validate`'s errors) is not sent; it is
+//!   recorded `rejected` with no status and printed `FILE: rejected - <first error>` (exit
+//!   1). Its warnings go to stderr and it is sent.
+//! - `ID` in `FILE: created ID` is the audit record id (`cxda audit show ID`); the Data
+//!   Action's own id is in that record's response.
+//! - Ctrl-C or SIGTERM cancels every submission in flight (recorded `cancelled` by the
+//!   engine); files not started yet are recorded `cancelled` ("cancelled before it was
+//!   sent") so every file still has its record; exit 130. A second Ctrl-C exits at once.
+//! - `--concurrency` defaults to 4 and takes 1 to 256.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+
+use super::Outcome;
+use super::batch::{Batch, Input};
+use super::progress::Progress;
+use crate::audit::{AuditLog, Redactor};
+use crate::config::{self, GlobalOptions, ProcessEnv, Profile, Resolved};
+use crate::engine::Engine;
+use crate::payload::{Diagnostic, Severity};
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use crate::text::escape_controls;
+
+/// How long the command waits for webhook deliveries still running (PRODUCT §4).
+const WEBHOOK_WAIT: Duration = Duration::from_secs(10);
+const MIB: u64 = 1024 * 1024;
+
+const AFTER_HELP: &str = "\
+Prints one line per file, in the order given, as soon as that file and every file before \
+it are done:
+  FILE: created ID              ID is the audit record (cxda audit show ID)
+  FILE: rejected STATUS reason  the server refused it (STATUS - : not sent, e.g. a payload
+                                that fails the checks of `cxda validate`)
+  FILE: failed reason           not created: network, TLS, retries exhausted, ...
+  FILE: cancelled               interrupted by Ctrl-C before it completed
+
+Progress (attempts, waits with Retry-After or backoff, redirects) goes to stderr: a progress \
+bar on a terminal, plain lines otherwise. Every file gets one audit record, written durably \
+before its line is printed. With a profile's webhook_url, cxda waits up to 10 s for the \
+deliveries before it exits.
+
+Exit codes: 0 every file created; 1 a file was rejected or failed; 2 a local problem (a \
+file that cannot be read, the configuration, the audit file); 130 interrupted (Ctrl-C or \
+SIGTERM cancels what is in flight; a second Ctrl-C quits at once).
+
+Examples:
+  cxda submit payload.json                    against the embedded sandbox when no profile is set
+  cxda submit --profile prod actions/*.json --concurrency 8
+  cxda submit a.json b.json --json | jq -r .outcome";
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct SubmitArgs {
+    /// Payload files to submit (`-` reads one payload from standard input).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Print each file's audit record as a JSON line (in input order) instead of the
+    /// result lines.
+    #[arg(long)]
+    pub json: bool,
+
+    /// How many submissions may be in flight at once. They share one token, one client
+    /// and the profile's rate limit.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
+    let resolved = match config::resolve(global, &ProcessEnv) {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            eprintln!("cxda: {error}");
+            return Outcome::LocalProblem;
+        }
+    };
+    let Some(inputs) = read_inputs(&args.files) else {
+        eprintln!("cxda: nothing was submitted");
+        return Outcome::LocalProblem;
+    };
+    if let Err(error) = config::create_data_dir(&resolved.data_dir) {
+        eprintln!("cxda: {error}");
+        return Outcome::LocalProblem;
+    }
+    let _log = crate::logging::init(&resolved.data_dir);
+    let audit = match open_audit(&resolved) {
+        Ok(audit) => audit,
+        Err(error) => {
+            eprintln!("cxda: {error}");
+            return Outcome::LocalProblem;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cxda: cannot start the async runtime: {error}");
+            return Outcome::LocalProblem;
+        }
+    };
+    let Resolved {
+        profile,
+        chosen_because,
+        ..
+    } = resolved;
+    if let Some(notice) = chosen_because.notice() {
+        eprintln!("{notice}");
+    }
+    runtime.block_on(submit_all(args, profile, audit, inputs))
+}
+
+/// Each file's text, or `None` after naming every file that could not be read.
+fn read_inputs(files: &[PathBuf]) -> Option<Vec<Input>> {
+    let mut inputs = Vec::with_capacity(files.len());
+    let mut unreadable = false;
+    for path in files {
+        let name = escape_controls(&path.display().to_string()).into_owned();
+        match read_file(path) {
+            Ok(bytes) => inputs.push(Input {
+                name,
+                path: path.clone(),
+                text: String::from_utf8(bytes).map_err(|e| not_utf8(&e)),
+            }),
+            Err(error) => {
+                eprintln!("cxda: cannot read {name}: {error}");
+                unreadable = true;
+            }
+        }
+    }
+    (!unreadable).then_some(inputs)
+}
+
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+        Ok(buf)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+/// Where the first byte that is not UTF-8 is, as `cxda validate` reports it.
+fn not_utf8(error: &std::string::FromUtf8Error) -> Diagnostic {
+    let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+    let text = String::from_utf8_lossy(valid);
+    Diagnostic {
+        severity: Severity::Error,
+        line: text.matches('\n').count() + 1,
+        column: text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+        pointer: String::new(),
+        message: "the file is not UTF-8 text; save it as UTF-8".into(),
+    }
+}
+
+/// The audit log, told the profile's literal secrets so that they are redacted wherever
+/// they turn up (the client secret, values of secret-looking `extra_headers`).
+fn open_audit(resolved: &Resolved) -> Result<AuditLog, crate::audit::AuditError> {
+    let profile = &resolved.profile;
+    let mut redactor = Redactor::new();
+    if let Some(connection) = &profile.connection {
+        redactor = redactor.with_secret(connection.client_secret.expose());
+    }
+    if profile.kind == config::ProfileKind::Sandbox {
+        redactor = redactor.with_secret(config::SANDBOX_CLIENT_SECRET);
+    }
+    for header in profile.extra_headers.iter().filter(|h| h.looks_secret()) {
+        redactor = redactor.with_secret(header.value.clone());
+    }
+    let max_bytes = resolved.audit_max_mib.saturating_mul(MIB);
+    AuditLog::open_with(&resolved.data_dir, max_bytes, redactor)
+}
+
+async fn submit_all(
+    args: &SubmitArgs,
+    mut profile: Profile,
+    audit: AuditLog,
+    inputs: Vec<Input>,
+) -> Outcome {
+    crate::init_tls();
+    // Kept alive until the batch and the webhook wait are over; dropping it stops it.
+    let _sandbox: Option<SandboxHandle> = if profile.needs_sandbox() {
+        match start_sandbox(&mut profile).await {
+            Ok(handle) => Some(handle),
+            Err(error) => {
+                eprintln!("cxda: {error}");
+                return Outcome::LocalProblem;
+            }
+        }
+    } else {
+        None
+    };
+    let engine = match Engine::new(profile, audit.clone()) {
+        Ok(engine) => engine,
+        Err(error) => {
+            eprintln!("cxda: {error}");
+            return Outcome::LocalProblem;
+        }
+    };
+    tracing::info!(
+        profile = %engine.profile().name,
+        files = inputs.len(),
+        concurrency = args.concurrency,
+        "submit started"
+    );
+    let names = inputs.iter().map(|i| i.name.clone()).collect();
+    let progress = Arc::new(Progress::new(names, std::io::stderr().is_terminal()));
+    let cancel = CancellationToken::new();
+    let signals =
+        Signals::install().map(|s| tokio::spawn(s.watch(cancel.clone(), Arc::clone(&progress))));
+    let ticker = progress.is_live().then(|| {
+        let progress = Arc::clone(&progress);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                every.tick().await;
+                progress.tick();
+            }
+        })
+    });
+    let started = Instant::now();
+    let batch = Batch {
+        engine: engine.clone(),
+        audit,
+        progress: Arc::clone(&progress),
+        cancel: cancel.clone(),
+        concurrency: usize::from(args.concurrency),
+        json: args.json,
+    };
+    let mut outcome = batch.run(inputs).await;
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    progress.clear();
+    eprintln!("{}", progress.summary(started.elapsed()));
+
+    let interrupted_in_batch = cancel.is_cancelled();
+    let left = if interrupted_in_batch {
+        // Already interrupted: still wait (bounded) for the records of deliveries under way;
+        // another Ctrl-C quits at once (see Signals::watch).
+        engine.drain_webhooks(WEBHOOK_WAIT).await
+    } else {
+        tokio::select! {
+            left = engine.drain_webhooks(WEBHOOK_WAIT) => left,
+            () = cancel.cancelled() => 0,
+        }
+    };
+    if left > 0 {
+        eprintln!(
+            "cxda: {left} webhook deliver{} did not finish within {} s",
+            if left == 1 { "y" } else { "ies" },
+            WEBHOOK_WAIT.as_secs()
+        );
+    }
+    if cancel.is_cancelled() {
+        outcome = outcome.max(Outcome::Interrupted);
+    }
+    if let Some(signals) = signals {
+        signals.abort();
+    }
+    tracing::info!(exit = ?outcome, "submit finished");
+    outcome
+}
+
+/// Starts the embedded sandbox and points the profile at it.
+async fn start_sandbox(profile: &mut Profile) -> Result<SandboxHandle, String> {
+    let handle = Sandbox::start(SandboxConfig::default())
+        .await
+        .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+    let url = reqwest::Url::parse(&handle.base_url())
+        .map_err(|e| format!("the embedded sandbox's URL is not valid: {e}"))?;
+    profile.complete_sandbox(&url).map_err(|e| e.to_string())?;
+    Ok(handle)
+}
+
+/// Ctrl-C and SIGTERM, listened for from the moment this is made (a signal before
+/// [`Signals::watch`] runs is not lost).
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// `None` when the process cannot listen for them (then Ctrl-C kills it outright).
+    fn install() -> Option<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Some(Signals {
+                interrupt: signal(SignalKind::interrupt()).ok()?,
+                terminate: signal(SignalKind::terminate()).ok()?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Some(Signals {})
+        }
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// The first signal cancels the batch; the next one exits at once (the records written
+    /// so far are durable; one being written may be torn, which readers skip).
+    async fn watch(mut self, cancel: CancellationToken, progress: Arc<Progress>) {
+        loop {
+            self.next().await;
+            if cancel.is_cancelled() {
+                progress.note("cxda: interrupted again: quitting now");
+                progress.clear();
+                std::process::exit(130);
+            }
+            progress
+                .note("cxda: interrupted: cancelling what is in flight (Ctrl-C again to quit now)");
+            tracing::info!("interrupted: cancelling the batch");
+            cancel.cancel();
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The one HTTP client of a profile (PRODUCT §3): built once and shared by the token source,
+//! every submission and the webhook deliveries, so connections are reused.
+//!
+//! Decisions:
+//! - Redirects are never followed by reqwest (`Policy::none()`): the executor decides hop by
+//!   hop (`redirect.rs`), because a blind follow would turn a POST into a GET on 301/302 and
+//!   carry `Authorization` to another origin.
+//! - HTTP/1.1 only: the header budget counts HTTP/1.1 header lines, so that is what is sent.
+//! - rustls (ring), TLS ≥ 1.2, the platform's roots plus the profile's `ca_cert`; verification
+//!   is never disabled.
+//! - Proxies: reqwest's automatic proxy would also send loopback traffic through
+//!   `HTTP(S)_PROXY`; instead `HTTPS_PROXY` (or `https_proxy`) is applied by hand to https
+//!   URLs only, minus `NO_PROXY`, and never to a loopback host. Plain http only ever goes to
+//!   loopback (the transport rule), so `HTTP_PROXY` has nothing to apply to.
+
+use std::net::IpAddr;
+
+use reqwest::{Certificate, Client, NoProxy, Proxy, Url};
+
+use super::EngineError;
+use crate::config::Profile;
+
+/// `User-Agent: cxda/<version>`, on every request the engine makes.
+pub const USER_AGENT: &str = concat!("cxda/", env!("CARGO_PKG_VERSION"));
+
+/// Builds the profile's client. Fails only on a `ca_cert` that does not hold a certificate
+/// or a TLS set-up the platform cannot provide.
+pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
+    crate::init_tls();
+    let mut builder = Client::builder()
+        .user_agent(USER_AGENT)
+        .redirect(reqwest::redirect::Policy::none())
+        .http1_only()
+        .tls_backend_rustls()
+        .tls_version_min(reqwest::tls::Version::TLS_1_2)
+        .timeout(profile.timeout)
+        .tcp_nodelay(true)
+        // Never our own retries underneath the executor's: it counts and records each one.
+        .retry(reqwest::retry::never());
+    if let Some(ca) = &profile.ca_cert {
+        let certs = Certificate::from_pem_bundle(&ca.pem).map_err(|e| EngineError::CaCert {
+            profile: profile.name.clone(),
+            path: ca.path.clone(),
+            reason: e.to_string(),
+        })?;
+        if certs.is_empty() {
+            return Err(EngineError::CaCert {
+                profile: profile.name.clone(),
+                path: ca.path.clone(),
+                reason: "it holds no PEM certificate".to_string(),
+            });
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder = match https_proxy_from_env() {
+        Some(proxy_url) => builder.proxy(https_proxy(proxy_url)),
+        None => builder.no_proxy(),
+    };
+    builder.build().map_err(|e| EngineError::Client {
+        profile: profile.name.clone(),
+        reason: error_chain(&e),
+    })
+}
+
+fn https_proxy_from_env() -> Option<Url> {
+    ["HTTPS_PROXY", "https_proxy"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.trim().is_empty())
+        .and_then(|value| Url::parse(value.trim()).ok())
+}
+
+/// A proxy for https URLs that are neither loopback nor excluded by `NO_PROXY`.
+fn https_proxy(proxy_url: Url) -> Proxy {
+    Proxy::custom(move |url| proxy_for(url, &proxy_url)).no_proxy(NoProxy::from_env())
+}
+
+/// Which proxy `url` goes through, if any (NO_PROXY is applied by reqwest afterwards).
+fn proxy_for(url: &Url, proxy_url: &Url) -> Option<Url> {
+    let host = url.host_str()?;
+    (url.scheme() == "https" && !is_loopback(host)).then(|| proxy_url.clone())
+}
+
+/// Loopback as PRODUCT §3 means it: `localhost`, 127.0.0.0/8 and `::1` (also IPv4-mapped).
+/// `host` as `Url::host_str` gives it (IPv6 in brackets).
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// PRODUCT §3's transport rule for a URL the engine is about to use (config already applied it
+/// to the configured URLs; redirect targets come from the server): https, or plain http to a
+/// loopback host. `Err` says why not.
+pub fn check_transport(url: &Url) -> Result<(), String> {
+    let Some(host) = url.host_str() else {
+        return Err(format!("{url} has no host"));
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(host) => Ok(()),
+        "http" => Err(format!(
+            "plain http:// to {host} is refused: only https, or http to a loopback host"
+        )),
+        other => Err(format!("the scheme {other}:// is not supported ({url})")),
+    }
+}
+
+/// A transport error with its causes, `: `-joined, e.g. "error sending request for url (…):
+/// client error (Connect): invalid peer certificate: UnknownIssuer". reqwest's own `Display`
+/// stops at the first line, which hides the cause a person needs.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut current = next_cause(error);
+    while let Some(cause) = current {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        current = next_cause(cause);
+    }
+    text
+}
+
+/// `source()`, except that an `io::Error` wrapping another error yields that error: the
+/// standard `source()` of a custom `io::Error` skips it (and it is where rustls puts the
+/// certificate error).
+fn next_cause<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a (dyn std::error::Error + 'static)> {
+    if let Some(io) = error.downcast_ref::<std::io::Error>()
+        && let Some(inner) = io.get_ref()
+    {
+        return Some(inner);
+    }
+    error.source()
+}
+
+/// Whether a transport error is the server's certificate not being trusted (or not matching
+/// the host): such an error is final, retrying cannot fix it.
+pub fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        current = next_cause(cause);
+    }
+    false
+}
+
+/// Why a request got no response.
+pub enum TransportFailure {
+    /// The server's certificate is not trusted or does not match: final.
+    Certificate,
+    /// Nothing was sent (connect failed): safe to retry.
+    NotSent,
+    /// Sent, then the answer was lost (timeout, reset): the server may have acted on it.
+    AfterSend,
+}
+
+/// What a request that got no response may have done.
+pub fn classify(error: &reqwest::Error) -> TransportFailure {
+    if is_certificate_error(error) {
+        TransportFailure::Certificate
+    } else if error.is_connect() {
+        TransportFailure::NotSent
+    } else {
+        TransportFailure::AfterSend
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("url")
+    }
+
+    #[test]
+    fn loopback_is_localhost_127_8_and_ipv6_one() {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "127.9.9.9",
+            "[::1]",
+            "[::ffff:127.0.0.1]",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["example.com", "10.0.0.1", "[::2]", "localhost.example.com"] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_a_remote_host() {
+        let err = check_transport(&url("http://api.example.com/x")).expect_err("refused");
+        assert!(err.contains("api.example.com"), "{err}");
+        assert!(check_transport(&url("http://127.0.0.1:9/x")).is_ok());
+        assert!(check_transport(&url("https://api.example.com/x")).is_ok());
+    }
+
+    #[test]
+    fn loopback_never_goes_through_the_proxy() {
+        let proxy = url("http://proxy.example.com:3128");
+        assert_eq!(proxy_for(&url("https://127.0.0.1:8443/a"), &proxy), None);
+        assert_eq!(proxy_for(&url("https://localhost/a"), &proxy), None);
+        assert_eq!(proxy_for(&url("http://127.0.0.1/a"), &proxy), None);
+        assert_eq!(
+            proxy_for(&url("https://api.example.com/a"), &proxy),
+            Some(proxy)
+        );
+    }
+
+    #[test]
+    fn error_chain_reaches_inside_io_errors() {
+        let inner = std::io::Error::other("invalid peer certificate: UnknownIssuer");
+        let outer = std::io::Error::other(inner);
+        let text = error_chain(&outer);
+        assert!(text.contains("UnknownIssuer"), "{text}");
+    }
+}

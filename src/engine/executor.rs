@@ -1,0 +1,480 @@
+//! One submission, from the token to its outcome (PRODUCT §3, ARCHITECTURE §3).
+//!
+//! ```text
+//!                 ┌──────────── cancel (any state) ───────────────► Cancelled
+//!                 │
+//!  Authorizing ──token──► [budget check] ──over──► Rejected (nothing sent)
+//!                                │
+//!                                ▼
+//!            ┌──────────► [pacing wait] ──► Sending(n) ──2xx──────────► Created
+//!            │                                  │  ├─303 (processed)───► Created
+//!            │                                  │  ├─4xx───────────────► Rejected
+//!            │                                  │  ├─301/302, refused──► Failed
+//!            │                                  │  ├─5xx (not 503)─────► Failed
+//!            │      Redirecting(hop ≤ 5) ◄─307/308┤
+//!            ├──────────────┘                   │
+//!            │      refresh token ◄──401 (once)─┤
+//!            ├──────────────┘                   │
+//!            │  Waiting(Retry-After | backoff) ◄┴─429/503, connection failure,
+//!            └──────────────┘                     timeout (if retry_after_timeout)
+//!                 (over max_retries or max_wait → Failed)
+//! ```
+//!
+//! Every transition is reported as an [`ExecEvent`] as it happens and leaves its trace in
+//! the record (`attempts`, `redirects`), so the attempts panel, the CLI progress and the audit
+//! record are three views of one list. Every wait and every request in flight is raced
+//! against the cancellation token. The body is one `Bytes` sent again on each attempt (never a
+//! stream consumed by the first), and the Idempotency-Key is the correlation id throughout.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use reqwest::Url;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use super::auth::AccessToken;
+use super::client::{TransportFailure, classify, error_chain};
+use super::events::{ExecEvent, WaitReason};
+use super::redirect::{self, RedirectDecision};
+use super::request::{
+    CreateRequest, Credentials, action_name, build_create, check_correlation_id, same_origin,
+};
+use super::response::{self, Answer};
+use super::retry::{Cancelled, backoff, parse_retry_after, wait_until};
+use super::{Inner, Submission};
+use crate::audit::{Attempt, AuditRecord, Exchange, Outcome, Redirect, body_value};
+
+/// How a submission ended, before it becomes a record.
+enum End {
+    Created,
+    Rejected(String),
+    Failed(String),
+    Cancelled(String),
+}
+
+/// Runs `submission` to its end and returns its record, not yet written.
+pub(super) async fn run(
+    engine: &Inner,
+    submission: Submission,
+    events: &UnboundedSender<ExecEvent>,
+    cancel: &CancellationToken,
+) -> AuditRecord {
+    let started = Instant::now();
+    let body = Bytes::from(submission.payload);
+    let correlation_id = submission
+        .correlation_id
+        .unwrap_or_else(super::new_correlation_id);
+    let mut record = AuditRecord::new(Outcome::Failed);
+    record.profile = engine.profile.name.clone();
+    record.correlation_id = correlation_id.clone();
+    record.method = "POST".to_string();
+    record.url = engine.create_url.to_string();
+    record.action_name = action_name(&body);
+    record.request = Exchange::new(Default::default(), body_value(&body));
+
+    let mut run = Run {
+        engine,
+        events,
+        cancel,
+        correlation_id,
+        body,
+        record,
+    };
+    let end = match check_correlation_id(&run.correlation_id) {
+        Ok(()) => run.execute().await,
+        Err(error) => End::Failed(error),
+    };
+    let mut record = run.record;
+    let (outcome, error) = match end {
+        End::Created => (Outcome::Created, None),
+        End::Rejected(e) => (Outcome::Rejected, Some(e)),
+        End::Failed(e) => (Outcome::Failed, Some(e)),
+        End::Cancelled(e) => (Outcome::Cancelled, Some(e)),
+    };
+    record.outcome = outcome;
+    record.error = error;
+    record.latency_ms = millis(started.elapsed());
+    tracing::info!(
+        correlation_id = %record.correlation_id,
+        outcome = %record.outcome,
+        status = ?record.status,
+        attempts = record.attempts.len(),
+        latency_ms = record.latency_ms,
+        "submission finished"
+    );
+    record
+}
+
+/// The state of one submission while it runs.
+struct Run<'a> {
+    engine: &'a Inner,
+    events: &'a UnboundedSender<ExecEvent>,
+    cancel: &'a CancellationToken,
+    correlation_id: String,
+    body: Bytes,
+    record: AuditRecord,
+}
+
+impl Run<'_> {
+    fn emit(&self, event: ExecEvent) {
+        // A caller that stopped listening does not stop the submission.
+        let _ = self.events.send(event);
+    }
+
+    async fn execute(&mut self) -> End {
+        let profile = &self.engine.profile;
+        self.emit(ExecEvent::Authorizing);
+        tracing::debug!(correlation_id = %self.correlation_id, "authorizing");
+        let mut token = match self.race(self.engine.tokens.token()).await {
+            None => return End::Cancelled("cancelled while getting a token".to_string()),
+            Some(Err(e)) => return End::Failed(format!("cannot get an access token: {e}")),
+            Some(Ok(token)) => token,
+        };
+        let original = self.engine.create_url.clone();
+        let mut url = original.clone();
+        let mut visited = vec![url.clone()];
+        let mut retries: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            let on_origin = same_origin(&url, &original);
+            let credentials = if on_origin {
+                Credentials::Bearer(token.expose())
+            } else {
+                Credentials::None
+            };
+            let request = build_create(
+                profile,
+                &url,
+                credentials,
+                &self.correlation_id,
+                self.body.clone(),
+            );
+            self.record.request.headers = request.shown_headers();
+            if let Err(over) = request.budget(profile.header_budget_bytes).check() {
+                return End::Rejected(over.to_string());
+            }
+            let n = attempt_number(&self.record);
+            let (result, sent_at) = match self.send(&request, n).await {
+                Ok(sent) => sent,
+                Err(end) => return end,
+            };
+            let answer = match result {
+                Ok(answer) => answer,
+                Err(error) => {
+                    if let Err(end) = self
+                        .after_transport_failure(n, sent_at, &url, &error, retries)
+                        .await
+                    {
+                        return end;
+                    }
+                    retries += 1;
+                    continue;
+                }
+            };
+            self.record_answer(n, sent_at, &answer);
+            let status = answer.status;
+            match status {
+                200..=299 => return End::Created,
+                300..=399 => {
+                    let hops = visited.len() - 1;
+                    let location = answer.location.as_deref();
+                    match redirect::decide(status, location, &url, &visited, hops) {
+                        RedirectDecision::Follow(target) => {
+                            self.note_redirect(status, &url, target.as_str());
+                            visited.push(target.clone());
+                            url = target;
+                        }
+                        RedirectDecision::SeeOther(to) => {
+                            self.note_redirect(status, &url, &to);
+                            return End::Created;
+                        }
+                        RedirectDecision::Refuse { to, error } => {
+                            self.note_redirect(status, &url, &to);
+                            return End::Failed(error);
+                        }
+                    }
+                }
+                // One refresh and one retry; a second 401 is the server's final word.
+                401 if on_origin && !refreshed => {
+                    refreshed = true;
+                    token = match self.refresh(&token).await {
+                        Ok(token) => token,
+                        Err(end) => return end,
+                    };
+                }
+                429 | 503 => {
+                    if let Err(end) = self.after_busy(n, &answer, retries).await {
+                        return end;
+                    }
+                    retries += 1;
+                }
+                400..=499 => return End::Rejected(response::reason(status, &answer.body)),
+                _ => {
+                    return End::Failed(format!(
+                        "the server answered {status}: {}",
+                        response::reason(status, &answer.body)
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Waits for a send slot, then sends attempt `n` and reads the answer, racing both
+    /// against the cancellation. `Err` ends the submission.
+    async fn send(
+        &mut self,
+        request: &CreateRequest,
+        n: u32,
+    ) -> Result<(Result<Answer, reqwest::Error>, Instant), End> {
+        let outgoing = request
+            .to_reqwest(&self.engine.client)
+            .map_err(|e| End::Failed(format!("cannot build the request: {e}")))?;
+        if self.pace(n).await.is_err() {
+            return Err(End::Cancelled(
+                "cancelled while waiting for a send slot".to_string(),
+            ));
+        }
+        self.emit(ExecEvent::Sending {
+            attempt: n,
+            url: request.url.to_string(),
+        });
+        tracing::debug!(correlation_id = %self.correlation_id, attempt = n, url = %request.url, "sending");
+        let sent_at = Instant::now();
+        let client = self.engine.client.clone();
+        let exchange = async move {
+            match client.execute(outgoing).await {
+                Ok(response) => Ok(response::read(response).await),
+                Err(e) => Err(e),
+            }
+        };
+        match self.race(exchange).await {
+            Some(result) => Ok((result, sent_at)),
+            None => {
+                self.record.attempts.push(Attempt {
+                    n,
+                    latency_ms: millis(sent_at.elapsed()),
+                    error: Some("cancelled in flight".to_string()),
+                    ..Attempt::default()
+                });
+                Err(End::Cancelled(format!(
+                    "cancelled while attempt {n} was in flight; the server may have created it"
+                )))
+            }
+        }
+    }
+
+    /// Records a request that got no answer and waits before the retry; `Err` when it is
+    /// not retried (certificate, unknown outcome without `retry_after_timeout`, no retries
+    /// left, cancelled).
+    async fn after_transport_failure(
+        &mut self,
+        n: u32,
+        sent_at: Instant,
+        url: &Url,
+        error: &reqwest::Error,
+        retries: u32,
+    ) -> Result<(), End> {
+        let profile = &self.engine.profile;
+        let text = error_chain(error);
+        self.record.attempts.push(Attempt {
+            n,
+            latency_ms: millis(sent_at.elapsed()),
+            error: Some(text.clone()),
+            ..Attempt::default()
+        });
+        self.emit(ExecEvent::TransportFailed {
+            attempt: n,
+            error: text.clone(),
+        });
+        tracing::debug!(correlation_id = %self.correlation_id, attempt = n, error = %text, "transport failure");
+        match classify(error) {
+            TransportFailure::Certificate => {
+                let host = url.host_str().unwrap_or_default();
+                return Err(End::Failed(format!(
+                    "TLS: the certificate of {host} is not trusted (if this server is yours, set ca_cert in the profile to its CA): {text}"
+                )));
+            }
+            TransportFailure::AfterSend if !profile.retry_after_timeout => {
+                return Err(End::Failed(format!(
+                    "outcome unknown: the server may have created it (no answer to attempt {n}: {text}); not retried because retry_after_timeout is off"
+                )));
+            }
+            TransportFailure::NotSent | TransportFailure::AfterSend => {}
+        }
+        if retries >= profile.max_retries {
+            return Err(End::Failed(format!(
+                "gave up after {n} attempts (max_retries = {}): {text}",
+                profile.max_retries
+            )));
+        }
+        let wait = backoff(retries).min(profile.max_wait);
+        self.wait(n + 1, wait, WaitReason::Backoff)
+            .await
+            .map_err(|Cancelled| End::Cancelled("cancelled during a backoff wait".to_string()))
+    }
+
+    /// A 429 or 503: waits as the server asked (or backs off) before the retry; `Err` when
+    /// no retries are left, the server asks for more than `max_wait`, or on cancel.
+    async fn after_busy(&mut self, n: u32, answer: &Answer, retries: u32) -> Result<(), End> {
+        let profile = &self.engine.profile;
+        let status = answer.status;
+        if retries >= profile.max_retries {
+            return Err(End::Failed(format!(
+                "gave up after {n} attempts (max_retries = {}): the server answered {status} ({})",
+                profile.max_retries,
+                response::reason(status, &answer.body)
+            )));
+        }
+        let (wait, reason) = match self.requested_wait(answer)? {
+            Some(wait) => (wait, WaitReason::RetryAfter),
+            None => (backoff(retries).min(profile.max_wait), WaitReason::Backoff),
+        };
+        self.wait(n + 1, wait, reason).await.map_err(|Cancelled| {
+            End::Cancelled(format!(
+                "cancelled during the {} wait after attempt {n}",
+                reason.as_str()
+            ))
+        })
+    }
+
+    /// The wait a `Retry-After` asks for (`Ok(None)` without a usable one); over `max_wait`
+    /// the submission ends at once, without waiting.
+    fn requested_wait(&self, answer: &Answer) -> Result<Option<Duration>, End> {
+        let Some(raw) = answer.retry_after.as_deref() else {
+            return Ok(None);
+        };
+        let Some(wait) = parse_retry_after(raw, SystemTime::now()) else {
+            return Ok(None);
+        };
+        let max_wait = self.engine.profile.max_wait;
+        if wait > max_wait {
+            return Err(End::Failed(format!(
+                "the server asked to wait {} s (Retry-After: {}), more than max_wait_s = {} s; not waiting",
+                wait.as_secs(),
+                crate::text::escape_controls(raw.trim()),
+                max_wait.as_secs()
+            )));
+        }
+        // Other submissions of this profile must not send before then either.
+        self.engine.pacer.hold_until(Instant::now() + wait);
+        Ok(Some(wait))
+    }
+
+    fn record_answer(&mut self, n: u32, sent_at: Instant, answer: &Answer) {
+        let latency = sent_at.elapsed();
+        if let Some(rate) = &answer.rate {
+            self.engine.pacer.observe(sent_at, rate);
+        }
+        self.record.attempts.push(Attempt {
+            n,
+            status: Some(answer.status),
+            latency_ms: millis(latency),
+            wait_ms: 0,
+            retry_after: answer.retry_after.clone(),
+            rate_limit: answer.rate,
+            error: answer.body_error.clone().or_else(|| {
+                answer.cut.then(|| {
+                    format!(
+                        "response body cut at {} bytes",
+                        response::MAX_RESPONSE_BYTES
+                    )
+                })
+            }),
+        });
+        self.record.status = Some(answer.status);
+        self.record.response = Exchange::new(answer.headers.clone(), body_value(&answer.body));
+        self.emit(ExecEvent::Responded {
+            attempt: n,
+            status: answer.status,
+            latency,
+            rate: answer.rate,
+            retry_after: answer.retry_after.clone(),
+        });
+        tracing::debug!(correlation_id = %self.correlation_id, attempt = n, status = answer.status, "responded");
+    }
+
+    fn note_redirect(&mut self, status: u16, from: &Url, to: &str) {
+        self.record.redirects.push(Redirect {
+            status,
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+        self.emit(ExecEvent::Redirected {
+            status,
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+        tracing::debug!(correlation_id = %self.correlation_id, status, to, "redirect");
+    }
+
+    /// After a 401: a new token (one refresh shared with every submission of the profile).
+    async fn refresh(&self, rejected: &AccessToken) -> Result<AccessToken, End> {
+        self.emit(ExecEvent::Authorizing);
+        match self
+            .race(self.engine.tokens.refresh_after_rejection(rejected))
+            .await
+        {
+            None => Err(End::Cancelled(
+                "cancelled while refreshing the token".to_string(),
+            )),
+            Some(Err(e)) => Err(End::Failed(format!(
+                "the API rejected the token (401) and a new one could not be obtained: {e}"
+            ))),
+            Some(Ok(token)) => Ok(token),
+        }
+    }
+
+    /// Takes a send slot from the profile's pacer and waits for it.
+    async fn pace(&mut self, next: u32) -> Result<(), Cancelled> {
+        let at = self.engine.pacer.reserve();
+        let wait = at.saturating_duration_since(Instant::now());
+        // Below a millisecond the wait is noise, not pacing worth showing.
+        if wait < Duration::from_millis(1) {
+            return Ok(());
+        }
+        self.wait(next, wait, WaitReason::Pacing).await
+    }
+
+    /// A cancellable wait before attempt `next`, reported and added to the previous
+    /// attempt's `wait_ms`.
+    async fn wait(
+        &mut self,
+        next: u32,
+        wait: Duration,
+        reason: WaitReason,
+    ) -> Result<(), Cancelled> {
+        let until = Instant::now() + wait;
+        if let Some(last) = self.record.attempts.last_mut() {
+            last.wait_ms = last.wait_ms.saturating_add(millis(wait));
+        }
+        self.emit(ExecEvent::Waiting {
+            attempt: next,
+            until,
+            wait,
+            reason,
+        });
+        tracing::debug!(correlation_id = %self.correlation_id, next, wait_ms = millis(wait), reason = reason.as_str(), "waiting");
+        wait_until(until, self.cancel).await
+    }
+
+    /// `fut`, unless the submission is cancelled first (`None`). Dropping `fut` drops the
+    /// request in flight with it.
+    async fn race<T>(&self, fut: impl Future<Output = T>) -> Option<T> {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => None,
+            value = fut => Some(value),
+        }
+    }
+}
+
+fn attempt_number(record: &AuditRecord) -> u32 {
+    u32::try_from(record.attempts.len())
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,222 @@
+//! Webhook delivery (PRODUCT §7b): after a submission's record is durable, a background task
+//! POSTs a summary to the profile's `webhook_url`, retries a few times on failure, and adds
+//! its own audit record (`webhook_delivered` / `webhook_failed`, same correlation id).
+//!
+//! It never delays the submission's result: the task is spawned after the result exists.
+//! Tasks are counted ([`Deliveries`]) so a headless command can wait for them, bounded,
+//! before it exits ([`super::Engine::drain_webhooks`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::Url;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use super::Inner;
+use super::client::{USER_AGENT, error_chain};
+use super::response;
+use crate::audit::{Attempt, AuditRecord, Exchange, Headers, Outcome, body_value};
+use crate::time::{format_rfc3339_ms, now_ms};
+
+/// Attempts per delivery, and the pause before each retry (short: the result is already
+/// out, this only keeps a receiver that blinked from missing the event).
+const ATTEMPTS: u32 = 3;
+const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
+
+/// Deliveries still running.
+#[derive(Debug, Default)]
+pub(super) struct Deliveries {
+    running: AtomicUsize,
+    changed: Notify,
+}
+
+/// Decrements the count when the task ends, however it ends (a panic included).
+struct Running(Arc<Inner>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.webhooks.running.fetch_sub(1, Ordering::AcqRel);
+        self.0.webhooks.changed.notify_waiters();
+    }
+}
+
+impl Deliveries {
+    /// Waits until none is running or `timeout` passes; how many are still running.
+    pub(super) async fn drain(&self, timeout: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            // Registered before the count is read, so a task ending in between still wakes us.
+            notified.as_mut().enable();
+            let running = self.running.load(Ordering::Acquire);
+            if running == 0 {
+                return 0;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.running.load(Ordering::Acquire);
+            }
+        }
+    }
+}
+
+/// Starts the delivery for `submission` (its written record) in the background.
+pub(super) fn spawn(engine: Arc<Inner>, url: Url, submission: &AuditRecord) {
+    let payload = event_body(submission);
+    let correlation_id = submission.correlation_id.clone();
+    let action_name = submission.action_name.clone();
+    engine.webhooks.running.fetch_add(1, Ordering::AcqRel);
+    let guard = Running(engine);
+    tokio::spawn(async move {
+        let engine = Arc::clone(&guard.0);
+        let record = deliver(&engine, &url, payload, correlation_id, action_name).await;
+        let mut record = record;
+        engine.redactor.redact_record(&mut record);
+        if let Err(e) = engine.audit.append_async(record).await {
+            tracing::warn!(error = %e, "cannot record a webhook delivery");
+        }
+        drop(guard);
+    });
+}
+
+/// The §7b body: `failed` covers every outcome but `created`.
+pub fn event_body(record: &AuditRecord) -> Value {
+    let event = if record.outcome == Outcome::Created {
+        "data_action.created"
+    } else {
+        "data_action.failed"
+    };
+    json!({
+        "event": event,
+        "timestamp": format_rfc3339_ms(now_ms()),
+        "status": record.status,
+        "outcome": record.outcome.as_str(),
+        "latency_ms": record.latency_ms,
+        "correlation_id": record.correlation_id,
+        "action_name": record.action_name,
+        "audit_id": record.id.to_string(),
+    })
+}
+
+async fn deliver(
+    engine: &Inner,
+    url: &Url,
+    payload: Value,
+    correlation_id: String,
+    action_name: String,
+) -> AuditRecord {
+    let started = Instant::now();
+    let body = Bytes::from(payload.to_string());
+    let mut record = AuditRecord::new(Outcome::WebhookFailed);
+    record.profile = engine.profile.name.clone();
+    record.correlation_id = correlation_id;
+    record.method = "POST".to_string();
+    record.url = url.to_string();
+    record.action_name = action_name;
+    let headers: Headers = [
+        ("Content-Type", "application/json"),
+        ("User-Agent", USER_AGENT),
+    ]
+    .into_iter()
+    .collect();
+    record.request = Exchange::new(headers, payload);
+
+    let mut last_error = String::new();
+    for n in 1..=ATTEMPTS {
+        let sent_at = Instant::now();
+        let result = engine
+            .client
+            .post(url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body.clone())
+            .send()
+            .await;
+        let latency_ms = u64::try_from(sent_at.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let mut attempt = Attempt {
+            n,
+            latency_ms,
+            ..Attempt::default()
+        };
+        match result {
+            Ok(reply) => {
+                let answer = response::read(reply).await;
+                attempt.status = Some(answer.status);
+                attempt.retry_after = answer.retry_after.clone();
+                record.status = Some(answer.status);
+                record.response = Exchange::new(answer.headers.clone(), body_value(&answer.body));
+                if (200..300).contains(&answer.status) {
+                    record.attempts.push(attempt);
+                    record.outcome = Outcome::WebhookDelivered;
+                    record.error = None;
+                    record.latency_ms = elapsed_ms(started);
+                    return record;
+                }
+                last_error = format!(
+                    "the webhook answered {}: {}",
+                    answer.status,
+                    response::reason(answer.status, &answer.body)
+                );
+            }
+            Err(e) => {
+                last_error = format!("the webhook could not be reached: {}", error_chain(&e));
+                attempt.error = Some(last_error.clone());
+            }
+        }
+        if let Some(pause) = RETRY_PAUSES.get(usize::try_from(n - 1).unwrap_or(usize::MAX)) {
+            attempt.wait_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
+            record.attempts.push(attempt);
+            tokio::time::sleep(*pause).await;
+        } else {
+            record.attempts.push(attempt);
+        }
+    }
+    record.error = Some(format!(
+        "not delivered after {ATTEMPTS} attempts: {last_error}"
+    ));
+    record.latency_ms = elapsed_ms(started);
+    record
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_but_created_is_a_failed_event() {
+        let mut record = AuditRecord::new(Outcome::Rejected);
+        record.status = Some(409);
+        record.correlation_id = "c1".into();
+        let body = event_body(&record);
+        assert_eq!(body["event"], "data_action.failed");
+        assert_eq!(body["outcome"], "rejected");
+        assert_eq!(body["status"], 409);
+        assert_eq!(body["audit_id"], record.id.to_string());
+        record.outcome = Outcome::Created;
+        assert_eq!(event_body(&record)["event"], "data_action.created");
+    }
+
+    #[test]
+    fn the_body_has_every_field_of_7b() {
+        let body = event_body(&AuditRecord::new(Outcome::Cancelled));
+        for key in [
+            "event",
+            "timestamp",
+            "status",
+            "outcome",
+            "latency_ms",
+            "correlation_id",
+            "action_name",
+            "audit_id",
+        ] {
+            assert!(body.get(key).is_some(), "{key}");
+        }
+    }
+}
