@@ -135,18 +135,21 @@ pub fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// The multi-threaded runtime a headless command runs on; `None` (after saying why on
+/// stderr) if the process cannot start one.
+pub(crate) fn new_runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| eprintln!("cxda: cannot start the async runtime: {error}"))
+        .ok()
+}
+
 /// Runs an async command on a fresh runtime; its error is a local problem (exit 2) such as
 /// an address that cannot be bound.
 fn block_on(command: impl Future<Output = anyhow::Result<()>>) -> Outcome {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cxda: cannot start the async runtime: {error}");
-            return Outcome::LocalProblem;
-        }
+    let Some(runtime) = new_runtime() else {
+        return Outcome::LocalProblem;
     };
     match runtime.block_on(command) {
         Ok(()) => Outcome::Ok,

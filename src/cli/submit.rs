@@ -104,15 +104,8 @@ pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
             return Outcome::LocalProblem;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cxda: cannot start the async runtime: {error}");
-            return Outcome::LocalProblem;
-        }
+    let Some(runtime) = super::new_runtime() else {
+        return Outcome::LocalProblem;
     };
     let Resolved {
         profile,
