@@ -323,6 +323,76 @@ fn it_waits_for_the_webhook_delivery_and_its_record_before_exiting() {
 }
 
 #[test]
+fn the_webhook_wait_is_announced_and_ctrl_c_skips_it_keeping_the_batch_exit_code() {
+    // A webhook receiver that accepts connections and never answers: the delivery hangs.
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let hook = format!(
+        "webhook_url = \"http://{}/hook\"",
+        receiver.local_addr().expect("addr")
+    );
+    std::thread::spawn(move || {
+        let held: Vec<_> = receiver.incoming().collect();
+        drop(held);
+    });
+    let sandbox = TestSandbox::plain();
+    let ws = Workspace::new();
+    ws.use_sandbox(&sandbox.handle, &hook);
+    let file = ws.payload("a.json", "HookNeverAnswers");
+    let mut child = ws
+        .cxda()
+        .args(["submit", &file])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cxda");
+    let out = line_channel(child.stdout.take().expect("stdout"));
+    let err = line_channel(child.stderr.take().expect("stderr"));
+    loop {
+        let line = err
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the webhook wait announced on stderr");
+        if line == "waiting for 1 webhook delivery (up to 10 s; Ctrl-C to skip)" {
+            break;
+        }
+    }
+    let interrupted = std::time::Instant::now();
+    send_signal(&child, "INT");
+    let status = wait_bounded(&mut child, Duration::from_secs(20));
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(5),
+        "the 10 s wait was not skipped: {:?}",
+        interrupted.elapsed()
+    );
+    assert_eq!(status.code(), Some(0), "the file was created");
+    let lines: Vec<String> = out.iter().collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(": created "), "{lines:?}");
+}
+
+#[test]
+fn an_https_proxy_that_is_not_a_url_is_a_config_error_exit_2_naming_it() {
+    let sandbox = TestSandbox::plain();
+    let ws = Workspace::new();
+    ws.use_sandbox(&sandbox.handle, "");
+    let file = ws.payload("a.json", "BadProxy");
+    let out = ws
+        .cxda()
+        .env("HTTPS_PROXY", "http://user:pw@[proxy")
+        .args(["submit", &file])
+        .output()
+        .expect("run cxda");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("HTTPS_PROXY=\"http://[redacted]@[proxy\" is not a proxy URL"),
+        "{err}"
+    );
+    assert!(!err.contains("pw"), "{err}");
+    let stats = sandbox.stats();
+    assert_eq!((stats.token_requests, stats.create_requests), (0, 0));
+}
+
+#[test]
 fn a_bad_cxda_log_value_warns_and_the_command_carries_on() {
     let ws = Workspace::new();
     let bad = ws.file("bad.json", SCHEMA_ERROR);

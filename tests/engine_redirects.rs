@@ -77,6 +77,25 @@ async fn found_is_not_followed_and_the_error_explains_the_lost_payload() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_redirect_is_recorded_but_not_reported_as_a_redirect_event() {
+    let sandbox = start(faults(json!({ "redirect": "302" }))).await;
+    let (engine, _dir) = engine(profile(&sandbox));
+
+    let done = submit_named(&engine, "refused-302").await;
+
+    let statuses: Vec<u16> = done.record.redirects.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [302]);
+    assert!(
+        !done
+            .events
+            .iter()
+            .any(|e| matches!(e, ExecEvent::Redirected { .. })),
+        "{:?}",
+        done.events
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_loop_is_stopped_at_the_first_repeat() {
     let sandbox = start(faults(json!({ "redirect": "loop" }))).await;
     let (engine, _dir) = engine(profile(&sandbox));

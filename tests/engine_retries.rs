@@ -3,7 +3,7 @@
 
 mod engine_common;
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cxda::audit::Outcome;
 use cxda::engine::{ExecEvent, WaitReason};
@@ -134,4 +134,75 @@ async fn cancel_during_a_backoff_wait_returns_within_100ms_and_records_cancelled
     assert!(record.attempts.iter().all(|a| a.status == Some(503)));
     let written = read_back(dir.path(), &record);
     assert_eq!(written.outcome, Outcome::Cancelled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_rate_limit_wait_over_max_wait_fails_at_once_naming_the_figure() {
+    // The sandbox's windows are whole hours of the epoch: keep clear of the next boundary,
+    // where the window would reset within max_wait.
+    let into_hour = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        % 3600;
+    if into_hour > 3600 - 30 {
+        tokio::time::sleep(Duration::from_secs(3600 - into_hour + 1)).await;
+    }
+    let sandbox = start(faults(json!({ "rate_limit": "1/h" }))).await;
+    let mut profile = profile(&sandbox);
+    profile.max_wait = Duration::from_secs(2);
+    let (engine, _dir) = engine(profile);
+    let first = submit_named(&engine, "takes-the-hour").await;
+    assert_eq!(
+        first.record.outcome,
+        Outcome::Created,
+        "{:?}",
+        first.record.error
+    );
+    let reset = first.record.attempts[0]
+        .rate_limit
+        .and_then(|r| r.reset)
+        .expect("X-RateLimit-Reset");
+    let started = Instant::now();
+
+    // Same engine: its pacer learnt from the first answer that this hour's one create is
+    // spent, and would wait for the next window.
+    let done = submit_named(&engine, "paced-past-max-wait").await;
+
+    assert!(started.elapsed() < Duration::from_secs(5), "it waited");
+    let record = &done.record;
+    assert_eq!(record.outcome, Outcome::Failed);
+    assert!(record.attempts.is_empty(), "nothing was sent: {record:?}");
+    assert_eq!(sandbox.stats().create_requests, 1);
+    let error = record.error.as_deref().unwrap_or_default();
+    let figure: u64 = error
+        .strip_prefix("the server's rate limit asks to wait ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("names the wait: {error}"));
+    assert!(
+        figure.abs_diff(reset) <= 1,
+        "{figure} s vs Reset: {reset}: {error}"
+    );
+    assert!(error.contains("over max_wait_s = 2 s"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_last_attempt_gets_no_answer_the_status_is_null_not_an_earlier_ones() {
+    // Attempt 1: an injected 429 (answered at once). Attempt 2: stored, but answered after
+    // the client has timed out.
+    let sandbox = start(faults(json!({ "fail_429": 1, "latency_ms": 1500 }))).await;
+    let mut profile = profile(&sandbox);
+    profile.timeout = Duration::from_millis(500);
+    profile.retry_after_timeout = false;
+    let (engine, dir) = engine(profile);
+
+    let done = submit_named(&engine, "answer-lost").await;
+
+    let record = read_back(dir.path(), &done.record);
+    assert_eq!(record.outcome, Outcome::Failed);
+    assert_eq!(statuses(&record), [Some(429), None]);
+    assert_eq!(record.status, None);
+    assert!(record.response.headers.is_empty(), "{:?}", record.response);
+    assert_eq!(record.response.body, serde_json::Value::Null);
 }

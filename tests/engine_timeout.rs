@@ -82,3 +82,45 @@ async fn a_refused_connection_is_retried_then_fails_naming_the_cause() {
     let error = record.error.as_deref().unwrap_or_default();
     assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_tls_handshake_is_retried_as_a_connection_failure_not_an_unknown_outcome() {
+    // Accepts connections and never says a word: every TLS handshake stalls.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    // Tokens come from a real sandbox; only the create goes to the silent listener.
+    let sandbox = start(cxda::sandbox::Faults::off()).await;
+    let mut profile = profile(&sandbox);
+    let base = reqwest::Url::parse(&format!("https://127.0.0.1:{port}")).expect("url");
+    let connection = profile.connection.clone().expect("connection");
+    profile.connection = Some(cxda::config::Connection {
+        create_url: profile.api.create_url(&base).expect("create url"),
+        api_base_url: base,
+        ..connection
+    });
+    // The connect timeout is then 1.5 s: half a second ahead of the request timeout, room
+    // enough for a busy machine to still see the connect timer fire first.
+    profile.timeout = Duration::from_secs(2);
+    profile.retry_after_timeout = false;
+    profile.max_retries = 1;
+    let (engine, _dir) = engine(profile);
+
+    let done = submit_named(&engine, "silent-handshake").await;
+
+    silent.abort();
+    let record = &done.record;
+    assert_eq!(record.outcome, Outcome::Failed);
+    assert_eq!(statuses(record), [None, None], "retried: {record:?}");
+    let error = record.error.as_deref().unwrap_or_default();
+    assert!(!error.contains("outcome unknown"), "{error}");
+    assert!(error.contains("could not connect"), "{error}");
+    assert_eq!(record.status, None);
+}

@@ -7,8 +7,9 @@
 //! goes through [`Redactor::redact_text`], a net for secrets that turn up inside text: the
 //! sandbox's `sbx_` tokens, `Bearer`/`Basic` credentials, `access_token=…`-style pairs, and
 //! any literal the caller registered ([`Redactor::with_secret`], e.g. the profile's client
-//! secret). Bodies are redacted before they are truncated, so a cut never hides a field name
-//! from the structured pass.
+//! secret) or that the record's own payload holds under a secret-looking header name (the
+//! server echoes the stored action back). Bodies are redacted before they are truncated, so
+//! a cut never hides a field name from the structured pass.
 
 use std::borrow::Cow;
 
@@ -83,11 +84,24 @@ impl Redactor {
     }
 
     /// Redacts every field of a record in place.
+    ///
+    /// The literal values of the payload's secret-looking `configuration.headers` are
+    /// looked for everywhere in the record, like registered secrets: the server echoes the
+    /// stored action back (a 201, a 409, a replay), and an error message may quote it, in
+    /// places the structural rules do not reach.
     pub fn redact_record(&self, record: &mut AuditRecord) {
+        let with_payload = self.with_payload_secrets(&record.request.body);
+        let this = with_payload.as_ref().unwrap_or(self);
+        this.redact_record_fields(record);
+    }
+
+    fn redact_record_fields(&self, record: &mut AuditRecord) {
         self.redact_http_headers(&mut record.request.headers);
         self.redact_http_headers(&mut record.response.headers);
-        if let Some(headers) = record.request.body.pointer_mut("/configuration/headers") {
-            redact_payload_headers(headers);
+        for body in [&mut record.request.body, &mut record.response.body] {
+            if let Some(headers) = body.pointer_mut("/configuration/headers") {
+                redact_payload_headers(headers);
+            }
         }
         self.redact_value(&mut record.request.body);
         self.redact_value(&mut record.response.body);
@@ -115,6 +129,36 @@ impl Redactor {
                 self.redact_string(text);
             }
         }
+    }
+
+    /// This redactor plus the literal values of the secret-looking headers of `payload`
+    /// (its `configuration.headers`, or `"NAME": "VALUE"` pairs when the payload is text
+    /// that did not parse as JSON); `None` when it has none.
+    fn with_payload_secrets(&self, payload: &Value) -> Option<Redactor> {
+        let literals: Vec<String> = match payload {
+            Value::String(text) => quoted_secret_pairs(text)
+                .into_iter()
+                .map(|(start, end)| text[start..end].to_string())
+                .collect(),
+            body => body
+                .pointer("/configuration/headers")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(name, _)| is_secret_header_name(name))
+                .filter_map(|(_, value)| value.as_str())
+                .filter(|value| !is_placeholder_or_empty(value))
+                .map(str::to_string)
+                .collect(),
+        };
+        let fresh: Vec<String> = literals
+            .into_iter()
+            .filter(|l| l.len() >= MIN_LITERAL_SECRET && !self.secrets.contains(l))
+            .collect();
+        if fresh.is_empty() {
+            return None;
+        }
+        Some(fresh.into_iter().fold(self.clone(), Redactor::with_secret))
     }
 
     /// Headers of an HTTP request or response: credential headers always, secret-looking
@@ -246,11 +290,13 @@ fn scrub_sbx_tokens(text: &str) -> Option<String> {
 }
 
 /// `access_token=…`, `"client_secret": "…"` and the like inside text (a form body, a text
-/// body that did not parse as JSON, a truncated body, a URL query).
+/// body that did not parse as JSON, a truncated body, a URL query), and `"NAME": "VALUE"`
+/// where NAME looks secret by §8's header rule (a payload's `configuration.headers` in a
+/// text that is not valid JSON, where the structural rule cannot run).
 fn scrub_secret_pairs(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let bytes = lower.as_bytes();
-    let mut ranges = Vec::new();
+    let mut ranges = quoted_secret_pairs(text);
     for field in SECRET_FIELDS {
         for key_at in memchr::memmem::find_iter(bytes, field.as_bytes()) {
             let mut i = key_at + field.len();
@@ -283,6 +329,65 @@ fn scrub_secret_pairs(text: &str) -> Option<String> {
         }
     }
     replace_ranges(text, ranges)
+}
+
+/// Names that match §8's secret-looking rule but whose values are not secrets, so that the
+/// text net leaves them readable: cxda's own Idempotency-Key (the correlation id), and an
+/// OAuth response's `token_type` (the scheme's name, e.g. `Bearer`).
+const NOT_SECRET_NAMES: &[&str] = &["idempotency-key", "token_type"];
+
+/// The byte ranges of the values of `"NAME": "VALUE"` pairs in `text` where NAME looks
+/// secret ([`is_secret_header_name`]) and VALUE is a literal (not a placeholder, not empty).
+/// A JSON-style scan: backslash escapes are skipped inside strings, and a value whose
+/// closing quote is missing (a cut text) runs to the end.
+fn quoted_secret_pairs(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    // The index of the quote that closes the string opened at `open`, or `None` at the end.
+    let closing = |open: usize| {
+        let mut i = open + 1;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'"' => return Some(i),
+                _ => i += 1,
+            }
+        }
+        None
+    };
+    let skip_space = |mut i: usize| {
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        i
+    };
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(b'"', &bytes[from..]) {
+        let open = from + found;
+        let Some(close) = closing(open) else { break };
+        from = close + 1;
+        let colon = skip_space(close + 1);
+        if bytes.get(colon) != Some(&b':') {
+            continue;
+        }
+        let value_open = skip_space(colon + 1);
+        if bytes.get(value_open) != Some(&b'"') {
+            continue;
+        }
+        let value_close = closing(value_open);
+        let (start, end) = (value_open + 1, value_close.unwrap_or(bytes.len()));
+        from = value_close.map_or(bytes.len(), |c| c + 1);
+        // Quotes, colons and backslashes are ASCII, so these are character boundaries.
+        let name = &text[open + 1..close];
+        let value = &text[start..end];
+        let not_secret = NOT_SECRET_NAMES
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n));
+        if is_secret_header_name(name) && !not_secret && !is_placeholder_or_empty(value) {
+            ranges.push((start, end));
+        }
+    }
+    ranges
 }
 
 /// `Bearer …` / `Basic …` credentials quoted in text (an error message, a header echoed in a
@@ -389,6 +494,53 @@ mod tests {
         Redactor::new().redact_http_headers(&mut h);
         assert_eq!(h.get("idempotency-key"), Some("c0ffee"));
         assert_eq!(h.get("x-api-key"), Some(REDACTED));
+    }
+
+    #[test]
+    fn secret_looking_quoted_pairs_in_text_are_redacted_but_placeholders_kept() {
+        assert_eq!(
+            text(r#"{"headers": {"X-Api-Key": "lit\"eral", "Accept": "a/b", "Token": "{{t}}",}"#),
+            r#"{"headers": {"X-Api-Key": "[redacted]", "Accept": "a/b", "Token": "{{t}}",}"#
+        );
+    }
+
+    #[test]
+    fn a_quoted_secret_pair_cut_before_its_closing_quote_is_redacted_to_the_end() {
+        assert_eq!(
+            text(r#"{"X-Auth-Token" : "abcdef"#),
+            r#"{"X-Auth-Token" : "[redacted]"#
+        );
+    }
+
+    #[test]
+    fn payload_header_literals_are_redacted_wherever_the_record_echoes_them() {
+        let payload = serde_json::json!({
+            "name": "n",
+            "configuration": { "headers": { "X-Api-Key": "literalSECRET123", "X-Ref": "{{r}}" } }
+        });
+        let mut record = AuditRecord::new(crate::audit::Outcome::Failed);
+        record.request.body = payload.clone();
+        record.response.body = serde_json::json!({ "id": "da_1", "echo": payload });
+        record
+            .response
+            .headers
+            .push("X-Echo", "got literalSECRET123");
+        record.error = Some("the server said: literalSECRET123 is bad".into());
+        Redactor::new().redact_record(&mut record);
+        let text = serde_json::to_string(&record).expect("json");
+        assert!(!text.contains("literalSECRET123"), "{text}");
+        assert!(text.contains("{{r}}"), "{text}");
+    }
+
+    #[test]
+    fn payload_header_literals_of_a_text_payload_are_redacted_in_the_response() {
+        let mut record = AuditRecord::new(crate::audit::Outcome::Rejected);
+        record.request.body =
+            Value::String(r#"{"configuration":{"headers":{"apiKey":"s3cr3tv4l"},}}"#.into());
+        record.response.body = Value::String("bad header value s3cr3tv4l".into());
+        Redactor::new().redact_record(&mut record);
+        let text = serde_json::to_string(&record).expect("json");
+        assert!(!text.contains("s3cr3tv4l"), "{text}");
     }
 
     #[test]

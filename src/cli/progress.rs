@@ -312,13 +312,19 @@ fn answer_prefix(file: &FileState) -> String {
     }
 }
 
-/// The per-file line under the bar.
+/// The per-file line under the bar. A wait before the first attempt (pacing) is not a
+/// retry, so it does not say "retry".
 fn file_line(file: &FileState, now: Instant) -> String {
     match file.waiting {
         Some((until, reason)) => format!(
-            "{}: {}retry in {:.1} s ({})",
+            "{}: {}{} {:.1} s ({})",
             file.name,
             answer_prefix(file),
+            if file.attempt == 0 {
+                "waiting"
+            } else {
+                "retry in"
+            },
             until.saturating_duration_since(now).as_secs_f64(),
             reason.as_str()
         ),
@@ -352,6 +358,14 @@ mod tests {
             file_line(&f, now),
             "a.json: attempt 2 → 429, retry in 0.8 s (Retry-After)"
         );
+    }
+
+    #[test]
+    fn a_paced_first_attempt_is_waiting_not_a_retry() {
+        let now = Instant::now();
+        let mut f = file(None, 0);
+        f.waiting = Some((now + Duration::from_millis(1500), WaitReason::Pacing));
+        assert_eq!(file_line(&f, now), "a.json: waiting 1.5 s (pacing)");
     }
 
     #[test]

@@ -14,11 +14,15 @@
 //! - Ctrl-C or SIGTERM cancels every submission in flight (recorded `cancelled` by the
 //!   engine); files not started yet are recorded `cancelled` ("cancelled before it was
 //!   sent") so every file still has its record; exit 130. A second Ctrl-C exits at once.
+//! - The webhook wait at the end is announced on stderr (`waiting for N webhook deliveries
+//!   (up to 10 s; Ctrl-C to skip)`). A Ctrl-C during it skips it and only it: every file has
+//!   its result by then, so the exit code is the batch's, not 130.
 //! - `--concurrency` defaults to 4 and takes 1 to 256.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -50,7 +54,7 @@ it are done:
 Progress (attempts, waits with Retry-After or backoff, redirects) goes to stderr: a progress \
 bar on a terminal, plain lines otherwise. Every file gets one audit record, written durably \
 before its line is printed. With a profile's webhook_url, cxda waits up to 10 s for the \
-deliveries before it exits.
+deliveries before it exits (Ctrl-C skips that wait).
 
 Exit codes: 0 every file created; 1 a file was rejected or failed; 2 a local problem (a \
 file that cannot be read, the configuration, the audit file); 130 interrupted (Ctrl-C or \
@@ -215,8 +219,14 @@ async fn submit_all(
     let names = inputs.iter().map(|i| i.name.clone()).collect();
     let progress = Arc::new(Progress::new(names, std::io::stderr().is_terminal()));
     let cancel = CancellationToken::new();
-    let signals =
-        Signals::install().map(|s| tokio::spawn(s.watch(cancel.clone(), Arc::clone(&progress))));
+    let webhook_wait = Arc::new(AtomicBool::new(false));
+    let signals = Signals::install().map(|s| {
+        tokio::spawn(s.watch(
+            cancel.clone(),
+            Arc::clone(&progress),
+            Arc::clone(&webhook_wait),
+        ))
+    });
     let ticker = progress.is_live().then(|| {
         let progress = Arc::clone(&progress);
         tokio::spawn(async move {
@@ -244,24 +254,41 @@ async fn submit_all(
     eprintln!("{}", progress.summary(started.elapsed()));
 
     let interrupted_in_batch = cancel.is_cancelled();
-    let left = if interrupted_in_batch {
-        // Already interrupted: still wait (bounded) for the records of deliveries under way;
-        // another Ctrl-C quits at once (see Signals::watch).
-        engine.drain_webhooks(WEBHOOK_WAIT).await
-    } else {
-        tokio::select! {
-            left = engine.drain_webhooks(WEBHOOK_WAIT) => left,
-            () = cancel.cancelled() => 0,
-        }
-    };
-    if left > 0 {
+    let pending = engine.webhooks_in_flight();
+    if pending > 0 {
+        // Set before the announcement, so that a Ctrl-C it prompts is taken as a skip.
+        webhook_wait.store(!interrupted_in_batch, Ordering::Release);
+        // Up to ten silent seconds after the last result would look like a hang.
         eprintln!(
-            "cxda: {left} webhook deliver{} did not finish within {} s",
-            if left == 1 { "y" } else { "ies" },
-            WEBHOOK_WAIT.as_secs()
+            "waiting for {pending} webhook {} (up to {} s; Ctrl-C to {})",
+            deliveries(pending),
+            WEBHOOK_WAIT.as_secs(),
+            if interrupted_in_batch {
+                "quit now"
+            } else {
+                "skip"
+            }
         );
+        let left = if interrupted_in_batch {
+            // Already interrupted: still wait (bounded) for the records of deliveries under
+            // way; another Ctrl-C quits at once (see Signals::watch).
+            engine.drain_webhooks(WEBHOOK_WAIT).await
+        } else {
+            tokio::select! {
+                left = engine.drain_webhooks(WEBHOOK_WAIT) => left,
+                () = cancel.cancelled() => 0,
+            }
+        };
+        if left > 0 {
+            eprintln!(
+                "cxda: {left} webhook {} did not finish within {} s",
+                deliveries(left),
+                WEBHOOK_WAIT.as_secs()
+            );
+        }
     }
-    if cancel.is_cancelled() {
+    // A Ctrl-C that only skipped the webhook wait interrupted no submission.
+    if interrupted_in_batch {
         outcome = outcome.max(Outcome::Interrupted);
     }
     if let Some(signals) = signals {
@@ -269,6 +296,10 @@ async fn submit_all(
     }
     tracing::info!(exit = ?outcome, "submit finished");
     outcome
+}
+
+fn deliveries(n: usize) -> &'static str {
+    if n == 1 { "delivery" } else { "deliveries" }
 }
 
 /// Starts the embedded sandbox and points the profile at it.
@@ -324,9 +355,15 @@ impl Signals {
         }
     }
 
-    /// The first signal cancels the batch; the next one exits at once (the records written
-    /// so far are durable; one being written may be torn, which readers skip).
-    async fn watch(mut self, cancel: CancellationToken, progress: Arc<Progress>) {
+    /// The first signal cancels the batch (or, once `webhook_wait` is set, only skips the
+    /// webhook wait); the next one exits at once (the records written so far are durable;
+    /// one being written may be torn, which readers skip).
+    async fn watch(
+        mut self,
+        cancel: CancellationToken,
+        progress: Arc<Progress>,
+        webhook_wait: Arc<AtomicBool>,
+    ) {
         loop {
             self.next().await;
             if cancel.is_cancelled() {
@@ -334,9 +371,15 @@ impl Signals {
                 progress.clear();
                 std::process::exit(130);
             }
-            progress
-                .note("cxda: interrupted: cancelling what is in flight (Ctrl-C again to quit now)");
-            tracing::info!("interrupted: cancelling the batch");
+            if webhook_wait.load(Ordering::Acquire) {
+                progress.note("cxda: not waiting for the webhook deliveries");
+                tracing::info!("interrupted: skipping the webhook wait");
+            } else {
+                progress.note(
+                    "cxda: interrupted: cancelling what is in flight (Ctrl-C again to quit now)",
+                );
+                tracing::info!("interrupted: cancelling the batch");
+            }
             cancel.cancel();
         }
     }

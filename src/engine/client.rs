@@ -11,9 +11,17 @@
 //! - Proxies: reqwest's automatic proxy would also send loopback traffic through
 //!   `HTTP(S)_PROXY`; instead `HTTPS_PROXY` (or `https_proxy`) is applied by hand to https
 //!   URLs only, minus `NO_PROXY`, and never to a loopback host. Plain http only ever goes to
-//!   loopback (the transport rule), so `HTTP_PROXY` has nothing to apply to.
+//!   loopback (the transport rule), so `HTTP_PROXY` has nothing to apply to. A value without
+//!   a scheme (`proxy.corp:3128`, as curl accepts it) is taken as `http://`; one that is still
+//!   not a proxy URL is a configuration error, never silently ignored: the user asked for a
+//!   proxy, and going around it would send the traffic where they did not mean it to go.
+//! - A connect timeout (TCP and the TLS handshake, which reqwest's connector wraps in the
+//!   same timer) shorter than the whole-request timeout: a stalled handshake then fails as a
+//!   connect error, known not to have sent anything and so retried, instead of running into
+//!   the request timeout, which cannot tell "never sent" from "sent, answer lost".
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use reqwest::{Certificate, Client, NoProxy, Proxy, Url};
 
@@ -23,8 +31,20 @@ use crate::config::Profile;
 /// `User-Agent: cxda/<version>`, on every request the engine makes.
 pub const USER_AGENT: &str = concat!("cxda/", env!("CARGO_PKG_VERSION"));
 
-/// Builds the profile's client. Fails only on a `ca_cert` that does not hold a certificate
-/// or a TLS set-up the platform cannot provide.
+/// The longest the connect phase (TCP, then the TLS handshake) may take.
+pub const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connect timeout for a profile's request timeout: at most [`MAX_CONNECT_TIMEOUT`],
+/// and three quarters of the request timeout. Strictly shorter than the request timeout on
+/// purpose: both timers run during the connect, the request's started first, so with equal
+/// values the request timer would fire first and a stalled handshake would still read as
+/// "sent, outcome unknown".
+pub fn connect_timeout(request_timeout: Duration) -> Duration {
+    (request_timeout / 4 * 3).min(MAX_CONNECT_TIMEOUT)
+}
+
+/// Builds the profile's client. Fails on a `ca_cert` that does not hold a certificate, an
+/// `HTTPS_PROXY` that is not a proxy URL, or a TLS set-up the platform cannot provide.
 pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
     crate::init_tls();
     let mut builder = Client::builder()
@@ -34,6 +54,7 @@ pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
         .tls_backend_rustls()
         .tls_version_min(reqwest::tls::Version::TLS_1_2)
         .timeout(profile.timeout)
+        .connect_timeout(connect_timeout(profile.timeout))
         .tcp_nodelay(true)
         // Never our own retries underneath the executor's: it counts and records each one.
         .retry(reqwest::retry::never());
@@ -52,7 +73,13 @@ pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
         }
         builder = builder.tls_certs_merge(certs);
     }
-    builder = match https_proxy_from_env() {
+    let proxy = https_proxy_from_env().map_err(|e| EngineError::Proxy {
+        profile: profile.name.clone(),
+        variable: e.variable,
+        value: e.value,
+        reason: e.reason,
+    })?;
+    builder = match proxy {
         Some(proxy_url) => builder.proxy(https_proxy(proxy_url)),
         None => builder.no_proxy(),
     };
@@ -62,12 +89,68 @@ pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
     })
 }
 
-fn https_proxy_from_env() -> Option<Url> {
-    ["HTTPS_PROXY", "https_proxy"]
-        .into_iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|value| !value.trim().is_empty())
-        .and_then(|value| Url::parse(value.trim()).ok())
+/// An `HTTPS_PROXY` value that is not a proxy URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadProxy {
+    /// `HTTPS_PROXY` or `https_proxy`.
+    pub variable: String,
+    /// The value as set, any `user:password@` replaced with `[redacted]@`.
+    pub value: String,
+    pub reason: String,
+}
+
+/// The proxy `HTTPS_PROXY` (else `https_proxy`) asks for; `Ok(None)` when neither is set.
+fn https_proxy_from_env() -> Result<Option<Url>, BadProxy> {
+    let set = ["HTTPS_PROXY", "https_proxy"].into_iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| (name, value))
+    });
+    match set {
+        None => Ok(None),
+        Some((name, value)) => parse_proxy(name, &value).map(Some),
+    }
+}
+
+/// A proxy variable's value as a URL: `http://` is assumed when it has no scheme; only
+/// `http` and `https` proxies with a host are accepted.
+pub fn parse_proxy(variable: &str, value: &str) -> Result<Url, BadProxy> {
+    let trimmed = value.trim();
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("http://{trimmed}")
+    };
+    let bad = |reason: String| BadProxy {
+        variable: variable.to_string(),
+        value: hide_userinfo(trimmed),
+        reason,
+    };
+    let url = Url::parse(&with_scheme).map_err(|e| bad(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!(
+            "the scheme {}:// is not supported for a proxy (http:// or https://)",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it names no host".to_string()));
+    }
+    Ok(url)
+}
+
+/// `scheme://user:password@host` → `scheme://[redacted]@host`, so that an error quoting a
+/// proxy variable never shows its credentials.
+fn hide_userinfo(value: &str) -> String {
+    let start = value.find("://").map_or(0, |i| i + 3);
+    let authority_end = value[start..]
+        .find(['/', '?', '#'])
+        .map_or(value.len(), |i| start + i);
+    match value[start..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &value[..start], &value[start + at..]),
+        None => value.to_string(),
+    }
 }
 
 /// A proxy for https URLs that are neither loopback nor excluded by `NO_PROXY`.
@@ -171,7 +254,10 @@ pub enum TransportFailure {
     AfterSend,
 }
 
-/// What a request that got no response may have done.
+/// What a request that got no response may have done. `is_connect` is asked before anything
+/// about timeouts: the connect timeout (TCP and TLS handshake) surfaces as a connect error
+/// that is also a timeout, and it sent nothing. Only the whole-request timeout, which is not
+/// a connect error, counts as "sent, answer lost".
 pub fn classify(error: &reqwest::Error) -> TransportFailure {
     if is_certificate_error(error) {
         TransportFailure::Certificate
@@ -224,6 +310,37 @@ mod tests {
             proxy_for(&url("https://api.example.com/a"), &proxy),
             Some(proxy)
         );
+    }
+
+    #[test]
+    fn a_proxy_without_a_scheme_is_taken_as_http() {
+        let proxy = parse_proxy("HTTPS_PROXY", " proxy.example.com:3128 ").expect("a proxy");
+        assert_eq!(proxy.as_str(), "http://proxy.example.com:3128/");
+        let proxy = parse_proxy("HTTPS_PROXY", "https://proxy.example.com").expect("a proxy");
+        assert_eq!(proxy.scheme(), "https");
+    }
+
+    #[test]
+    fn a_proxy_that_is_not_a_url_is_an_error_naming_the_variable_and_hiding_credentials() {
+        let bad = parse_proxy("https_proxy", "http://user:pw@proxy.example.com:99999")
+            .expect_err("port out of range");
+        assert_eq!(bad.variable, "https_proxy");
+        assert_eq!(bad.value, "http://[redacted]@proxy.example.com:99999");
+        let bad = parse_proxy("HTTPS_PROXY", "socks5://proxy.example.com").expect_err("socks");
+        assert!(bad.reason.contains("socks5"), "{}", bad.reason);
+    }
+
+    #[test]
+    fn the_connect_timeout_is_shorter_than_the_request_timeout_and_at_most_ten_seconds() {
+        assert_eq!(
+            connect_timeout(Duration::from_secs(2)),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(
+            connect_timeout(Duration::from_secs(30)),
+            MAX_CONNECT_TIMEOUT
+        );
+        assert_eq!(connect_timeout(Duration::MAX), MAX_CONNECT_TIMEOUT);
     }
 
     #[test]

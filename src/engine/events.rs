@@ -51,7 +51,8 @@ pub enum ExecEvent {
         wait: Duration,
         reason: WaitReason,
     },
-    /// A 307/308 is being followed (or a 303 recorded).
+    /// A 307/308 is being followed (or a 303 recorded). A refused redirect (301/302, a
+    /// loop, https→http) is not reported here: it is in the record and the final error.
     Redirected {
         status: u16,
         from: String,

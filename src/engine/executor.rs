@@ -17,7 +17,8 @@
 //!            ├──────────────┘                   │
 //!            │  Waiting(Retry-After | backoff) ◄┴─429/503, connection failure,
 //!            └──────────────┘                     timeout (if retry_after_timeout)
-//!                 (over max_retries or max_wait → Failed)
+//!                 (over max_retries or max_wait → Failed; so is a pacing wait that the
+//!                  server's rate limit stretches past max_wait)
 //! ```
 //!
 //! Every transition is reported as an [`ExecEvent`] as it happens and leaves its trace in
@@ -41,7 +42,7 @@ use super::request::{
     CreateRequest, Credentials, action_name, build_create, check_correlation_id, same_origin,
 };
 use super::response::{self, Answer};
-use super::retry::{Cancelled, backoff, parse_retry_after, wait_until};
+use super::retry::{Cancelled, RetryAfter, backoff, deadline_after, retry_after, wait_until};
 use super::{Inner, Submission};
 use crate::audit::{Attempt, AuditRecord, Exchange, Outcome, Redirect, body_value};
 
@@ -181,16 +182,17 @@ impl Run<'_> {
                     let location = answer.location.as_deref();
                     match redirect::decide(status, location, &url, &visited, hops) {
                         RedirectDecision::Follow(target) => {
-                            self.note_redirect(status, &url, target.as_str());
+                            self.note_redirect(status, &url, target.as_str(), true);
                             visited.push(target.clone());
                             url = target;
                         }
                         RedirectDecision::SeeOther(to) => {
-                            self.note_redirect(status, &url, &to);
+                            self.note_redirect(status, &url, &to, true);
                             return End::Created;
                         }
                         RedirectDecision::Refuse { to, error } => {
-                            self.note_redirect(status, &url, &to);
+                            // Recorded, not announced: the final error already says it.
+                            self.note_redirect(status, &url, &to, false);
                             return End::Failed(error);
                         }
                     }
@@ -230,11 +232,7 @@ impl Run<'_> {
         let outgoing = request
             .to_reqwest(&self.engine.client)
             .map_err(|e| End::Failed(format!("cannot build the request: {e}")))?;
-        if self.pace(n).await.is_err() {
-            return Err(End::Cancelled(
-                "cancelled while waiting for a send slot".to_string(),
-            ));
-        }
+        self.pace(n).await?;
         self.emit(ExecEvent::Sending {
             attempt: n,
             url: request.url.to_string(),
@@ -251,7 +249,7 @@ impl Run<'_> {
         match self.race(exchange).await {
             Some(result) => Ok((result, sent_at)),
             None => {
-                self.record.attempts.push(Attempt {
+                self.no_answer(Attempt {
                     n,
                     latency_ms: millis(sent_at.elapsed()),
                     error: Some("cancelled in flight".to_string()),
@@ -277,7 +275,7 @@ impl Run<'_> {
     ) -> Result<(), End> {
         let profile = &self.engine.profile;
         let text = error_chain(error);
-        self.record.attempts.push(Attempt {
+        self.no_answer(Attempt {
             n,
             latency_ms: millis(sent_at.elapsed()),
             error: Some(text.clone()),
@@ -288,7 +286,8 @@ impl Run<'_> {
             error: text.clone(),
         });
         tracing::debug!(correlation_id = %self.correlation_id, attempt = n, error = %text, "transport failure");
-        match classify(error) {
+        let failure = classify(error);
+        match failure {
             TransportFailure::Certificate => {
                 let host = url.host_str().unwrap_or_default();
                 return Err(End::Failed(format!(
@@ -303,8 +302,13 @@ impl Run<'_> {
             TransportFailure::NotSent | TransportFailure::AfterSend => {}
         }
         if retries >= profile.max_retries {
+            let what = if matches!(failure, TransportFailure::NotSent) {
+                "could not connect (nothing was sent, the action was not created): "
+            } else {
+                ""
+            };
             return Err(End::Failed(format!(
-                "gave up after {n} attempts (max_retries = {}): {text}",
+                "gave up after {n} attempts (max_retries = {}): {what}{text}",
                 profile.max_retries
             )));
         }
@@ -344,21 +348,30 @@ impl Run<'_> {
         let Some(raw) = answer.retry_after.as_deref() else {
             return Ok(None);
         };
-        let Some(wait) = parse_retry_after(raw, SystemTime::now()) else {
-            return Ok(None);
-        };
         let max_wait = self.engine.profile.max_wait;
-        if wait > max_wait {
-            return Err(End::Failed(format!(
+        match retry_after(raw, SystemTime::now(), Instant::now(), max_wait) {
+            RetryAfter::Ignored => Ok(None),
+            RetryAfter::TooLong { wait } => Err(End::Failed(format!(
                 "the server asked to wait {} s (Retry-After: {}), more than max_wait_s = {} s; not waiting",
                 wait.as_secs(),
                 crate::text::escape_controls(raw.trim()),
                 max_wait.as_secs()
-            )));
+            ))),
+            RetryAfter::Wait { wait, until } => {
+                // Other submissions of this profile must not send before then either.
+                self.engine.pacer.hold_until(until);
+                Ok(Some(wait))
+            }
         }
-        // Other submissions of this profile must not send before then either.
-        self.engine.pacer.hold_until(Instant::now() + wait);
-        Ok(Some(wait))
+    }
+
+    /// An attempt that got no response. The record's `status` and `response` are the last
+    /// attempt's (PRODUCT §5: the final status, or null), so an earlier attempt's answer is
+    /// cleared rather than left to pass for this one's.
+    fn no_answer(&mut self, attempt: Attempt) {
+        self.record.attempts.push(attempt);
+        self.record.status = None;
+        self.record.response = Exchange::default();
     }
 
     fn record_answer(&mut self, n: u32, sent_at: Instant, answer: &Answer) {
@@ -394,18 +407,22 @@ impl Run<'_> {
         tracing::debug!(correlation_id = %self.correlation_id, attempt = n, status = answer.status, "responded");
     }
 
-    fn note_redirect(&mut self, status: u16, from: &Url, to: &str) {
+    /// Records a redirect met; `taken` (a 307/308 followed, a 303 accepted) also reports
+    /// it as an event.
+    fn note_redirect(&mut self, status: u16, from: &Url, to: &str, taken: bool) {
         self.record.redirects.push(Redirect {
             status,
             from: from.to_string(),
             to: to.to_string(),
         });
-        self.emit(ExecEvent::Redirected {
-            status,
-            from: from.to_string(),
-            to: to.to_string(),
-        });
-        tracing::debug!(correlation_id = %self.correlation_id, status, to, "redirect");
+        if taken {
+            self.emit(ExecEvent::Redirected {
+                status,
+                from: from.to_string(),
+                to: to.to_string(),
+            });
+        }
+        tracing::debug!(correlation_id = %self.correlation_id, status, to, taken, "redirect");
     }
 
     /// After a 401: a new token (one refresh shared with every submission of the profile).
@@ -425,15 +442,30 @@ impl Run<'_> {
         }
     }
 
-    /// Takes a send slot from the profile's pacer and waits for it.
-    async fn pace(&mut self, next: u32) -> Result<(), Cancelled> {
-        let at = self.engine.pacer.reserve();
+    /// Takes a send slot from the profile's pacer and waits for it. A wait the server's rate
+    /// limit imposes is held to `max_wait` like a `Retry-After` (a `Remaining: 0` with a
+    /// `Reset` of an hour must not park the batch for an hour); one from the profile's own
+    /// `rate_limit` is the user's choice and is not.
+    async fn pace(&mut self, next: u32) -> Result<(), End> {
+        let max_wait = self.engine.profile.max_wait;
+        let at = match self.engine.pacer.reserve_within(max_wait) {
+            Ok(at) => at,
+            Err(too_long) => {
+                return Err(End::Failed(format!(
+                    "the server's rate limit asks to wait {} s, over max_wait_s = {} s; not waiting",
+                    whole_seconds_up(too_long.wait),
+                    max_wait.as_secs()
+                )));
+            }
+        };
         let wait = at.saturating_duration_since(Instant::now());
         // Below a millisecond the wait is noise, not pacing worth showing.
         if wait < Duration::from_millis(1) {
             return Ok(());
         }
-        self.wait(next, wait, WaitReason::Pacing).await
+        self.wait(next, wait, WaitReason::Pacing)
+            .await
+            .map_err(|Cancelled| End::Cancelled("cancelled while waiting for a send slot".into()))
     }
 
     /// A cancellable wait before attempt `next`, reported and added to the previous
@@ -444,7 +476,7 @@ impl Run<'_> {
         wait: Duration,
         reason: WaitReason,
     ) -> Result<(), Cancelled> {
-        let until = Instant::now() + wait;
+        let until = deadline_after(Instant::now(), wait);
         if let Some(last) = self.record.attempts.last_mut() {
             last.wait_ms = last.wait_ms.saturating_add(millis(wait));
         }
@@ -473,6 +505,13 @@ fn attempt_number(record: &AuditRecord) -> u32 {
     u32::try_from(record.attempts.len())
         .unwrap_or(u32::MAX)
         .saturating_add(1)
+}
+
+/// Whole seconds, rounded up: a wait of 3599.2 s is not "3599 s".
+fn whole_seconds_up(duration: Duration) -> u64 {
+    duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0))
 }
 
 fn millis(duration: Duration) -> u64 {

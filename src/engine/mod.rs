@@ -62,6 +62,17 @@ pub enum EngineError {
         path: PathBuf,
         reason: String,
     },
+    /// `HTTPS_PROXY` is set but is not a proxy URL: refused rather than ignored, since
+    /// going around a proxy the user asked for is worse than not starting.
+    #[error(
+        "profile `{profile}`: {variable}={value:?} is not a proxy URL ({reason}); fix or unset it"
+    )]
+    Proxy {
+        profile: String,
+        variable: String,
+        value: String,
+        reason: String,
+    },
     #[error("profile `{profile}`: cannot build the HTTP client: {reason}")]
     Client { profile: String, reason: String },
     #[error(transparent)]
@@ -245,6 +256,11 @@ impl Engine {
     /// included; returns how many did not finish.
     pub async fn drain_webhooks(&self, timeout: Duration) -> usize {
         self.inner.webhooks.drain(timeout).await
+    }
+
+    /// How many webhook deliveries are running now (their audit records included).
+    pub fn webhooks_in_flight(&self) -> usize {
+        self.inner.webhooks.running()
     }
 
     pub fn profile(&self) -> &Profile {

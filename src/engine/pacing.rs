@@ -12,8 +12,13 @@
 //! - `Retry-After`: nothing goes before it.
 //!
 //! [`Pacer::reserve`] commits a slot and returns when it may be used; the executor sleeps
-//! until then (cancellably). The `*_at` variants take the clocks as arguments so that the
-//! tests can drive time.
+//! until then (cancellably). [`Pacer::reserve_within`] does the same unless the server's part
+//! of the wait (its windows and `Retry-After`, not the profile's own bucket) is over a cap:
+//! then it takes nothing and says how long the server would have had it wait, for the
+//! executor to fail on, as it does on an over-long `Retry-After` (PRODUCT §3 `max_wait_s`).
+//! A wait that comes from the profile's `rate_limit` alone is the user's own choice and is
+//! never capped. The `*_at` variants take the clocks as arguments so that the tests can
+//! drive time.
 
 mod window;
 
@@ -111,6 +116,13 @@ struct State {
     hold: Option<Instant>,
 }
 
+/// The server's rate limit (its `X-RateLimit-*` windows or a `Retry-After`) would have a send
+/// wait `wait`, over the cap given to [`Pacer::reserve_within`]; no slot was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerWaitTooLong {
+    pub wait: Duration,
+}
+
 /// One profile's pacer, shared by every submission of that profile (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Pacer {
@@ -141,9 +153,37 @@ impl Pacer {
         self.reserve_at(Clocks::read())
     }
 
+    /// As [`Pacer::reserve`], unless the server's rate limit alone would have the send wait
+    /// longer than `max_server_wait`: then nothing is taken and the error says how long.
+    pub fn reserve_within(&self, max_server_wait: Duration) -> Result<Instant, ServerWaitTooLong> {
+        self.reserve_within_at(Clocks::read(), max_server_wait)
+    }
+
     fn reserve_at(&self, clocks: Clocks) -> Instant {
+        match self.reserve_within_at(clocks, Duration::MAX) {
+            Ok(slot) => slot,
+            // No wait is longer than Duration::MAX; should it ever be, the server's figure
+            // is as late as anything.
+            Err(too_long) => clocks.now.checked_add(too_long.wait).unwrap_or(clocks.now),
+        }
+    }
+
+    fn reserve_within_at(
+        &self,
+        clocks: Clocks,
+        max_server_wait: Duration,
+    ) -> Result<Instant, ServerWaitTooLong> {
         let mut state = self.lock();
         state.server.advance(clocks.wall);
+        // The server's part, from now and regardless of the bucket: its hold, its windows.
+        let held = state.hold.map_or(clocks.now, |hold| hold.max(clocks.now));
+        let by_server = clocks
+            .instant_of(state.server.earliest(clocks.wall_of(held)))
+            .max(held);
+        let server_wait = by_server.saturating_duration_since(clocks.now);
+        if server_wait > max_server_wait {
+            return Err(ServerWaitTooLong { wait: server_wait });
+        }
         let mut slot = clocks.now;
         if let Some(hold) = state.hold {
             slot = slot.max(hold);
@@ -157,7 +197,7 @@ impl Pacer {
         if let Some(bucket) = &mut state.bucket {
             bucket.commit(slot);
         }
-        slot
+        Ok(slot)
     }
 
     /// Feeds the server's `X-RateLimit-*` of a response to a request sent at `sent_at`.

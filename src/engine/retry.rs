@@ -23,6 +23,50 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// What a `Retry-After` asks of the executor, measured from one reading of each clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// Not a value the header can hold: ignored (backoff applies).
+    Ignored,
+    /// Wait `wait`, until `until`.
+    Wait { wait: Duration, until: Instant },
+    /// Longer than `max_wait` (or further than the monotonic clock can represent): not
+    /// waited for, the submission fails naming `wait`.
+    TooLong { wait: Duration },
+}
+
+/// Reads a `Retry-After` value at (`now_wall`, `now`) against the profile's `max_wait`.
+pub fn retry_after(
+    raw: &str,
+    now_wall: SystemTime,
+    now: Instant,
+    max_wait: Duration,
+) -> RetryAfter {
+    let Some(wait) = parse_retry_after(raw, now_wall) else {
+        return RetryAfter::Ignored;
+    };
+    if wait > max_wait {
+        return RetryAfter::TooLong { wait };
+    }
+    // An absurd max_wait_s lets an absurd Retry-After through; `now + wait` would overflow.
+    match now.checked_add(wait) {
+        Some(until) => RetryAfter::Wait { wait, until },
+        None => RetryAfter::TooLong { wait },
+    }
+}
+
+/// `now + wait`, saturated: when the sum is past what the monotonic clock represents, the
+/// furthest instant it does near there (such a wait never ends in practice; a cancel does).
+pub fn deadline_after(now: Instant, wait: Duration) -> Instant {
+    let mut wait = wait;
+    loop {
+        if let Some(until) = now.checked_add(wait) {
+            return until;
+        }
+        wait /= 2;
+    }
+}
+
 /// Full jitter (the AWS architecture blog's "Exponential Backoff and Jitter"): a uniform
 /// random wait in `[0, min(cap, base · 2^retry)]`, so many clients that failed together do
 /// not come back together. `retry` is 0 for the first retry.
@@ -96,6 +140,44 @@ mod tests {
     fn huge_retry_after_saturates() {
         let wait = parse_retry_after("99999999999999999999999", SystemTime::now());
         assert_eq!(wait, Some(Duration::from_secs(u64::MAX)));
+    }
+
+    #[test]
+    fn an_absurd_retry_after_under_an_absurd_max_wait_is_too_long_not_a_panic() {
+        let now = Instant::now();
+        let asked = retry_after(
+            "18446744073709551615",
+            SystemTime::now(),
+            now,
+            Duration::MAX,
+        );
+        assert_eq!(
+            asked,
+            RetryAfter::TooLong {
+                wait: Duration::from_secs(u64::MAX)
+            }
+        );
+        assert!(deadline_after(now, Duration::MAX) >= now);
+    }
+
+    #[test]
+    fn a_retry_after_within_max_wait_is_waited_for() {
+        let now = Instant::now();
+        let asked = retry_after("2", SystemTime::now(), now, Duration::from_secs(5));
+        assert_eq!(
+            asked,
+            RetryAfter::Wait {
+                wait: Duration::from_secs(2),
+                until: now + Duration::from_secs(2)
+            }
+        );
+        let asked = retry_after("6", SystemTime::now(), now, Duration::from_secs(5));
+        assert_eq!(
+            asked,
+            RetryAfter::TooLong {
+                wait: Duration::from_secs(6)
+            }
+        );
     }
 
     #[test]

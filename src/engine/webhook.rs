@@ -45,6 +45,11 @@ impl Drop for Running {
 }
 
 impl Deliveries {
+    /// How many are running now.
+    pub(super) fn running(&self) -> usize {
+        self.running.load(Ordering::Acquire)
+    }
+
     /// Waits until none is running or `timeout` passes; how many are still running.
     pub(super) async fn drain(&self, timeout: Duration) -> usize {
         let deadline = tokio::time::Instant::now() + timeout;

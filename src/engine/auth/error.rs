@@ -64,9 +64,44 @@ fn detail_suffix(detail: &Option<String>) -> String {
     }
 }
 
+/// Every form the client secret travels in, any of which a server may echo back: as
+/// configured, form-urlencoded (in the body with `client_auth = "body"`, and inside the
+/// Basic credential), and the Basic credential itself (Base64 of the form-encoded
+/// `id:secret`, RFC 6749 §2.3.1), padded or not. Longest first, so that a form containing
+/// another is replaced whole.
+#[derive(Clone)]
+pub(super) struct SecretForms(Vec<String>);
+
+// By hand: a derived `Debug` would print the very secrets it exists to hide.
+impl std::fmt::Debug for SecretForms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretForms([{} redacted])", self.0.len())
+    }
+}
+
+impl SecretForms {
+    pub(super) fn new(client_id: &str, secret: &str) -> SecretForms {
+        if secret.is_empty() {
+            return SecretForms(Vec::new());
+        }
+        let basic = super::exchange::basic_credential(client_id, secret);
+        let mut forms = vec![
+            secret.to_string(),
+            super::exchange::form_component(secret),
+            basic.trim_end_matches('=').to_string(),
+            basic,
+        ];
+        forms.retain(|form| !form.is_empty());
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        forms.dedup();
+        SecretForms(forms)
+    }
+}
+
 /// Makes text from outside safe to show: no control characters, at most
-/// `MAX_SERVER_TEXT` characters, and never the secret (a server may echo what it got).
-pub(super) fn server_text(text: &str, secret: &str) -> String {
+/// `MAX_SERVER_TEXT` characters, and never the secret in any of its forms (a server may
+/// echo what it got).
+pub(super) fn server_text(text: &str, secret: &SecretForms) -> String {
     let scrubbed = scrub(text, secret);
     let escaped = escape_controls(scrubbed.trim());
     let mut out: String = escaped.chars().take(MAX_SERVER_TEXT).collect();
@@ -76,20 +111,19 @@ pub(super) fn server_text(text: &str, secret: &str) -> String {
     out
 }
 
-/// Replaces every occurrence of `secret` with `[redacted]`. A very short secret is still
-/// replaced: a message that loses a few ordinary characters is cheaper than a leak.
-pub(super) fn scrub(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        text.to_string()
-    } else {
-        text.replace(secret, "[redacted]")
-    }
+/// Replaces every occurrence of each form of the secret with `[redacted]`. A very short
+/// secret is still replaced: a message that loses a few ordinary characters is cheaper
+/// than a leak.
+pub(super) fn scrub(text: &str, secret: &SecretForms) -> String {
+    secret.0.iter().fold(text.to_string(), |text, form| {
+        text.replace(form.as_str(), "[redacted]")
+    })
 }
 
 /// The cause of a transport failure, from the innermost errors of the `source()` chain
 /// (reqwest's own top line only repeats the URL): "connection refused", "invalid peer
 /// certificate: UnknownIssuer", "dns error: …".
-pub(super) fn transport_cause(error: &reqwest::Error, secret: &str) -> String {
+pub(super) fn transport_cause(error: &reqwest::Error, secret: &SecretForms) -> String {
     let mut causes: Vec<String> = Vec::new();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -147,12 +181,28 @@ mod tests {
     #[test]
     fn server_text_escapes_controls_caps_length_and_hides_the_secret() {
         let text = format!("bad \u{1b}[2J {} {}", "s3cr3t", "x".repeat(500));
-        let shown = server_text(&text, "s3cr3t");
+        let shown = server_text(&text, &SecretForms::new("id", "s3cr3t"));
         assert!(!shown.contains('\u{1b}'));
         assert!(!shown.contains("s3cr3t"));
         assert!(shown.contains("[redacted]"));
         assert!(shown.chars().count() <= MAX_SERVER_TEXT + 1);
         assert!(shown.ends_with('…'));
+    }
+
+    #[test]
+    fn scrub_hides_the_basic_credential_and_the_form_encoded_secret() {
+        let forms = SecretForms::new("my id", "p@ss w+rd");
+        // Base64 of "my+id:p%40ss+w%2Brd", and the form-encoded secret alone.
+        let basic = "bXkraWQ6cCU0MHNzK3clMkJyZA==";
+        let text = format!(
+            "got Basic {basic}, also {} and client_secret=p%40ss+w%2Brd",
+            basic.trim_end_matches('=')
+        );
+        let shown = scrub(&text, &forms);
+        assert!(!shown.contains("bXkraWQ6cCU0MHNzK3clMkJyZA"), "{shown}");
+        assert!(!shown.contains("p%40ss+w%2Brd"), "{shown}");
+        assert_eq!(shown.matches("[redacted]").count(), 3, "{shown}");
+        assert!(!format!("{forms:?}").contains("p@ss"));
     }
 
     #[test]

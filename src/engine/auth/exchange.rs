@@ -10,7 +10,7 @@ use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use serde_json::Value;
 
-use super::error::{AuthError, scrub, server_text, transport_cause};
+use super::error::{AuthError, SecretForms, scrub, server_text, transport_cause};
 use crate::config::{ClientAuth, Connection, Secret};
 
 /// Lifetime of a token whose response has no `expires_in` (PRODUCT §3).
@@ -36,6 +36,8 @@ pub(super) struct Endpoint {
     pub host: String,
     client_id: String,
     client_secret: Secret,
+    /// What error messages are scrubbed of.
+    secret_forms: SecretForms,
     auth: ClientAuth,
     /// Space-joined (RFC 6749 §3.3); empty means "send no scope parameter".
     pub scope: String,
@@ -58,6 +60,10 @@ impl Endpoint {
             url,
             client_id: connection.client_id.clone(),
             client_secret: connection.client_secret.clone(),
+            secret_forms: SecretForms::new(
+                &connection.client_id,
+                connection.client_secret.expose(),
+            ),
             auth,
             scope: scopes
                 .iter()
@@ -107,11 +113,16 @@ pub(super) fn form_component(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// `base64(urlencode(id) ":" urlencode(secret))`, the credential of the Basic scheme.
+pub(super) fn basic_credential(id: &str, secret: &str) -> String {
+    STANDARD.encode(format!("{}:{}", form_component(id), form_component(secret)))
+}
+
 /// `Basic base64(urlencode(id) ":" urlencode(secret))`, marked sensitive so that no
 /// `Debug` of the request shows it.
 pub(super) fn basic_authorization(id: &str, secret: &str) -> Option<HeaderValue> {
-    let joined = format!("{}:{}", form_component(id), form_component(secret));
-    let mut value = HeaderValue::from_str(&format!("Basic {}", STANDARD.encode(joined))).ok()?;
+    let credential = basic_credential(id, secret);
+    let mut value = HeaderValue::from_str(&format!("Basic {credential}")).ok()?;
     value.set_sensitive(true);
     Some(value)
 }
@@ -188,7 +199,7 @@ fn network_error(endpoint: &Endpoint, error: &reqwest::Error) -> AuthError {
     }
     AuthError::Network {
         host: endpoint.host.clone(),
-        cause: transport_cause(error, endpoint.secret()),
+        cause: transport_cause(error, &endpoint.secret_forms),
     }
 }
 
@@ -216,7 +227,7 @@ fn parse_success(endpoint: &Endpoint, status: u16, body: &[u8]) -> Result<Issued
     let Some(token) = token else {
         let keys: Vec<String> = object
             .keys()
-            .map(|k| server_text(k, endpoint.secret()))
+            .map(|k| server_text(k, &endpoint.secret_forms))
             .collect();
         return Err(unexpected(format!(
             "no access_token in the response (its keys: {})",
@@ -232,7 +243,7 @@ fn parse_success(endpoint: &Endpoint, status: u16, body: &[u8]) -> Result<Issued
         if !bearer {
             return Err(AuthError::UnsupportedTokenType {
                 token_url: endpoint.shown_url.clone(),
-                token_type: server_text(&token_type.to_string(), endpoint.secret()),
+                token_type: server_text(&token_type.to_string(), &endpoint.secret_forms),
             });
         }
     }
@@ -263,7 +274,7 @@ fn seconds(value: &Value) -> Option<Duration> {
 
 /// RFC 6749 §5.2, or whatever else a failing endpoint sends.
 fn parse_failure(endpoint: &Endpoint, status: u16, body: &[u8]) -> AuthError {
-    let secret = endpoint.secret();
+    let secret = &endpoint.secret_forms;
     let json: Option<Value> = serde_json::from_slice(body).ok();
     let field = |name: &str| {
         json.as_ref()

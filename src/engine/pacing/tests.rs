@@ -249,3 +249,55 @@ fn refusals_while_our_count_had_room_distrust_the_whole_second_guess() {
     pacer.observe_at(d.at(2), d.instant(0), &rate(10, 0, 1));
     assert!(!pacer.lock().server.aligned());
 }
+
+#[test]
+fn a_server_window_wait_over_the_cap_is_refused_and_takes_no_slot() {
+    let d = Driver::new();
+    let pacer = Pacer::new(None);
+    pacer.reserve_at(d.at(0));
+    // One a window, none left, the window ends in an hour.
+    pacer.observe_at(d.at(5), d.instant(0), &rate(1, 0, 3600));
+    let refused = pacer
+        .reserve_within_at(d.at(10), Duration::from_secs(120))
+        .expect_err("an hour is over the cap");
+    assert!(
+        refused.wait > Duration::from_secs(3500) && refused.wait <= Duration::from_secs(3600),
+        "{refused:?}"
+    );
+    // Nothing was taken: the next window's one send is still free.
+    assert_eq!(
+        pacer.reserve_within_at(d.at(10), Duration::MAX),
+        Ok(d.opening(3600))
+    );
+}
+
+#[test]
+fn a_retry_after_hold_over_the_cap_is_refused() {
+    let d = Driver::new();
+    let pacer = Pacer::new(None);
+    pacer.hold_until(d.instant(5_000));
+    assert_eq!(
+        pacer.reserve_within_at(d.at(0), Duration::from_secs(1)),
+        Err(ServerWaitTooLong {
+            wait: Duration::from_secs(5)
+        })
+    );
+    assert_eq!(
+        pacer.reserve_within_at(d.at(0), Duration::from_secs(5)),
+        Ok(d.instant(5_000))
+    );
+}
+
+#[test]
+fn a_long_wait_from_the_profiles_own_rate_limit_is_not_capped() {
+    let d = Driver::new();
+    let pacer = Pacer::new(spec("1/h"));
+    assert_eq!(
+        pacer.reserve_within_at(d.at(0), Duration::from_secs(1)),
+        Ok(d.instant(0))
+    );
+    assert_eq!(
+        pacer.reserve_within_at(d.at(0), Duration::from_secs(1)),
+        Ok(d.instant(3_600_000))
+    );
+}

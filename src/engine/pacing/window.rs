@@ -204,9 +204,27 @@ impl ServerWindows {
 
     /// Places one send at or after `t` in the first window with budget left and says when.
     pub fn reserve(&mut self, t: i64) -> i64 {
-        let Some(current) = &self.current else {
+        if self.current.is_none() {
             self.unplaced += 1;
             return t;
+        }
+        let (at, index) = self.slot(t);
+        if let Some(index) = index {
+            self.place(index);
+        }
+        at
+    }
+
+    /// When a send at or after `t` could go, without placing it.
+    pub fn earliest(&self, t: i64) -> i64 {
+        self.slot(t).0
+    }
+
+    /// The first window at or after `t` with budget left: when a send could go in it, and
+    /// its index (`None` when no window is known yet, or past the windows counted).
+    fn slot(&self, t: i64) -> (i64, Option<i64>) {
+        let Some(current) = &self.current else {
+            return (t, None);
         };
         let end0 = self.end_of(current);
         let mut t = t;
@@ -221,13 +239,12 @@ impl ServerWindows {
                 t = t.max(end - self.period + MARGIN);
             }
             if self.budget(index) > 0 {
-                self.place(index);
-                return t;
+                return (t, Some(index));
             }
             index += 1;
             t = end + MARGIN;
         }
-        t
+        (t, None)
     }
 
     /// Learns from the headers of an answer to a send at `sent`, received at `recv`.
