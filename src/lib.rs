@@ -11,6 +11,7 @@
 //! - [`cli`]: the headless commands.
 //! - [`logging`]: diagnostics to a daily rolling file under the data dir.
 //! - [`text`]: making outside text safe to print on a terminal.
+//! - [`tui`]: the terminal studio: App state, messages, drawing.
 //! - [`time`]: RFC 3339 timestamps without a date library.
 
 pub mod audit;
@@ -23,6 +24,7 @@ pub mod rate;
 pub mod sandbox;
 pub mod text;
 pub mod time;
+pub mod tui;
 
 /// Installs rustls's ring crypto provider for the process (PRODUCT §1: ring, no aws-lc).
 /// Idempotent; every entry point that does TLS (server or client) calls it first.
