@@ -41,9 +41,10 @@ impl Outcome {
 }
 
 const AFTER_HELP: &str = "\
-Without a subcommand, cxda opens the terminal studio (not built yet: for now it prints \
-this help). With no profile configured, everything runs against the embedded sandbox, so \
-nothing leaves this machine.
+Without a subcommand, cxda opens the terminal studio on FILE (or a template): edit the \
+payload with live checks, see the headers as they will be sent, submit with F5, browse the \
+history with F2; F1 lists every key. With no profile configured, everything runs against \
+the embedded sandbox, so nothing leaves this machine.
 
 Exit codes: 0 ok; 1 checks failed or a submission was not created; 2 a local problem \
 (usage, configuration, unreadable file); 130 interrupted.
@@ -126,12 +127,7 @@ pub fn run(cli: Cli) -> Outcome {
         Some(Command::Sandbox(args)) => block_on(sandbox_cmd::run(args)),
         Some(Command::Submit(args)) => submit::run(&args, &(&cli.global).into()),
         Some(Command::Audit(args)) => audit_cmd::run(&args, &(&cli.global).into()),
-        None => {
-            // The TUI arrives with its own issue; until then the bare command explains itself.
-            let mut command = <Cli as clap::CommandFactory>::command();
-            let _ = command.print_help();
-            Outcome::Ok
-        }
+        None => crate::tui::run(cli.file, &(&cli.global).into()),
     }
 }
 

@@ -1,0 +1,449 @@
+//! The one owner of the studio's state. [`App::update`] takes a [`Message`] and returns the
+//! [`Effect`]s the loop must run; it never awaits and does no I/O, so tests drive it with
+//! scripted messages. Key handling lives in `keys`; drawing in `ui`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crossterm::event::Event;
+
+use super::editor::Editor;
+use super::history::{HistoryAction, HistoryView};
+use super::message::{Effect, Message, Ready, SubmissionId};
+use super::sandbox_controls::SandboxControls;
+use super::submission::SubmissionView;
+use crate::config::{ExtraHeader, Profile, ProfileKind};
+use crate::engine::{Engine, ExecEvent, RequestPreview, Submission};
+use crate::payload::{CheckReport, Diagnostic, check_text};
+
+/// Texts up to this size are checked on the loop (well under a millisecond); larger ones on
+/// a blocking task, so that a keystroke never waits for the schema.
+pub const INLINE_CHECK_BYTES: usize = 64 * 1024;
+
+/// The panes `Tab` cycles through, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Editor,
+    Checks,
+    Headers,
+    Attempts,
+    Sandbox,
+}
+
+/// What sits on top of the panes and takes the keys first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// Asks before sending (profiles with `confirm_submit`).
+    Confirm {
+        profile: String,
+        url: String,
+    },
+    Prompt {
+        kind: PromptKind,
+        input: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    SavePath,
+    /// `Name: value` of a custom tracking header.
+    AddHeader,
+    Search,
+}
+
+impl PromptKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            PromptKind::SavePath => "Save as (path)",
+            PromptKind::AddHeader => "Add header (Name: value)",
+            PromptKind::Search => "Search (regex)",
+        }
+    }
+}
+
+/// How far the engine has got: the status bar's token state before there is a token.
+#[derive(Debug)]
+pub enum EngineState {
+    Starting,
+    Ready(Engine),
+    Failed(String),
+}
+
+/// The checks pane: the diagnostics of one revision of the text.
+#[derive(Debug, Default)]
+pub struct Checks {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The revision these diagnostics are for; behind the editor's while a large text is
+    /// being checked off the loop.
+    pub revision: u64,
+    pub selected: usize,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub(crate) editor: Editor,
+    pub(crate) file: Option<PathBuf>,
+    /// `SANDBOX` for the embedded sandbox, else the profile's name.
+    pub(crate) profile_label: String,
+    pub(crate) confirm_submit: bool,
+    /// The embedded sandbox: its controls pane exists.
+    pub(crate) embedded: bool,
+    pub(crate) engine: EngineState,
+    pub(crate) checks: Checks,
+    pub(crate) preview: Option<RequestPreview>,
+    /// Tracking headers added in this session, on top of the profile's `extra_headers`.
+    pub(crate) custom_headers: Vec<ExtraHeader>,
+    pub(crate) header_selected: usize,
+    pub(crate) submission: SubmissionView,
+    pub(crate) submission_id: SubmissionId,
+    pub(crate) history: HistoryView,
+    pub(crate) history_open: bool,
+    pub(crate) sandbox: Option<SandboxControls>,
+    pub(crate) focus: Pane,
+    pub(crate) overlay: Option<Overlay>,
+    pub(crate) status: String,
+    pub(crate) quit: bool,
+}
+
+impl App {
+    /// The app for `profile` with `text` in the editor; pure (no engine yet: the loop sends
+    /// `EngineReady` once the sandbox or the engine has started).
+    pub fn new(text: &str, file: Option<PathBuf>, profile: &Profile) -> App {
+        let embedded = profile.kind == ProfileKind::Sandbox;
+        let mut app = App {
+            editor: Editor::new(text),
+            file,
+            profile_label: if embedded {
+                "SANDBOX".to_string()
+            } else {
+                profile.name.clone()
+            },
+            confirm_submit: profile.confirm_submit,
+            embedded,
+            engine: EngineState::Starting,
+            checks: Checks::default(),
+            preview: None,
+            custom_headers: Vec::new(),
+            header_selected: 0,
+            submission: SubmissionView::default(),
+            submission_id: 0,
+            history: HistoryView::default(),
+            history_open: false,
+            sandbox: None,
+            focus: Pane::Editor,
+            overlay: None,
+            status: String::new(),
+            quit: false,
+        };
+        // The first frame shows the checks of a small text; a large one's are asked for by
+        // `startup_effects` once the loop runs.
+        let _ = app.text_changed();
+        app
+    }
+
+    /// What the loop runs before the first input: the checks of a large opened file.
+    pub fn startup_effects(&self) -> Vec<Effect> {
+        if self.checks.revision == self.editor.revision() {
+            return Vec::new();
+        }
+        vec![Effect::CheckLarge {
+            revision: self.editor.revision(),
+            text: self.editor.text(),
+        }]
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// The id of the current (or last) submission: its events are `Exec(id, _)`.
+    pub fn submission_id(&self) -> SubmissionId {
+        self.submission_id
+    }
+
+    pub fn submission(&self) -> &SubmissionView {
+        &self.submission
+    }
+
+    pub fn history_view(&self) -> &HistoryView {
+        &self.history
+    }
+
+    pub fn text(&self) -> String {
+        self.editor.text()
+    }
+
+    pub fn status(&self) -> &str {
+        &self.status
+    }
+
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.checks.diagnostics
+    }
+
+    /// The editor cursor, 0-based (row, column).
+    pub fn cursor(&self) -> (usize, usize) {
+        self.editor.cursor()
+    }
+
+    /// True while the loop must tick (a countdown is on screen).
+    pub fn wants_tick(&self, now: Instant) -> bool {
+        self.submission.countdown_active(now)
+    }
+
+    pub fn update(&mut self, message: Message) -> Vec<Effect> {
+        match message {
+            Message::Input(Event::Key(key)) => self.on_key(key),
+            Message::Input(Event::Paste(text)) => self.on_paste(&text),
+            Message::Input(Event::Mouse(mouse)) => {
+                self.on_mouse(mouse);
+                Vec::new()
+            }
+            Message::Input(_) => Vec::new(),
+            Message::EngineReady(ready) => self.on_engine_ready(ready),
+            Message::Exec(id, event) => self.on_exec(id, event),
+            Message::SubmitFailed(id, error) => {
+                if id == self.submission_id {
+                    self.status = format!("submission failed: {error}");
+                }
+                Vec::new()
+            }
+            Message::ChecksDone { revision, report } => {
+                // A result for an older text would show problems that are no longer there.
+                if revision == self.editor.revision() {
+                    self.set_checks(revision, report);
+                }
+                Vec::new()
+            }
+            Message::HistoryPage(page) => {
+                self.history.on_page(page);
+                Vec::new()
+            }
+            Message::Saved(Ok(path)) => {
+                self.status = format!("saved {}", path.display());
+                self.file = Some(path);
+                Vec::new()
+            }
+            Message::Saved(Err(error)) => {
+                self.status = format!("not saved: {error}");
+                Vec::new()
+            }
+            Message::ExternalEdit(Ok(text)) => {
+                self.editor.replace_text(&text);
+                self.status = "reloaded from the external editor".to_string();
+                self.text_changed()
+            }
+            Message::ExternalEdit(Err(error)) => {
+                self.status = format!("external editor: {error}");
+                Vec::new()
+            }
+            Message::Tick => Vec::new(),
+        }
+    }
+
+    fn on_engine_ready(&mut self, ready: Result<Ready, String>) -> Vec<Effect> {
+        match ready {
+            Ok(Ready {
+                engine,
+                sandbox_faults,
+            }) => {
+                let first = !matches!(self.engine, EngineState::Ready(_));
+                if let Some(faults) = sandbox_faults {
+                    match &mut self.sandbox {
+                        Some(controls) => controls.set_current(faults),
+                        None => self.sandbox = Some(SandboxControls::new(faults)),
+                    }
+                }
+                self.engine = EngineState::Ready(engine);
+                self.refresh_preview();
+                // Headers added while the engine was starting are not in it yet.
+                if first && !self.custom_headers.is_empty() {
+                    return vec![Effect::RebuildEngine(self.custom_headers.clone())];
+                }
+                Vec::new()
+            }
+            Err(error) => {
+                self.status = error.clone();
+                self.engine = EngineState::Failed(error);
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_exec(&mut self, id: SubmissionId, event: ExecEvent) -> Vec<Effect> {
+        if id != self.submission_id {
+            return Vec::new();
+        }
+        let now = Instant::now();
+        self.submission.apply(&event, now);
+        if let ExecEvent::Finished(record) = event {
+            self.status = match crate::engine::created_id(&record) {
+                Some(created) => format!("created {}", crate::text::escape_controls(&created)),
+                None => format!(
+                    "{}{}",
+                    record.outcome.as_str(),
+                    record
+                        .error
+                        .as_deref()
+                        .map(|e| format!(": {}", crate::text::escape_controls(e)))
+                        .unwrap_or_default()
+                ),
+            };
+            self.history.on_new_record(*record);
+            // The token the submission fetched makes the Authorization size exact.
+            self.refresh_preview();
+        }
+        Vec::new()
+    }
+
+    /// Re-checks after any change of the text: inline when small, else off the loop.
+    pub(crate) fn text_changed(&mut self) -> Vec<Effect> {
+        let text = self.editor.text();
+        let revision = self.editor.revision();
+        self.refresh_preview_for(&text);
+        if text.len() <= INLINE_CHECK_BYTES {
+            let report = check_text(&text);
+            self.set_checks(revision, report);
+            Vec::new()
+        } else {
+            vec![Effect::CheckLarge { revision, text }]
+        }
+    }
+
+    fn set_checks(&mut self, revision: u64, report: CheckReport) {
+        self.checks.diagnostics = report.diagnostics;
+        self.checks.revision = revision;
+        self.checks.selected = self
+            .checks
+            .selected
+            .min(self.checks.diagnostics.len().saturating_sub(1));
+    }
+
+    pub(crate) fn refresh_preview(&mut self) {
+        let text = self.editor.text();
+        self.refresh_preview_for(&text);
+    }
+
+    fn refresh_preview_for(&mut self, text: &str) {
+        if let EngineState::Ready(engine) = &self.engine {
+            self.preview = Some(engine.preview(text));
+        }
+    }
+
+    /// F5: checks first, then the confirmation when the profile asks for one.
+    pub(crate) fn request_submit(&mut self) -> Vec<Effect> {
+        let EngineState::Ready(engine) = &self.engine else {
+            self.status = "not ready to submit yet: the engine is starting".to_string();
+            return Vec::new();
+        };
+        if self.submission.is_running() {
+            self.status = "a submission is in flight (Esc cancels it)".to_string();
+            return Vec::new();
+        }
+        let errors = self
+            .checks
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count();
+        if errors > 0 {
+            self.status = format!("not sent: fix the {errors} error(s) in Checks first");
+            return Vec::new();
+        }
+        if self.confirm_submit {
+            self.overlay = Some(Overlay::Confirm {
+                profile: engine.profile().name.clone(),
+                url: self
+                    .preview
+                    .as_ref()
+                    .map(|p| p.url.clone())
+                    .unwrap_or_default(),
+            });
+            return Vec::new();
+        }
+        self.submit_now()
+    }
+
+    pub(crate) fn submit_now(&mut self) -> Vec<Effect> {
+        let EngineState::Ready(engine) = &self.engine else {
+            return Vec::new();
+        };
+        let engine = engine.clone();
+        let payload = self.editor.text();
+        let url = self
+            .preview
+            .as_ref()
+            .map(|p| p.url.clone())
+            .unwrap_or_default();
+        self.submission_id += 1;
+        let name = crate::engine::request::action_name(payload.as_bytes());
+        self.submission.start(name, url, Instant::now());
+        self.status = "submitting… (Esc cancels)".to_string();
+        vec![Effect::Submit {
+            id: self.submission_id,
+            engine,
+            submission: Submission {
+                payload,
+                source: self.file.clone(),
+                correlation_id: None,
+            },
+        }]
+    }
+
+    pub(crate) fn open_history(&mut self) -> Vec<Effect> {
+        self.history_open = true;
+        let action = self.history.open();
+        self.history_action(action)
+    }
+
+    pub(crate) fn history_action(&mut self, action: HistoryAction) -> Vec<Effect> {
+        match action {
+            HistoryAction::None => Vec::new(),
+            HistoryAction::LoadPage(cursor) => vec![Effect::LoadHistory(cursor)],
+            HistoryAction::Reopen(text) => {
+                self.history_open = false;
+                self.focus = Pane::Editor;
+                self.editor.replace_text(&text);
+                self.status = "reopened a past payload (Ctrl+Z undoes)".to_string();
+                self.text_changed()
+            }
+            HistoryAction::Close => {
+                self.history_open = false;
+                Vec::new()
+            }
+        }
+    }
+
+    /// The panes `Tab` visits: the sandbox's only with the embedded sandbox.
+    pub(crate) fn panes(&self) -> &'static [Pane] {
+        if self.embedded {
+            &[
+                Pane::Editor,
+                Pane::Checks,
+                Pane::Headers,
+                Pane::Attempts,
+                Pane::Sandbox,
+            ]
+        } else {
+            &[Pane::Editor, Pane::Checks, Pane::Headers, Pane::Attempts]
+        }
+    }
+
+    /// Custom headers as the headers pane lists them, with whether each came from this
+    /// session (and so can be removed).
+    pub(crate) fn is_custom_header(&self, name: &str) -> bool {
+        self.custom_headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(name))
+    }
+}

@@ -1,0 +1,379 @@
+//! Drawing the attempts panel: the phase line, the table of attempts and the chart of
+//! responses over time. Pure: reads the view and the `now` it is given, never the clock, so
+//! snapshots are deterministic and a frame costs no I/O.
+
+use std::time::{Duration, Instant};
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Block, Borders, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table,
+};
+
+use super::{AttemptRow, Phase, ResponseClass, ResponseHistory, SubmissionView, class_index};
+use crate::audit::{Outcome, RateLimit};
+
+/// Rows the chart needs to be worth drawing (title, three plot rows, axis, labels); below
+/// that it is the first thing dropped.
+const CHART_MIN_HEIGHT: u16 = 6;
+/// Rows the table keeps (header and three attempts) before the chart may take the rest.
+const TABLE_MIN_HEIGHT: u16 = 4;
+/// Time buckets across the chart, whatever its span.
+const CHART_BUCKETS: usize = 30;
+/// The spans the chart chooses from: the shortest that holds the oldest response.
+const CHART_SPANS_S: [u64; 3] = [60, 300, 600];
+
+/// The colour a response class is drawn in, in the table and the chart alike.
+pub(crate) fn class_color(class: ResponseClass) -> Color {
+    match class {
+        ResponseClass::Success => Color::Green,
+        ResponseClass::RateLimited => Color::Yellow,
+        ResponseClass::Error => Color::Red,
+    }
+}
+
+/// The attempts panel: each attempt live and a chart of responses over time.
+pub fn draw_attempts(
+    frame: &mut Frame,
+    area: Rect,
+    view: &SubmissionView,
+    now: Instant,
+    focused: bool,
+) {
+    let title = if view.name().is_empty() {
+        " Attempts ".to_string()
+    } else {
+        format!(" Attempts · {} ", view.name())
+    };
+    let border = if focused {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    let block = Block::bordered()
+        .title(Span::styled(
+            title,
+            Style::new().add_modifier(Modifier::BOLD),
+        ))
+        .border_style(border);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+
+    let mut rest = inner;
+    let phase = Rect { height: 1, ..rest };
+    frame.render_widget(Paragraph::new(phase_line(view, now)), phase);
+    rest = below(rest, 1);
+
+    if let Some(redirect) = view.redirects().last()
+        && rest.height > TABLE_MIN_HEIGHT
+    {
+        let text = format!(
+            "redirected {} → {}{}",
+            redirect.status,
+            redirect.to,
+            match view.redirects().len() {
+                1 => String::new(),
+                n => format!(" ({n} redirects)"),
+            }
+        );
+        let line = Line::styled(text, Style::new().fg(Color::Cyan));
+        frame.render_widget(Paragraph::new(line), Rect { height: 1, ..rest });
+        rest = below(rest, 1);
+    }
+    if rest.height == 0 {
+        return;
+    }
+
+    let wanted = 1 + u16::try_from(view.attempts().len().max(1)).unwrap_or(u16::MAX);
+    let (table_height, chart_height) = if rest.height >= TABLE_MIN_HEIGHT + CHART_MIN_HEIGHT {
+        let table = wanted.min(rest.height - CHART_MIN_HEIGHT);
+        (table, rest.height - table)
+    } else {
+        (rest.height, 0)
+    };
+    draw_table(
+        frame,
+        Rect {
+            height: table_height,
+            ..rest
+        },
+        view,
+        now,
+    );
+    if chart_height > 0 {
+        let chart = below(rest, table_height);
+        draw_chart(frame, chart, view.responses(), now);
+    }
+}
+
+/// `area` without its first `rows` rows.
+fn below(area: Rect, rows: u16) -> Rect {
+    let rows = rows.min(area.height);
+    Rect {
+        y: area.y + rows,
+        height: area.height - rows,
+        ..area
+    }
+}
+
+fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
+    let attempts = view.attempts().len();
+    let (text, style) = match view.phase() {
+        Phase::Idle => (
+            "no submission yet".to_string(),
+            Style::new().fg(Color::DarkGray),
+        ),
+        _ if view.is_cancelling() => ("cancelling…".to_string(), Style::new().fg(Color::Yellow)),
+        Phase::Authorizing => ("authorizing…".to_string(), Style::new()),
+        Phase::Sending { attempt } => (format!("sending attempt {attempt}…"), Style::new()),
+        Phase::Waiting {
+            attempt,
+            until,
+            wait,
+            reason,
+        } => {
+            let text = if *until > now {
+                format!(
+                    "waiting {} ({}) before attempt {attempt}",
+                    seconds(until.saturating_duration_since(now)),
+                    reason.as_str()
+                )
+            } else {
+                format!(
+                    "waited {} ({}), sending attempt {attempt}…",
+                    seconds(*wait),
+                    reason.as_str()
+                )
+            };
+            (text, Style::new().fg(Color::Yellow))
+        }
+        Phase::Done {
+            outcome,
+            status,
+            latency_ms,
+            error,
+        } => {
+            let status = status.map_or_else(String::new, |s| format!(" {s}"));
+            let mut text = match outcome {
+                Outcome::Created | Outcome::Rejected => {
+                    format!("{outcome}{status} in {}", millis(*latency_ms))
+                }
+                Outcome::Cancelled => "cancelled".to_string(),
+                _ => outcome.to_string(),
+            };
+            if let Some(error) = error
+                && *outcome != Outcome::Created
+                && *outcome != Outcome::Cancelled
+            {
+                text.push_str(": ");
+                text.push_str(error);
+            }
+            if attempts > 1 {
+                text.push_str(&format!(" · {attempts} attempts"));
+            }
+            let color = match outcome {
+                Outcome::Created => Color::Green,
+                Outcome::Cancelled => Color::Yellow,
+                _ => Color::Red,
+            };
+            (text, Style::new().fg(color).add_modifier(Modifier::BOLD))
+        }
+    };
+    Line::styled(text, style)
+}
+
+fn draw_table(frame: &mut Frame, area: Rect, view: &SubmissionView, now: Instant) {
+    if area.height == 0 {
+        return;
+    }
+    let header = Row::new([
+        "#",
+        "Status",
+        "Latency",
+        "Wait",
+        "Retry-After",
+        "Rate limit",
+    ])
+    .style(Style::new().add_modifier(Modifier::BOLD));
+    // The newest attempts matter most: when they do not all fit, the oldest scroll away.
+    let room = usize::from(area.height.saturating_sub(1));
+    let attempts = view.attempts();
+    let shown = &attempts[attempts.len().saturating_sub(room)..];
+    let rows = shown.iter().map(|row| attempt_row(row, view, now));
+    let widths = [
+        Constraint::Length(2),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Fill(1),
+        Constraint::Length(11),
+        Constraint::Length(17),
+    ];
+    frame.render_widget(Table::new(rows, widths).header(header), area);
+}
+
+fn attempt_row<'a>(row: &'a AttemptRow, view: &SubmissionView, now: Instant) -> Row<'a> {
+    let status = match (row.status, &row.error) {
+        (Some(status), _) => {
+            let color = ResponseClass::of_status(status).map_or(Color::Cyan, class_color);
+            Cell::new(status.to_string()).style(Style::new().fg(color))
+        }
+        (None, Some(_)) => Cell::new("error").style(Style::new().fg(Color::Red)),
+        (None, None) if view.phase() == &(Phase::Sending { attempt: row.n }) => {
+            Cell::new("sending…")
+        }
+        (None, None) => Cell::new("—"),
+    };
+    let latency = row.latency.map_or_else(String::new, |l| millis(as_ms(l)));
+    let wait = wait_cell(row, view, now);
+    let mut cells = vec![
+        Cell::new(row.n.to_string()),
+        status,
+        Cell::new(latency),
+        wait,
+    ];
+    if let Some(error) = &row.error {
+        // A transport failure has no headers to show: its reason takes their columns.
+        cells.push(
+            Cell::new(error.as_str())
+                .style(Style::new().fg(Color::Red))
+                .column_span(2),
+        );
+    } else {
+        cells.push(Cell::new(row.retry_after.as_deref().unwrap_or("")));
+        cells.push(Cell::new(row.rate.map_or_else(String::new, rate_text)));
+    }
+    Row::new(cells)
+}
+
+fn wait_cell<'a>(row: &AttemptRow, view: &SubmissionView, now: Instant) -> Cell<'a> {
+    let Some(wait) = row.wait else {
+        return Cell::new("");
+    };
+    let reason = wait
+        .reason
+        .map_or_else(String::new, |r| format!(" ({})", r.as_str()));
+    let counting = matches!(
+        view.phase(),
+        Phase::Waiting { attempt, until, .. } if *attempt == row.n.saturating_add(1) && *until > now
+    );
+    match wait.until {
+        Some(until) if counting => Cell::new(format!(
+            "waiting {}{reason}",
+            seconds(until.saturating_duration_since(now))
+        ))
+        .style(Style::new().fg(Color::Yellow)),
+        _ => Cell::new(format!("waited {}{reason}", seconds(wait.total))),
+    }
+}
+
+/// `remaining/limit reset Ns`, with `?` for a header the response lacked.
+fn rate_text(rate: RateLimit) -> String {
+    let figure = |v: Option<u64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
+    format!(
+        "{}/{} reset {}s",
+        figure(rate.remaining),
+        figure(rate.limit),
+        figure(rate.reset)
+    )
+}
+
+fn as_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A latency: milliseconds while short, seconds once they are hard to read.
+fn millis(ms: u64) -> String {
+    if ms < 10_000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// A wait or a countdown, to a tenth of a second (what a countdown tick can show).
+fn seconds(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+fn draw_chart(frame: &mut Frame, area: Rect, history: &ResponseHistory, now: Instant) {
+    let oldest = history
+        .iter()
+        .next()
+        .map_or(Duration::ZERO, |(at, _)| now.saturating_duration_since(at));
+    let span_s = CHART_SPANS_S
+        .into_iter()
+        .find(|s| oldest <= Duration::from_secs(*s))
+        .unwrap_or(CHART_SPANS_S[CHART_SPANS_S.len() - 1]);
+    let span = span_s as f64;
+    let bucket = span / CHART_BUCKETS as f64;
+
+    let mut counts = [[0u32; 3]; CHART_BUCKETS];
+    for (at, class) in history.iter() {
+        // A response stamped after `now` (a caller's clock skew) counts as now.
+        let ago = now.saturating_duration_since(at).as_secs_f64();
+        if ago > span {
+            continue;
+        }
+        let back = ((ago / bucket) as usize).min(CHART_BUCKETS - 1);
+        counts[CHART_BUCKETS - 1 - back][class_index(class)] += 1;
+    }
+    let peak = counts.iter().flatten().copied().max().unwrap_or(0).max(1);
+
+    // Three bars per bucket, side by side, so the classes never hide one another; empty
+    // buckets draw nothing (a zero bar would still put a dot on the axis).
+    let data: Vec<Vec<(f64, f64)>> = (0..3)
+        .map(|c| {
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k[c] > 0)
+                .map(|(i, k)| {
+                    let x = -span + i as f64 * bucket + (c as f64 + 0.5) * bucket / 3.0;
+                    (x, f64::from(k[c]))
+                })
+                .collect()
+        })
+        .collect();
+    let datasets = ResponseClass::ALL
+        .iter()
+        .zip(&data)
+        .map(|(class, points)| {
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Bar)
+                .style(Style::new().fg(class_color(*class)))
+                .data(points)
+        })
+        .collect();
+
+    let totals = history.counts(now, Duration::from_secs(span_s));
+    let mut title = vec![Span::raw(format!(" Responses, last {span_s} s "))];
+    for class in ResponseClass::ALL {
+        title.push(Span::styled(
+            format!(" ■ {} {}", class.label(), totals[class_index(class)]),
+            Style::new().fg(class_color(class)),
+        ));
+    }
+    let axis = Style::new().fg(Color::DarkGray);
+    let chart = Chart::new(datasets)
+        .block(Block::new().borders(Borders::TOP).title(Line::from(title)))
+        .legend_position(None)
+        .x_axis(Axis::default().style(axis).bounds([-span, 0.0]).labels([
+            format!("-{span_s} s"),
+            format!("-{} s", span_s / 2),
+            "now".to_string(),
+        ]))
+        .y_axis(
+            Axis::default()
+                .style(axis)
+                .bounds([0.0, f64::from(peak)])
+                .labels(["0".to_string(), peak.to_string()]),
+        );
+    frame.render_widget(chart, area);
+}

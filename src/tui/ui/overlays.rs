@@ -1,0 +1,152 @@
+//! What is drawn over the panes: the help (every key), the submit confirmation and the
+//! one-line prompts.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use crate::text::escape_controls;
+use crate::tui::app::{App, Overlay};
+use crate::tui::{history, sandbox_controls};
+
+/// Every key, as the help overlay lists it: `(keys, what they do)`. `keys.rs` implements
+/// these; the history view's and sandbox pane's own keys are listed by those views.
+pub const KEYS: &[(&str, &str)] = &[
+    ("F1", "this help (Esc closes)"),
+    ("F2", "history of submissions (F2 / Esc closes)"),
+    (
+        "F3",
+        "find the next match (asks for a search the first time)",
+    ),
+    (
+        "F5",
+        "submit the payload (asks first on profiles with confirm_submit)",
+    ),
+    (
+        "Esc",
+        "close the top overlay, else cancel the submission in flight",
+    ),
+    ("Tab / Shift+Tab", "next / previous pane"),
+    ("Ctrl+Q", "quit, from any state"),
+    ("Ctrl+S", "save (to FILE, else asks for a path)"),
+    ("Ctrl+T", "format: pretty-print the JSON"),
+    ("Ctrl+Z / Ctrl+Y", "undo / redo"),
+    ("Ctrl+/", "search (a regular expression)"),
+    ("Ctrl+E", "edit in $VISUAL / $EDITOR, then reload"),
+    ("Enter", "new line, indented like the JSON around it"),
+    ("Mouse wheel", "scroll the editor"),
+    (
+        "Checks: Up/Down, Enter",
+        "choose a problem, move the cursor to it",
+    ),
+    (
+        "Headers: a / d",
+        "add a tracking header (Name: value) / remove the selected one",
+    ),
+    (
+        "Editor: move",
+        "arrows, Home/End, PageUp/PageDown; Shift+arrows select",
+    ),
+    (
+        "Editor: edit",
+        "Ctrl+C copy, Ctrl+X cut, Alt+Y paste that, Ctrl+K delete to line end",
+    ),
+];
+
+pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
+    match &app.overlay {
+        None => {}
+        Some(Overlay::Help) => draw_help(frame, area),
+        Some(Overlay::Confirm { profile, url }) => {
+            let text = vec![
+                Line::from(vec![
+                    Span::raw("Submit to profile "),
+                    Span::styled(
+                        escape_controls(profile).into_owned(),
+                        Style::default().bold(),
+                    ),
+                    Span::raw("?"),
+                ]),
+                Line::from(format!("POST {}", escape_controls(url))),
+                Line::from(""),
+                Line::styled(
+                    "y / Enter: send   n / Esc: cancel",
+                    Style::default().fg(Color::DarkGray),
+                ),
+            ];
+            let popup = centered(area, 70, 6);
+            frame.render_widget(Clear, popup);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(" Confirm submit ")),
+                popup,
+            );
+        }
+        Some(Overlay::Prompt { kind, input }) => {
+            let popup = centered(area, 60, 3);
+            frame.render_widget(Clear, popup);
+            frame.render_widget(
+                Paragraph::new(format!("{}▏", escape_controls(input))).block(
+                    Block::bordered().title(format!(" {} · Enter ok · Esc cancel ", kind.title())),
+                ),
+                popup,
+            );
+        }
+    }
+}
+
+fn draw_help(frame: &mut Frame, area: Rect) {
+    // The views own their keys; their lists come from them so that help cannot drift.
+    let sections: [(&str, &[(&str, &str)]); 3] = [
+        ("", KEYS),
+        ("History view", history::key_help()),
+        (
+            "Sandbox pane (embedded sandbox)",
+            sandbox_controls::key_help(),
+        ),
+    ];
+    let width = sections
+        .iter()
+        .flat_map(|(_, keys)| keys.iter())
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = Vec::new();
+    for (title, keys) in sections {
+        if !title.is_empty() {
+            lines.push(Line::styled(title, Style::default().bold().underlined()));
+        }
+        lines.extend(keys.iter().map(|(keys, what)| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{keys:<width$}  "),
+                    Style::default().fg(Color::Cyan),
+                ),
+                Span::raw(*what),
+            ])
+        }));
+    }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let popup = centered(area, 110, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(" Help ")),
+        popup,
+    );
+}
+
+/// A box of at most `width`×`height` in the middle of `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    popup
+}

@@ -1,0 +1,229 @@
+//! `App::update` driven with scripted messages: what each key does to the state and which
+//! effects it asks for. No terminal, no network.
+
+use crossterm::event::KeyCode;
+use cxda::config::Profile;
+use cxda::payload::{TEMPLATES, check_text};
+use cxda::tui::app::{INLINE_CHECK_BYTES, Overlay, Pane, PromptKind};
+use cxda::tui::message::{Effect, Message};
+use cxda::tui::testing::{self, ctrl, key, shift_tab, type_text};
+
+fn template() -> &'static str {
+    TEMPLATES[0].1
+}
+
+#[test]
+fn typing_never_returns_an_io_effect() {
+    let mut app = testing::app(template());
+    let mut effects = type_text(&mut app, "\"x\": 1,\n  abc");
+    effects.extend(app.update(key(KeyCode::Backspace)));
+    effects.extend(app.update(key(KeyCode::Left)));
+    effects.extend(app.update(ctrl('z')));
+    assert!(effects.is_empty(), "typing asked for {effects:?}");
+}
+
+#[test]
+fn checks_follow_the_text_as_it_is_typed() {
+    let mut app = testing::app(template());
+    assert!(!app.diagnostics().iter().any(|d| d.is_error()));
+    type_text(&mut app, "x");
+    assert!(app.diagnostics().iter().any(|d| d.is_error()));
+}
+
+#[test]
+fn a_large_text_is_checked_off_the_loop_and_a_stale_result_is_dropped() {
+    let big = format!(
+        "{{\"description\": \"{}\"}}",
+        "a".repeat(INLINE_CHECK_BYTES)
+    );
+    let mut app = testing::app("{}");
+    let effects = app.update(Message::Input(crossterm::event::Event::Paste(big)));
+    let Some(Effect::CheckLarge { revision, text }) = effects.into_iter().next() else {
+        panic!("a large text must be checked off the loop");
+    };
+    let shown: Vec<String> = app
+        .diagnostics()
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    // Typing moves the text on; the old revision's result must not show.
+    type_text(&mut app, " ");
+    app.update(Message::ChecksDone {
+        revision,
+        report: check_text("not json"),
+    });
+    let after: Vec<String> = app
+        .diagnostics()
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(after, shown, "a stale result was applied");
+    // The current revision's result does show.
+    let current = revision + 1;
+    app.update(Message::ChecksDone {
+        revision: current,
+        report: check_text(&text),
+    });
+    assert_ne!(
+        app.diagnostics()
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>(),
+        shown
+    );
+}
+
+#[test]
+fn choosing_a_problem_moves_the_editor_cursor_to_it() {
+    let mut app = testing::app("{\n  \"name\": x\n}");
+    let first = app.diagnostics().first().cloned().expect("a syntax error");
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus(), Pane::Checks);
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.focus(), Pane::Editor);
+    assert_eq!(app.cursor(), (first.line - 1, first.column - 1));
+}
+
+#[test]
+fn tab_and_shift_tab_cycle_the_panes() {
+    let mut app = testing::app(template());
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus(), Pane::Checks);
+    app.update(shift_tab());
+    app.update(shift_tab());
+    assert_eq!(app.focus(), Pane::Sandbox);
+}
+
+#[test]
+fn f5_on_a_confirm_profile_asks_first_then_submits_on_y() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut profile = Profile::sandbox();
+    profile.confirm_submit = true;
+    let mut app = testing::app_with_profile(template(), &profile);
+    let engine = testing::sandbox_engine(dir.path()).expect("engine");
+    testing::make_ready(&mut app, engine, None);
+    assert!(app.update(key(KeyCode::F(5))).is_empty());
+    assert!(matches!(app.overlay(), Some(Overlay::Confirm { .. })));
+    let effects = app.update(key(KeyCode::Char('y')));
+    assert!(matches!(effects.as_slice(), [Effect::Submit { id: 1, .. }]));
+    assert!(app.overlay().is_none());
+}
+
+#[test]
+fn f5_before_the_engine_is_ready_says_so_and_sends_nothing() {
+    let mut app = testing::app(template());
+    assert!(app.update(key(KeyCode::F(5))).is_empty());
+    assert!(app.status().contains("starting"));
+}
+
+#[test]
+fn esc_closes_the_top_overlay_first() {
+    let mut app = testing::app(template());
+    app.update(key(KeyCode::F(1)));
+    assert_eq!(app.overlay(), Some(&Overlay::Help));
+    let effects = app.update(key(KeyCode::Esc));
+    assert!(effects.is_empty());
+    assert!(app.overlay().is_none());
+}
+
+#[test]
+fn ctrl_q_quits_from_an_overlay() {
+    let mut app = testing::app(template());
+    app.update(ctrl('s'));
+    assert!(matches!(
+        app.overlay(),
+        Some(Overlay::Prompt {
+            kind: PromptKind::SavePath,
+            ..
+        })
+    ));
+    let effects = app.update(ctrl('q'));
+    assert!(matches!(effects.as_slice(), [Effect::Quit]));
+    assert!(app.should_quit());
+}
+
+#[test]
+fn save_without_a_file_asks_for_a_path_then_saves_there() {
+    let mut app = testing::app(template());
+    app.update(ctrl('s'));
+    type_text(&mut app, "out.json");
+    let effects = app.update(key(KeyCode::Enter));
+    match effects.as_slice() {
+        [Effect::Save { path, text }] => {
+            assert_eq!(path.to_str(), Some("out.json"));
+            assert_eq!(text, &app.text());
+        }
+        other => panic!("expected a save, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_added_header_rebuilds_the_engine_with_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = testing::app(template());
+    testing::make_ready(
+        &mut app,
+        testing::sandbox_engine(dir.path()).expect("engine"),
+        None,
+    );
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus(), Pane::Headers);
+    app.update(key(KeyCode::Char('a')));
+    type_text(&mut app, "X-Trace: abc");
+    let effects = app.update(key(KeyCode::Enter));
+    match effects.as_slice() {
+        [Effect::RebuildEngine(headers)] => {
+            assert_eq!(headers[0].name, "X-Trace");
+            assert_eq!(headers[0].value, "abc");
+        }
+        other => panic!("expected a rebuild, got {other:?}"),
+    }
+}
+
+#[test]
+fn format_pretty_prints_and_undo_brings_the_text_back() {
+    let mut app = testing::app("{\"name\":\"a\",\"tags\":[]}");
+    app.update(ctrl('t'));
+    assert_eq!(app.text(), "{\n  \"name\": \"a\",\n  \"tags\": []\n}");
+    app.update(ctrl('z'));
+    app.update(ctrl('z'));
+    assert_eq!(app.text(), "{\"name\":\"a\",\"tags\":[]}");
+}
+
+#[test]
+fn f2_opens_the_history_and_asks_for_its_first_page() {
+    let mut app = testing::app(template());
+    let effects = app.update(key(KeyCode::F(2)));
+    // The history view decides whether a page is needed; the app only runs what it asks.
+    assert!(effects.iter().all(|e| matches!(e, Effect::LoadHistory(_))));
+}
+
+#[test]
+fn a_large_opened_file_is_checked_by_a_startup_effect() {
+    let big = format!(
+        "{{\"description\": \"{}\"}}",
+        "a".repeat(INLINE_CHECK_BYTES)
+    );
+    let app = testing::app(&big);
+    assert!(matches!(
+        app.startup_effects().as_slice(),
+        [Effect::CheckLarge { .. }]
+    ));
+    assert!(testing::app("{}").startup_effects().is_empty());
+}
+
+#[test]
+fn a_sandbox_key_applies_faults_through_an_effect() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = testing::app(template());
+    let engine = testing::sandbox_engine(dir.path()).expect("engine");
+    testing::make_ready(&mut app, engine, Some(cxda::sandbox::Faults::default()));
+    app.update(shift_tab());
+    assert_eq!(app.focus(), Pane::Sandbox);
+    let effects = app.update(key(KeyCode::Char('4')));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SetFaults(f)] if f.fail_429 > 0),
+        "{effects:?}"
+    );
+}

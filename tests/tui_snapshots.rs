@@ -1,0 +1,121 @@
+//! The studio's screens, rendered to a 120×40 `TestBackend` from scripted messages and
+//! compared with insta snapshots (times, ports and ids masked).
+
+use std::time::Instant;
+
+use crossterm::event::KeyCode;
+use cxda::config::Profile;
+use cxda::payload::TEMPLATES;
+use cxda::sandbox::Faults;
+use cxda::tui::app::App;
+use cxda::tui::testing::{self, key, type_text};
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 40;
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    testing::render(app, width, height, Instant::now())
+}
+
+/// Masks what changes from run to run.
+fn assert_screen(name: &str, text: &str) {
+    insta::with_settings!({
+        filters => vec![
+            (r"\d+m\d{2}s", "[TIME]"),
+            (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+            (r"cxda/\d+\.\d+\.\d+", "cxda/[VERSION]"),
+            (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[UUID]"),
+            (r"\b[0-9A-HJKMNP-TV-Z]{26}\b", "[ID]"),
+        ],
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+/// The default template with the engine ready against an address nothing listens on.
+fn ready_app(text: &str, dir: &std::path::Path) -> App {
+    let mut app = testing::app(text);
+    let engine = testing::sandbox_engine(dir).expect("engine");
+    testing::make_ready(&mut app, engine, Some(Faults::default()));
+    app
+}
+
+#[test]
+fn clean_payload() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = ready_app(TEMPLATES[0].1, dir.path());
+    assert!(app.diagnostics().is_empty(), "{:?}", app.diagnostics());
+    assert_screen("clean_payload", &screen(&app, WIDTH, HEIGHT));
+}
+
+#[test]
+fn syntax_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = ready_app(TEMPLATES[0].1, dir.path());
+    // After `{` on line 1: a stray word makes the JSON invalid.
+    app.update(key(KeyCode::End));
+    type_text(&mut app, " oops");
+    assert_screen("syntax_error", &screen(&app, WIDTH, HEIGHT));
+}
+
+#[test]
+fn schema_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = ready_app(
+        "{\n  \"name\": 42,\n  \"type\": \"SOAP\",\n  \"configuration\": {}\n}",
+        dir.path(),
+    );
+    assert_screen("schema_errors", &screen(&app, WIDTH, HEIGHT));
+}
+
+#[test]
+fn header_budget_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut profile = Profile::sandbox();
+    profile.header_budget_bytes = 256;
+    profile
+        .complete_sandbox(&reqwest::Url::parse("http://127.0.0.1:9/").expect("url"))
+        .expect("sandbox profile");
+    let engine = testing::engine_for(profile.clone(), dir.path()).expect("engine");
+    let mut app = testing::app_with_profile(TEMPLATES[0].1, &profile);
+    testing::make_ready(&mut app, engine, Some(Faults::default()));
+    let text = screen(&app, WIDTH, HEIGHT);
+    assert!(text.contains("/ 256 B"), "{text}");
+    assert!(text.contains("largest:"), "{text}");
+    assert_screen("header_budget_over", &text);
+}
+
+#[test]
+fn help() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = ready_app(TEMPLATES[0].1, dir.path());
+    app.update(key(KeyCode::F(1)));
+    let text = screen(&app, WIDTH, HEIGHT);
+    let every = cxda::tui::ui::KEYS
+        .iter()
+        .chain(cxda::tui::history::key_help())
+        .chain(cxda::tui::sandbox_controls::key_help());
+    for (keys, _) in every {
+        assert!(text.contains(keys), "help lacks {keys}");
+    }
+    assert_screen("help", &text);
+}
+
+#[test]
+fn too_small() {
+    let app = testing::app(TEMPLATES[0].1);
+    let text = screen(&app, 60, 15);
+    assert!(text.contains("Terminal too small"));
+    assert_screen("too_small", &text);
+}
+
+#[test]
+fn starting() {
+    let app = testing::app(TEMPLATES[0].1);
+    let text = screen(&app, WIDTH, HEIGHT);
+    assert!(
+        text.contains("SANDBOX") && text.contains("starting"),
+        "{text}"
+    );
+    assert_screen("starting", &text);
+}
