@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use super::Outcome;
 use super::batch::{Batch, Input};
 use super::progress::Progress;
-use crate::audit::{AuditLog, Redactor};
+use crate::audit::AuditLog;
 use crate::config::{self, GlobalOptions, ProcessEnv, Profile, Resolved};
 use crate::engine::Engine;
 use crate::payload::{Diagnostic, Severity};
@@ -40,7 +40,6 @@ use crate::text::escape_controls;
 
 /// How long the command waits for webhook deliveries still running (PRODUCT §4).
 const WEBHOOK_WAIT: Duration = Duration::from_secs(10);
-const MIB: u64 = 1024 * 1024;
 
 const AFTER_HELP: &str = "\
 Prints one line per file, in the order given, as soon as that file and every file before \
@@ -101,7 +100,7 @@ pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
         return Outcome::LocalProblem;
     }
     let _log = crate::logging::init(&resolved.data_dir);
-    let audit = match open_audit(&resolved) {
+    let audit = match crate::audit::open_for(&resolved) {
         Ok(audit) => audit,
         Err(error) => {
             eprintln!("cxda: {error}");
@@ -164,24 +163,6 @@ fn not_utf8(error: &std::string::FromUtf8Error) -> Diagnostic {
         pointer: String::new(),
         message: "the file is not UTF-8 text; save it as UTF-8".into(),
     }
-}
-
-/// The audit log, told the profile's literal secrets so that they are redacted wherever
-/// they turn up (the client secret, values of secret-looking `extra_headers`).
-fn open_audit(resolved: &Resolved) -> Result<AuditLog, crate::audit::AuditError> {
-    let profile = &resolved.profile;
-    let mut redactor = Redactor::new();
-    if let Some(connection) = &profile.connection {
-        redactor = redactor.with_secret(connection.client_secret.expose());
-    }
-    if profile.kind == config::ProfileKind::Sandbox {
-        redactor = redactor.with_secret(config::SANDBOX_CLIENT_SECRET);
-    }
-    for header in profile.extra_headers.iter().filter(|h| h.looks_secret()) {
-        redactor = redactor.with_secret(header.value.clone());
-    }
-    let max_bytes = resolved.audit_max_mib.saturating_mul(MIB);
-    AuditLog::open_with(&resolved.data_dir, max_bytes, redactor)
 }
 
 async fn submit_all(

@@ -227,7 +227,9 @@ impl App {
             }
             Message::HistoryPage(page) => {
                 self.history.on_page(page);
-                Vec::new()
+                // A filter that matches few records keeps reading further back.
+                let more = self.history.load_more();
+                self.history_action(more)
             }
             Message::Saved(Ok(path)) => {
                 self.status = format!("saved {}", path.display());

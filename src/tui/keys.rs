@@ -82,6 +82,7 @@ impl App {
             (KeyCode::Esc, _) => {
                 if self.submission.is_running() {
                     self.status = "cancelling…".to_string();
+                    self.submission.cancel_requested();
                     vec![Effect::Cancel(self.submission_id)]
                 } else {
                     Vec::new()

@@ -26,15 +26,13 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::audit::{AuditLog, Redactor};
+use crate::audit::AuditLog;
 use crate::cli::Outcome;
 use crate::config::{self, GlobalOptions, ProcessEnv, Resolved};
 use crate::payload::TEMPLATES;
 use crate::text::escape_controls;
 use app::App;
 use runtime::{Incoming, Runtime};
-
-const MIB: u64 = 1024 * 1024;
 
 /// Opens the studio on `file` (loaded into the editor; a file that does not exist yet
 /// starts from the default template and is created by the first save).
@@ -64,7 +62,7 @@ pub fn run(file: Option<PathBuf>, global: &GlobalOptions) -> Outcome {
         return Outcome::LocalProblem;
     }
     let _log = crate::logging::init(&resolved.data_dir);
-    let audit = match open_audit(&resolved) {
+    let audit = match crate::audit::open_for(&resolved) {
         Ok(audit) => audit,
         Err(error) => {
             eprintln!("cxda: {error}");
@@ -138,22 +136,4 @@ async fn studio(
         sandbox.shutdown().await;
     }
     result
-}
-
-/// The audit log, told the profile's literal secrets so that they are redacted wherever
-/// they turn up (as `cxda submit` opens it).
-fn open_audit(resolved: &Resolved) -> Result<AuditLog, crate::audit::AuditError> {
-    let profile = &resolved.profile;
-    let mut redactor = Redactor::new();
-    if let Some(connection) = &profile.connection {
-        redactor = redactor.with_secret(connection.client_secret.expose());
-    }
-    if profile.kind == config::ProfileKind::Sandbox {
-        redactor = redactor.with_secret(config::SANDBOX_CLIENT_SECRET);
-    }
-    for header in profile.extra_headers.iter().filter(|h| h.looks_secret()) {
-        redactor = redactor.with_secret(header.value.clone());
-    }
-    let max_bytes = resolved.audit_max_mib.saturating_mul(MIB);
-    AuditLog::open_with(&resolved.data_dir, max_bytes, redactor)
 }
