@@ -1,0 +1,169 @@
+//! One full TUI frame (issue 4): a 1 MiB payload in the editor, its checks done, the engine
+//! ready with the sandbox pane, and a 1,000-row history page loaded. Target: ≤ 2 ms.
+//!
+//! Drawn with `ui::draw` into ratatui's `TestBackend` at 200×50 (a large, realistic
+//! terminal) and at 120×40:
+//! - `editor_frame`: the main screen (editor near the end of the 1 MiB text, checks,
+//!   headers, attempts, sandbox, status bar), the frame every keystroke redraws;
+//! - `history_frame`: the `History` view open over the 1,000 loaded rows;
+//! - `*_repaint`: the same after `Terminal::clear`, so the diff writes every cell (what a
+//!   resize or the first frame costs).
+//!
+//! Run: `cargo bench --bench tui_frame`
+
+use std::time::Instant;
+
+use crossterm::event::KeyCode;
+use cxda::audit::{AuditRecord, Exchange, Headers, Outcome, Page};
+use cxda::payload::check_text;
+use cxda::sandbox::Faults;
+use cxda::tui::app::App;
+use cxda::tui::message::{Effect, Message};
+use cxda::tui::{testing, ui};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+
+fn main() {
+    divan::main();
+}
+
+const SIZES: [(u16, u16); 2] = [(200, 50), (120, 40)];
+const PAYLOAD_BYTES: usize = 1024 * 1024;
+const HISTORY_ROWS: usize = 1000;
+
+/// A valid payload whose `configuration.body` grows to about `size` bytes of ordinary,
+/// nested JSON (as `benches/checks.rs` makes them).
+fn payload(size: usize) -> String {
+    let mut items = Vec::new();
+    let mut len = 0;
+    let mut i = 0;
+    while len < size.saturating_sub(400) {
+        let item = format!(
+            r#"{{"sku": "SKU-{i:06}", "qty": {q}, "price": {p}.{c:02}, "tags": ["a", "b\"{i}"], "ok": true, "note": "line\nbreak é"}}"#,
+            q = i % 97,
+            p = i % 1000,
+            c = i % 100
+        );
+        len += item.len() + 2;
+        items.push(item);
+        i += 1;
+    }
+    format!(
+        r#"{{
+  "name": "BulkInventory",
+  "description": "generated for the frame benchmark",
+  "type": "REST",
+  "configuration": {{
+    "body": [{}],
+    "method": "GET",
+    "url": "https://inventory.example.com/api/v2/stock",
+    "timeout": 3000,
+    "headers": {{ "X-API-Key": "{{{{key}}}}" }}
+  }},
+  "tags": ["inventory"]
+}}"#,
+        items.join(",\n")
+    )
+}
+
+/// 1,000 records, newest first, a mix of outcomes (as a page from the audit tail).
+fn history_page() -> Page {
+    let records = (0..HISTORY_ROWS)
+        .rev()
+        .map(|i| {
+            let (name, outcome, status) = match i % 10 {
+                0 => ("BrokenAction", Outcome::Failed, None),
+                1 => ("FetchExternalInventory", Outcome::Rejected, Some(400)),
+                _ => ("FetchExternalInventory", Outcome::Created, Some(201)),
+            };
+            AuditRecord {
+                correlation_id: format!("0b7c5e2a-6f1d-4c3b-9a8e-{i:012}"),
+                action_name: name.into(),
+                status,
+                request: Exchange::new(Headers::new(), json!({"name": name, "i": i})),
+                ..AuditRecord::new(outcome)
+            }
+        })
+        .collect();
+    Page {
+        records,
+        skipped: 0,
+        next: None,
+    }
+}
+
+/// The app with everything loaded; `history_open` leaves the History view up.
+fn loaded_app(data_dir: &std::path::Path, history_open: bool) -> App {
+    let text = payload(PAYLOAD_BYTES);
+    assert!(text.len() >= PAYLOAD_BYTES - 1024, "{}", text.len());
+    let mut app = testing::app(&text);
+    // The large text's checks run off the loop in the studio: run them here and hand the
+    // result back tagged with the revision, as the loop does.
+    for effect in app.startup_effects() {
+        if let Effect::CheckLarge { revision, text } = effect {
+            let report = check_text(&text);
+            app.update(Message::ChecksDone { revision, report });
+        }
+    }
+    assert!(app.diagnostics().is_empty(), "{:?}", app.diagnostics());
+    let engine = testing::sandbox_engine(data_dir).expect("engine");
+    testing::make_ready(&mut app, engine, Some(Faults::default()));
+    // The cursor far down the text, so the editor draws from deep inside it.
+    for _ in 0..2000 {
+        app.update(testing::key(KeyCode::Down));
+    }
+    // F2 asks for the first page; the loop would load it on a blocking task.
+    let effects = app.update(testing::key(KeyCode::F(2)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadHistory(None))),
+        "{effects:?}"
+    );
+    app.update(Message::HistoryPage(Ok(history_page())));
+    assert_eq!(app.history_view().loaded(), HISTORY_ROWS);
+    if !history_open {
+        app.update(testing::key(KeyCode::Esc));
+    }
+    app
+}
+
+fn bench_frame(bencher: divan::Bencher, size: (u16, u16), history_open: bool, repaint: bool) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = loaded_app(dir.path(), history_open);
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).expect("terminal");
+    let now = Instant::now();
+    terminal
+        .draw(|frame| ui::draw(frame, &app, now))
+        .expect("first draw");
+    bencher.bench_local(|| {
+        if repaint {
+            terminal.clear().expect("clear");
+        }
+        terminal
+            .draw(|frame| ui::draw(frame, divan::black_box(&app), now))
+            .map(|_| ())
+            .expect("draw")
+    });
+}
+
+#[divan::bench(args = SIZES)]
+fn editor_frame(bencher: divan::Bencher, size: (u16, u16)) {
+    bench_frame(bencher, size, false, false);
+}
+
+#[divan::bench(args = SIZES)]
+fn editor_frame_repaint(bencher: divan::Bencher, size: (u16, u16)) {
+    bench_frame(bencher, size, false, true);
+}
+
+#[divan::bench(args = SIZES)]
+fn history_frame(bencher: divan::Bencher, size: (u16, u16)) {
+    bench_frame(bencher, size, true, false);
+}
+
+#[divan::bench(args = SIZES)]
+fn history_frame_repaint(bencher: divan::Bencher, size: (u16, u16)) {
+    bench_frame(bencher, size, true, true);
+}
