@@ -18,6 +18,10 @@ use cxda::audit::{AuditRecord, Exchange, Headers, Outcome, Page};
 use cxda::payload::check_text;
 use cxda::sandbox::Faults;
 use cxda::tui::app::App;
+
+#[path = "common/payload.rs"]
+mod common;
+use common::payload;
 use cxda::tui::message::{Effect, Message};
 use cxda::tui::{testing, ui};
 use ratatui::Terminal;
@@ -31,41 +35,6 @@ fn main() {
 const SIZES: [(u16, u16); 2] = [(200, 50), (120, 40)];
 const PAYLOAD_BYTES: usize = 1024 * 1024;
 const HISTORY_ROWS: usize = 1000;
-
-/// A valid payload whose `configuration.body` grows to about `size` bytes of ordinary,
-/// nested JSON (as `benches/checks.rs` makes them).
-fn payload(size: usize) -> String {
-    let mut items = Vec::new();
-    let mut len = 0;
-    let mut i = 0;
-    while len < size.saturating_sub(400) {
-        let item = format!(
-            r#"{{"sku": "SKU-{i:06}", "qty": {q}, "price": {p}.{c:02}, "tags": ["a", "b\"{i}"], "ok": true, "note": "line\nbreak é"}}"#,
-            q = i % 97,
-            p = i % 1000,
-            c = i % 100
-        );
-        len += item.len() + 2;
-        items.push(item);
-        i += 1;
-    }
-    format!(
-        r#"{{
-  "name": "BulkInventory",
-  "description": "generated for the frame benchmark",
-  "type": "REST",
-  "configuration": {{
-    "body": [{}],
-    "method": "GET",
-    "url": "https://inventory.example.com/api/v2/stock",
-    "timeout": 3000,
-    "headers": {{ "X-API-Key": "{{{{key}}}}" }}
-  }},
-  "tags": ["inventory"]
-}}"#,
-        items.join(",\n")
-    )
-}
 
 /// 1,000 records, newest first, a mix of outcomes (as a page from the audit tail).
 fn history_page() -> Page {
@@ -95,7 +64,7 @@ fn history_page() -> Page {
 
 /// The app with everything loaded; `history_open` leaves the History view up.
 fn loaded_app(data_dir: &std::path::Path, history_open: bool) -> App {
-    let text = payload(PAYLOAD_BYTES);
+    let text = payload(PAYLOAD_BYTES, "GET");
     assert!(text.len() >= PAYLOAD_BYTES - 1024, "{}", text.len());
     let mut app = testing::app(&text);
     // The large text's checks run off the loop in the studio: run them here and hand the
