@@ -141,6 +141,26 @@ pub(crate) fn new_runtime() -> Option<tokio::runtime::Runtime> {
         .ok()
 }
 
+/// What a command that writes history needs from the data dir: the dir itself (created
+/// 0700), the log file, and the audit log told the profile's secrets. `None` after saying
+/// why on stderr: a local problem (exit 2).
+pub(crate) fn open_data_dir(
+    resolved: &crate::config::Resolved,
+) -> Option<(crate::logging::LogGuard, crate::audit::AuditLog)> {
+    if let Err(error) = crate::config::create_data_dir(&resolved.data_dir) {
+        eprintln!("cxda: {error}");
+        return None;
+    }
+    let log = crate::logging::init(&resolved.data_dir);
+    match crate::audit::open_for(resolved) {
+        Ok(audit) => Some((log, audit)),
+        Err(error) => {
+            eprintln!("cxda: {error}");
+            None
+        }
+    }
+}
+
 /// Runs an async command on a fresh runtime; its error is a local problem (exit 2) such as
 /// an address that cannot be bound.
 fn block_on(command: impl Future<Output = anyhow::Result<()>>) -> Outcome {

@@ -35,7 +35,7 @@ use crate::audit::AuditLog;
 use crate::config::{self, GlobalOptions, ProcessEnv, Profile, Resolved};
 use crate::engine::Engine;
 use crate::payload::{Diagnostic, Severity};
-use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use crate::sandbox::{Sandbox, SandboxHandle};
 use crate::text::escape_controls;
 
 /// How long the command waits for webhook deliveries still running (PRODUCT §4).
@@ -95,17 +95,8 @@ pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
         eprintln!("cxda: nothing was submitted");
         return Outcome::LocalProblem;
     };
-    if let Err(error) = config::create_data_dir(&resolved.data_dir) {
-        eprintln!("cxda: {error}");
+    let Some((_log, audit)) = super::open_data_dir(&resolved) else {
         return Outcome::LocalProblem;
-    }
-    let _log = crate::logging::init(&resolved.data_dir);
-    let audit = match crate::audit::open_for(&resolved) {
-        Ok(audit) => audit,
-        Err(error) => {
-            eprintln!("cxda: {error}");
-            return Outcome::LocalProblem;
-        }
     };
     let Some(runtime) = super::new_runtime() else {
         return Outcome::LocalProblem;
@@ -174,7 +165,7 @@ async fn submit_all(
     crate::init_tls();
     // Kept alive until the batch and the webhook wait are over; dropping it stops it.
     let _sandbox: Option<SandboxHandle> = if profile.needs_sandbox() {
-        match start_sandbox(&mut profile).await {
+        match Sandbox::start_for(&mut profile).await {
             Ok(handle) => Some(handle),
             Err(error) => {
                 eprintln!("cxda: {error}");
@@ -281,17 +272,6 @@ async fn submit_all(
 
 fn deliveries(n: usize) -> &'static str {
     if n == 1 { "delivery" } else { "deliveries" }
-}
-
-/// Starts the embedded sandbox and points the profile at it.
-async fn start_sandbox(profile: &mut Profile) -> Result<SandboxHandle, String> {
-    let handle = Sandbox::start(SandboxConfig::default())
-        .await
-        .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
-    let url = reqwest::Url::parse(&handle.base_url())
-        .map_err(|e| format!("the embedded sandbox's URL is not valid: {e}"))?;
-    profile.complete_sandbox(&url).map_err(|e| e.to_string())?;
-    Ok(handle)
 }
 
 /// Ctrl-C and SIGTERM, listened for from the moment this is made (a signal before

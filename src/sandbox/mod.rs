@@ -95,6 +95,19 @@ impl Default for SandboxConfig {
 pub struct Sandbox;
 
 impl Sandbox {
+    /// Starts the embedded sandbox (default faults, an ephemeral loopback port) and points
+    /// the `sandbox` profile at it: what `cxda submit` and the TUI both do when no profile
+    /// is configured. The error says what failed, for a status line or stderr.
+    pub async fn start_for(profile: &mut crate::config::Profile) -> Result<SandboxHandle, String> {
+        let handle = Sandbox::start(SandboxConfig::default())
+            .await
+            .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+        let url = reqwest::Url::parse(&handle.base_url())
+            .map_err(|e| format!("the embedded sandbox's URL is not valid: {e}"))?;
+        profile.complete_sandbox(&url).map_err(|e| e.to_string())?;
+        Ok(handle)
+    }
+
     /// Binds, generates certificates when asked, and starts serving in a background task
     /// of the current tokio runtime. Returns once the port is bound, so the first request
     /// can follow at once.

@@ -57,17 +57,8 @@ pub fn run(file: Option<PathBuf>, global: &GlobalOptions) -> Outcome {
             return Outcome::LocalProblem;
         }
     };
-    if let Err(error) = config::create_data_dir(&resolved.data_dir) {
-        eprintln!("cxda: {error}");
+    let Some((_log, audit)) = crate::cli::open_data_dir(&resolved) else {
         return Outcome::LocalProblem;
-    }
-    let _log = crate::logging::init(&resolved.data_dir);
-    let audit = match crate::audit::open_for(&resolved) {
-        Ok(audit) => audit,
-        Err(error) => {
-            eprintln!("cxda: {error}");
-            return Outcome::LocalProblem;
-        }
     };
     let Some(rt) = crate::cli::new_runtime() else {
         return Outcome::LocalProblem;

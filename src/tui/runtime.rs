@@ -19,7 +19,7 @@ use super::terminal::{self, Term};
 use crate::audit::AuditLog;
 use crate::config::{ExtraHeader, Profile};
 use crate::engine::Engine;
-use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use crate::sandbox::{Sandbox, SandboxHandle};
 
 /// How often the screen refreshes while a countdown is shown.
 const TICK: Duration = Duration::from_millis(250);
@@ -206,7 +206,7 @@ pub async fn start(mut profile: Profile, audit: AuditLog, tx: UnboundedSender<In
     crate::init_tls();
     let mut sandbox = None;
     if profile.needs_sandbox() {
-        match start_sandbox(&mut profile).await {
+        match Sandbox::start_for(&mut profile).await {
             Ok(handle) => sandbox = Some(handle),
             Err(error) => {
                 let _ = tx.send(Incoming::Started(Box::new(Started {
@@ -228,16 +228,6 @@ pub async fn start(mut profile: Profile, audit: AuditLog, tx: UnboundedSender<In
         sandbox,
         profile: Some(profile),
     })));
-}
-
-async fn start_sandbox(profile: &mut Profile) -> Result<SandboxHandle, String> {
-    let handle = Sandbox::start(SandboxConfig::default())
-        .await
-        .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
-    let url = reqwest::Url::parse(&handle.base_url())
-        .map_err(|e| format!("the embedded sandbox's URL is not valid: {e}"))?;
-    profile.complete_sandbox(&url).map_err(|e| e.to_string())?;
-    Ok(handle)
 }
 
 /// Writes the text with a final newline (editors and `git diff` expect one).
