@@ -3,8 +3,7 @@
 //! that collects its events. Conditions are waited for with deadlines, never bare sleeps.
 #![allow(dead_code, reason = "each test crate uses a different subset")]
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cxda::audit::{AuditLog, AuditRecord, Redactor};
 use cxda::config::{CaCert, Profile};
@@ -15,6 +14,12 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+// The payload and the deadline poll are the sandbox tests' own: one copy for both suites.
+#[path = "../sandbox_common/mod.rs"]
+mod sandbox_common;
+#[allow(unused_imports, reason = "each test crate uses a different subset")]
+pub use sandbox_common::{eventually, payload};
 
 pub async fn start(faults: Faults) -> SandboxHandle {
     start_with(SandboxConfig {
@@ -71,24 +76,6 @@ pub fn engine(profile: Profile) -> (Engine, TempDir) {
     (Engine::new(profile, audit).expect("engine"), dir)
 }
 
-/// A valid payload with the given name.
-pub fn payload(name: &str) -> String {
-    serde_json::json!({
-        "name": name,
-        "description": "engine test",
-        "type": "REST",
-        "configuration": {
-            "method": "GET",
-            "url": "https://inventory.example.com/api/v2/stock",
-            "timeout": 3000,
-            "headers": { "Accept": "application/json" }
-        },
-        "enabled": true,
-        "tags": ["test"]
-    })
-    .to_string()
-}
-
 pub fn submission(name: &str) -> Submission {
     Submission {
         payload: payload(name),
@@ -121,22 +108,6 @@ pub async fn submit(engine: &Engine, submission: Submission) -> Submitted {
 
 pub async fn submit_named(engine: &Engine, name: &str) -> Submitted {
     submit(engine, submission(name)).await
-}
-
-/// Polls `check` until it yields `Some`, or panics after `limit` naming `what`.
-pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 /// A plain client for looking at a sandbox from the side (never proxies, never follows).
