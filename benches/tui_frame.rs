@@ -136,3 +136,17 @@ fn history_frame(bencher: divan::Bencher, size: (u16, u16)) {
 fn history_frame_repaint(bencher: divan::Bencher, size: (u16, u16)) {
     bench_frame(bencher, size, true, true);
 }
+
+/// What one keystroke costs on the loop before the redraw: `App::update` of a character
+/// typed into the 1 MiB text and of the Backspace that removes it (the text-changed
+/// bookkeeping included; the large check itself runs off the loop and is not in here).
+#[divan::bench]
+fn keystroke_update(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = loaded_app(dir.path(), false);
+    bencher.bench_local(|| {
+        let typed = app.update(testing::key(KeyCode::Char('x')));
+        let erased = app.update(testing::key(KeyCode::Backspace));
+        divan::black_box((typed, erased))
+    });
+}
