@@ -31,46 +31,49 @@ fn checks_follow_the_text_as_it_is_typed() {
 }
 
 #[test]
-fn a_large_text_is_checked_off_the_loop_and_a_stale_result_is_dropped() {
+fn a_large_text_is_checked_off_the_loop_one_check_at_a_time() {
     let big = format!(
         "{{\"description\": \"{}\"}}",
         "a".repeat(INLINE_CHECK_BYTES)
     );
     let mut app = testing::app("{}");
     let effects = app.update(Message::Input(crossterm::event::Event::Paste(big)));
-    let Some(Effect::CheckLarge { revision, text }) = effects.into_iter().next() else {
+    let Some(Effect::CheckLarge { revision, .. }) = effects.into_iter().next() else {
         panic!("a large text must be checked off the loop");
     };
-    let shown: Vec<String> = app
-        .diagnostics()
-        .iter()
-        .map(|d| d.message.clone())
-        .collect();
-    // Typing moves the text on; the old revision's result must not show.
-    type_text(&mut app, " ");
-    app.update(Message::ChecksDone {
-        revision,
-        report: check_text("not json"),
-    });
-    let after: Vec<String> = app
-        .diagnostics()
-        .iter()
-        .map(|d| d.message.clone())
-        .collect();
-    assert_eq!(after, shown, "a stale result was applied");
-    // The current revision's result does show.
-    let current = revision + 1;
-    app.update(Message::ChecksDone {
-        revision: current,
-        report: check_text(&text),
-    });
-    assert_ne!(
+    let messages = |app: &cxda::tui::app::App| -> Vec<String> {
         app.diagnostics()
             .iter()
             .map(|d| d.message.clone())
-            .collect::<Vec<_>>(),
-        shown
-    );
+            .collect()
+    };
+    let shown = messages(&app);
+    // Typing while that check runs starts no second one.
+    let typed = type_text(&mut app, " x");
+    assert!(typed.is_empty(), "a second check was started: {typed:?}");
+    // The old revision's result must not show; the text as it is now is checked next.
+    let effects = app.update(Message::ChecksDone {
+        revision,
+        report: check_text("not json"),
+    });
+    assert_eq!(messages(&app), shown, "a stale result was applied");
+    let Some(Effect::CheckLarge {
+        revision: latest,
+        text,
+    }) = effects.into_iter().next()
+    else {
+        panic!("the edits made meanwhile were never checked");
+    };
+    assert_eq!(latest, revision + 2);
+    assert!(text.contains("\"} x{}"), "{}", &text[text.len() - 10..]);
+    // The current revision's result does show: the `x` is a syntax error of its own.
+    let after = app.update(Message::ChecksDone {
+        revision: latest,
+        report: check_text(&text),
+    });
+    assert!(after.is_empty(), "{after:?}");
+    assert!(app.diagnostics().iter().any(|d| d.is_error()));
+    assert_ne!(messages(&app), shown);
 }
 
 #[test]
@@ -205,7 +208,7 @@ fn a_large_opened_file_is_checked_by_a_startup_effect() {
         "{{\"description\": \"{}\"}}",
         "a".repeat(INLINE_CHECK_BYTES)
     );
-    let app = testing::app(&big);
+    let mut app = testing::app(&big);
     assert!(matches!(
         app.startup_effects().as_slice(),
         [Effect::CheckLarge { .. }]

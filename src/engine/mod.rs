@@ -216,6 +216,12 @@ impl Engine {
     /// Authorization is shown as `Bearer [redacted]` and sized with the cached token, or with
     /// an estimate ([`AuthorizationSize`]) before one exists. Never waits.
     pub fn preview(&self, payload: &str) -> RequestPreview {
+        self.preview_for_length(payload.len())
+    }
+
+    /// [`Engine::preview`] for a payload of `payload_len` bytes: the headers depend on the
+    /// payload only through `Content-Length`, so an editor need not join its text to ask.
+    pub fn preview_for_length(&self, payload_len: usize) -> RequestPreview {
         let profile = &self.inner.profile;
         let cached = self.inner.tokens.cached();
         let (token, authorization) = match &cached {
@@ -237,7 +243,7 @@ impl Engine {
             &self.inner.create_url,
             Credentials::Bearer(&token),
             PREVIEW_CORRELATION_ID,
-            payload.len(),
+            payload_len,
         );
         let budget = crate::payload::header_budget(
             headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),

@@ -79,6 +79,10 @@ pub struct Checks {
     /// being checked off the loop.
     pub revision: u64,
     pub selected: usize,
+    /// A large text's check is running off the loop. There is never more than one: the
+    /// edits made meanwhile are checked together when it comes back, so fast typing in a
+    /// big payload does not queue a check per keystroke on the two cores we may have.
+    pub running: bool,
 }
 
 #[derive(Debug)]
@@ -139,19 +143,18 @@ impl App {
         };
         // The first frame shows the checks of a small text; a large one's are asked for by
         // `startup_effects` once the loop runs.
-        let _ = app.text_changed();
+        if app.editor.byte_len() <= INLINE_CHECK_BYTES {
+            let _ = app.text_changed();
+        }
         app
     }
 
     /// What the loop runs before the first input: the checks of a large opened file.
-    pub fn startup_effects(&self) -> Vec<Effect> {
+    pub fn startup_effects(&mut self) -> Vec<Effect> {
         if self.checks.revision == self.editor.revision() {
             return Vec::new();
         }
-        vec![Effect::CheckLarge {
-            revision: self.editor.revision(),
-            text: self.editor.text(),
-        }]
+        self.text_changed()
     }
 
     pub fn should_quit(&self) -> bool {
@@ -219,11 +222,18 @@ impl App {
                 Vec::new()
             }
             Message::ChecksDone { revision, report } => {
-                // A result for an older text would show problems that are no longer there.
+                self.checks.running = false;
+                // A result for an older text would show problems that are no longer there:
+                // it is dropped, and the text as it is now is checked instead (unless a
+                // small text was checked inline meanwhile).
                 if revision == self.editor.revision() {
                     self.set_checks(revision, report);
+                    Vec::new()
+                } else if self.checks.revision != self.editor.revision() {
+                    self.text_changed()
+                } else {
+                    Vec::new()
                 }
-                Vec::new()
             }
             Message::HistoryPage(page) => {
                 self.history.on_page(page);
@@ -308,17 +318,24 @@ impl App {
         Vec::new()
     }
 
-    /// Re-checks after any change of the text: inline when small, else off the loop.
+    /// Re-checks after any change of the text: inline when small, else off the loop, one
+    /// check at a time (see [`Checks::running`]).
     pub(crate) fn text_changed(&mut self) -> Vec<Effect> {
-        let text = self.editor.text();
         let revision = self.editor.revision();
-        self.refresh_preview_for(&text);
-        if text.len() <= INLINE_CHECK_BYTES {
-            let report = check_text(&text);
+        let len = self.editor.byte_len();
+        self.refresh_preview_for(len);
+        if len <= INLINE_CHECK_BYTES {
+            let report = check_text(&self.editor.text());
             self.set_checks(revision, report);
             Vec::new()
+        } else if self.checks.running {
+            Vec::new()
         } else {
-            vec![Effect::CheckLarge { revision, text }]
+            self.checks.running = true;
+            vec![Effect::CheckLarge {
+                revision,
+                text: self.editor.text(),
+            }]
         }
     }
 
@@ -332,13 +349,12 @@ impl App {
     }
 
     pub(crate) fn refresh_preview(&mut self) {
-        let text = self.editor.text();
-        self.refresh_preview_for(&text);
+        self.refresh_preview_for(self.editor.byte_len());
     }
 
-    fn refresh_preview_for(&mut self, text: &str) {
+    fn refresh_preview_for(&mut self, payload_len: usize) {
         if let EngineState::Ready(engine) = &self.engine {
-            self.preview = Some(engine.preview(text));
+            self.preview = Some(engine.preview_for_length(payload_len));
         }
     }
 

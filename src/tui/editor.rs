@@ -59,6 +59,12 @@ impl Editor {
         self.area.lines().join("\n")
     }
 
+    /// The length in bytes of [`Editor::text`], without joining the lines.
+    pub fn byte_len(&self) -> usize {
+        let lines = self.area.lines();
+        lines.iter().map(String::len).sum::<usize>() + lines.len().saturating_sub(1)
+    }
+
     pub fn revision(&self) -> u64 {
         self.revision
     }
