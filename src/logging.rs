@@ -10,11 +10,13 @@
 use std::path::{Path, PathBuf};
 
 use tracing::level_filters::LevelFilter;
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_appender::rolling::{Builder, Rotation};
 
 /// The variable that sets the level.
 pub const LOG_VAR: &str = "CXDA_LOG";
+/// Log lines queued for the writer thread before new ones are dropped.
+const LOG_QUEUE_LINES: usize = 4096;
 /// The subdirectory of the data dir that holds the log files.
 pub const LOG_DIR: &str = "logs";
 /// Daily files older than this many days are removed when a new one starts.
@@ -104,7 +106,13 @@ fn start(dir: &Path, level: LevelFilter) -> Result<WorkerGuard, String> {
         .max_log_files(KEEP_DAYS)
         .build(dir)
         .map_err(|e| format!("cannot open a log file in {}: {e}", dir.display()))?;
-    let (writer, worker) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines and is allocated and touched up front: 4 MiB of
+    // the studio's resident memory for a log that writes a few lines a minute. A full queue
+    // drops lines (lossy) rather than blocking a request.
+    let (writer, worker) = NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(appender);
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_max_level(level)

@@ -1,6 +1,6 @@
 //! Entering and leaving the full-screen terminal. Every exit restores it: the normal path
 //! calls [`restore`], a panic goes through the hook installed by [`install_panic_hook`]
-//! (restore first, so that the message is readable on the normal screen).
+//! (restore first, so that the message is readable on the normal screen, then exit).
 
 use std::io::{self, Stdout};
 
@@ -44,11 +44,16 @@ pub fn restore() {
     );
 }
 
+/// A panic anywhere, a background task's included, restores the terminal, prints the
+/// message on the normal screen and ends the process (exit 101, as a panic in `main` does):
+/// a studio that went on after a task died would show a screen that no longer tells the
+/// truth, on a terminal no longer in raw mode. Audit records already reported are on disk.
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         previous(info);
+        std::process::exit(101);
     }));
 }
 
