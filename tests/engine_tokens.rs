@@ -103,3 +103,43 @@ async fn a_401_refreshes_the_token_once_and_the_retry_is_created() {
     assert_eq!(responses(&second, 401), 1);
     assert_eq!(responses(&second, 201), 1);
 }
+
+/// The studio adds a tracking header by deriving an engine: the header is sent from then
+/// on, and the token fetched before is reused (no second token request).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_with_an_added_header_sends_it_and_keeps_the_token() {
+    let sandbox = start(Faults::off()).await;
+    let (engine, _dir) = engine(profile(&sandbox));
+    let before = submit_named(&engine, "before-header").await;
+    assert_eq!(
+        before.record.outcome,
+        Outcome::Created,
+        "{:?}",
+        before.record.error
+    );
+    assert_eq!(before.record.request.headers.get("X-Trace"), None);
+
+    let traced = engine.with_extra_headers(vec![cxda::config::ExtraHeader {
+        name: "X-Trace".into(),
+        value: "ticket-42".into(),
+    }]);
+    let after = submit_named(&traced, "after-header").await;
+    assert_eq!(
+        after.record.outcome,
+        Outcome::Created,
+        "{:?}",
+        after.record.error
+    );
+    assert_eq!(
+        after.record.request.headers.get("X-Trace"),
+        Some("ticket-42")
+    );
+    assert_eq!(
+        sandbox.stats().token_requests,
+        1,
+        "the token was fetched again"
+    );
+    // The original engine is unchanged.
+    let plain = submit_named(&engine, "without-header").await;
+    assert_eq!(plain.record.request.headers.get("X-Trace"), None);
+}

@@ -161,7 +161,7 @@ fn save_without_a_file_asks_for_a_path_then_saves_there() {
 }
 
 #[test]
-fn an_added_header_rebuilds_the_engine_with_it() {
+fn an_added_header_joins_the_engine_without_an_effect() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = testing::app(template());
     testing::make_ready(
@@ -175,13 +175,27 @@ fn an_added_header_rebuilds_the_engine_with_it() {
     app.update(key(KeyCode::Char('a')));
     type_text(&mut app, "X-Trace: abc");
     let effects = app.update(key(KeyCode::Enter));
-    match effects.as_slice() {
-        [Effect::RebuildEngine(headers)] => {
-            assert_eq!(headers[0].name, "X-Trace");
-            assert_eq!(headers[0].value, "abc");
-        }
-        other => panic!("expected a rebuild, got {other:?}"),
+    assert!(effects.is_empty(), "{effects:?}");
+    let sent = |app: &cxda::tui::app::App| {
+        app.engine()
+            .map(|e| e.preview("{}").headers.get("X-Trace").map(str::to_string))
+    };
+    assert_eq!(sent(&app), Some(Some("abc".to_string())));
+    // `d` on the selected custom header removes it again.
+    let row = app
+        .engine()
+        .and_then(|e| {
+            e.preview("{}")
+                .headers
+                .iter()
+                .position(|(n, _)| n == "X-Trace")
+        })
+        .expect("listed");
+    for _ in 0..row {
+        app.update(key(KeyCode::Down));
     }
+    app.update(key(KeyCode::Char('d')));
+    assert_eq!(sent(&app), Some(None), "{}", app.status());
 }
 
 #[test]

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use crate::audit::{AuditError, AuditLog, AuditRecord, Headers, Outcome, Redactor};
-use crate::config::{Profile, ProfileKind};
+use crate::config::{ExtraHeader, Profile, ProfileKind};
 use crate::payload::HeaderBudget;
 
 use auth::TokenSource;
@@ -271,6 +271,29 @@ impl Engine {
 
     pub fn profile(&self) -> &Profile {
         &self.inner.profile
+    }
+
+    /// This engine sending `extra_headers` instead of its profile's. The HTTP client (and
+    /// its open connections), the token cache and the pacer are shared, so the studio can
+    /// add a tracking header without fetching a new token or forgetting the rate it has
+    /// learnt. Webhook deliveries already running stay with the engine that started them.
+    pub fn with_extra_headers(&self, extra_headers: Vec<ExtraHeader>) -> Engine {
+        let inner = &self.inner;
+        Engine {
+            inner: Arc::new(Inner {
+                profile: Profile {
+                    extra_headers,
+                    ..inner.profile.clone()
+                },
+                create_url: inner.create_url.clone(),
+                client: inner.client.clone(),
+                tokens: inner.tokens.clone(),
+                pacer: inner.pacer.clone(),
+                audit: inner.audit.clone(),
+                redactor: inner.redactor.clone(),
+                webhooks: webhook::Deliveries::default(),
+            }),
+        }
     }
 
     /// When the cached token expires, if there is one (for the status bar's token state).

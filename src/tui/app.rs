@@ -99,6 +99,8 @@ pub struct App {
     pub(crate) preview: Option<RequestPreview>,
     /// Tracking headers added in this session, on top of the profile's `extra_headers`.
     pub(crate) custom_headers: Vec<ExtraHeader>,
+    /// The profile's own `extra_headers`, as the engine arrived with them.
+    pub(crate) profile_headers: Vec<ExtraHeader>,
     pub(crate) header_selected: usize,
     pub(crate) submission: SubmissionView,
     pub(crate) submission_id: SubmissionId,
@@ -130,6 +132,7 @@ impl App {
             checks: Checks::default(),
             preview: None,
             custom_headers: Vec::new(),
+            profile_headers: Vec::new(),
             header_selected: 0,
             submission: SubmissionView::default(),
             submission_id: 0,
@@ -190,6 +193,14 @@ impl App {
         self.overlay.as_ref()
     }
 
+    /// The engine once it has started (with this session's headers).
+    pub fn engine(&self) -> Option<&Engine> {
+        match &self.engine {
+            EngineState::Ready(engine) => Some(engine),
+            _ => None,
+        }
+    }
+
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.checks.diagnostics
     }
@@ -208,16 +219,17 @@ impl App {
         match message {
             Message::Input(Event::Key(key)) => self.on_key(key),
             Message::Input(Event::Paste(text)) => self.on_paste(&text),
-            Message::Input(Event::Mouse(mouse)) => {
-                self.on_mouse(mouse);
-                Vec::new()
-            }
+            Message::Input(Event::Mouse(mouse)) => self.on_mouse(mouse),
             Message::Input(_) => Vec::new(),
             Message::EngineReady(ready) => self.on_engine_ready(ready),
             Message::Exec(id, event) => self.on_exec(id, event),
             Message::SubmitFailed(id, error) => {
                 if id == self.submission_id {
-                    self.status = format!("submission failed: {error}");
+                    self.submission.fail_unrecorded(&error, Instant::now());
+                    self.status = format!(
+                        "submission failed: {}",
+                        crate::text::escape_controls(&error)
+                    );
                 }
                 Vec::new()
             }
@@ -276,12 +288,12 @@ impl App {
                         None => self.sandbox = Some(SandboxControls::new(faults)),
                     }
                 }
-                self.engine = EngineState::Ready(engine);
-                self.refresh_preview();
-                // Headers added while the engine was starting are not in it yet.
-                if first && !self.custom_headers.is_empty() {
-                    return vec![Effect::RebuildEngine(self.custom_headers.clone())];
+                if first {
+                    self.profile_headers = engine.profile().extra_headers.clone();
                 }
+                self.engine = EngineState::Ready(engine);
+                // Headers added while the engine was starting are not in it yet.
+                self.apply_custom_headers();
                 Vec::new()
             }
             Err(error) => {
@@ -346,6 +358,20 @@ impl App {
             .checks
             .selected
             .min(self.checks.diagnostics.len().saturating_sub(1));
+    }
+
+    /// Gives the engine the profile's extra headers plus this session's (which win over a
+    /// profile header of the same name). The engine keeps its token and its pacer.
+    pub(crate) fn apply_custom_headers(&mut self) {
+        if let EngineState::Ready(engine) = &self.engine {
+            let mut headers = self.profile_headers.clone();
+            for header in &self.custom_headers {
+                headers.retain(|h| !h.name.eq_ignore_ascii_case(&header.name));
+                headers.push(header.clone());
+            }
+            self.engine = EngineState::Ready(engine.with_extra_headers(headers));
+        }
+        self.refresh_preview();
     }
 
     pub(crate) fn refresh_preview(&mut self) {

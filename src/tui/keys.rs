@@ -5,7 +5,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::app::{App, EngineState, Overlay, Pane, PromptKind};
+use super::app::{App, Overlay, Pane, PromptKind};
 use super::message::Effect;
 use crate::config::ExtraHeader;
 
@@ -229,15 +229,8 @@ impl App {
             value: value.trim().to_string(),
         });
         self.status = format!("added header {name}");
-        self.rebuild_engine()
-    }
-
-    fn rebuild_engine(&mut self) -> Vec<Effect> {
-        match self.engine {
-            EngineState::Ready(_) => vec![Effect::RebuildEngine(self.custom_headers.clone())],
-            // Applied when the engine arrives (see `on_engine_ready`).
-            _ => Vec::new(),
-        }
+        self.apply_custom_headers();
+        Vec::new()
     }
 
     fn checks_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -279,7 +272,7 @@ impl App {
                         self.custom_headers
                             .retain(|h| !h.name.eq_ignore_ascii_case(&name));
                         self.status = format!("removed header {name}");
-                        return self.rebuild_engine();
+                        self.apply_custom_headers();
                     }
                     _ => self.status = "only headers added here (a) can be removed".to_string(),
                 }
@@ -319,14 +312,21 @@ impl App {
         Vec::new()
     }
 
-    pub(crate) fn on_mouse(&mut self, mouse: MouseEvent) {
-        if self.history_open || self.overlay.is_some() {
-            return;
+    /// The wheel scrolls the history when it is open, else the editor.
+    pub(crate) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        let rows = match mouse.kind {
+            MouseEventKind::ScrollDown => WHEEL_ROWS,
+            MouseEventKind::ScrollUp => -WHEEL_ROWS,
+            _ => return Vec::new(),
+        };
+        if self.overlay.is_some() {
+            return Vec::new();
         }
-        match mouse.kind {
-            MouseEventKind::ScrollDown => self.editor.scroll(WHEEL_ROWS),
-            MouseEventKind::ScrollUp => self.editor.scroll(-WHEEL_ROWS),
-            _ => {}
+        if self.history_open {
+            let action = self.history.wheel(rows);
+            return self.history_action(action);
         }
+        self.editor.scroll(rows);
+        Vec::new()
     }
 }

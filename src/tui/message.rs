@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use crossterm::event::Event;
 
 use crate::audit::{AuditError, Cursor, Page};
-use crate::config::ExtraHeader;
 use crate::engine::{Engine, ExecEvent, Submission};
 use crate::payload::CheckReport;
 use crate::sandbox::Faults;
@@ -72,8 +71,5 @@ pub enum Effect {
         text: String,
     },
     SetFaults(Faults),
-    /// Rebuild the engine with the profile's extra headers plus these (the engine takes its
-    /// extra headers from the profile only); sends `EngineReady`.
-    RebuildEngine(Vec<ExtraHeader>),
     Quit,
 }

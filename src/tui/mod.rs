@@ -109,7 +109,6 @@ async fn studio(
     let mut runtime = Runtime {
         tx: tx.clone(),
         audit: audit.clone(),
-        profile: profile.clone(),
         sandbox: None,
         submissions: HashMap::new(),
         reader_paused: Arc::new(AtomicBool::new(false)),

@@ -17,7 +17,7 @@ use super::history;
 use super::message::{Effect, Message, Ready, SubmissionId};
 use super::terminal::{self, Term};
 use crate::audit::AuditLog;
-use crate::config::{ExtraHeader, Profile};
+use crate::config::Profile;
 use crate::engine::Engine;
 use crate::sandbox::{Sandbox, SandboxHandle};
 
@@ -38,16 +38,12 @@ pub enum Incoming {
 pub struct Started {
     ready: Result<Ready, String>,
     sandbox: Option<SandboxHandle>,
-    profile: Option<Profile>,
 }
 
 /// What the loop owns besides the app: the handles effects need.
 pub struct Runtime {
     pub tx: UnboundedSender<Incoming>,
     pub audit: AuditLog,
-    /// The profile the engine was built from (completed with the sandbox's URL), without
-    /// this session's extra headers.
-    pub profile: Profile,
     pub sandbox: Option<SandboxHandle>,
     pub submissions: HashMap<SubmissionId, (CancellationToken, JoinHandle<()>)>,
     /// Pauses the terminal reader while an external editor owns the terminal.
@@ -96,15 +92,8 @@ fn handle(app: &mut App, rt: &mut Runtime, incoming: Incoming) -> Vec<Effect> {
     match incoming {
         Incoming::App(message) => app.update(message),
         Incoming::Started(started) => {
-            let Started {
-                ready,
-                sandbox,
-                profile,
-            } = *started;
+            let Started { ready, sandbox } = *started;
             rt.sandbox = sandbox;
-            if let Some(profile) = profile {
-                rt.profile = profile;
-            }
             app.update(Message::EngineReady(ready))
         }
     }
@@ -173,31 +162,8 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                 sandbox.set_faults(faults);
             }
         }
-        Effect::RebuildEngine(extra) => {
-            let result = build_engine(&rt.profile, &extra, &rt.audit).map(|engine| Ready {
-                engine,
-                sandbox_faults: None,
-            });
-            send(Message::EngineReady(result));
-        }
     }
     Ok(false)
-}
-
-/// The profile's engine with this session's tracking headers added to its own.
-pub fn build_engine(
-    profile: &Profile,
-    extra: &[ExtraHeader],
-    audit: &AuditLog,
-) -> Result<Engine, String> {
-    let mut profile = profile.clone();
-    for header in extra {
-        profile
-            .extra_headers
-            .retain(|h| !h.name.eq_ignore_ascii_case(&header.name));
-        profile.extra_headers.push(header.clone());
-    }
-    Engine::new(profile, audit.clone()).map_err(|e| e.to_string())
 }
 
 /// Starts the embedded sandbox when the profile needs it, then the engine; runs after the
@@ -212,22 +178,19 @@ pub async fn start(mut profile: Profile, audit: AuditLog, tx: UnboundedSender<In
                 let _ = tx.send(Incoming::Started(Box::new(Started {
                     ready: Err(error),
                     sandbox: None,
-                    profile: None,
                 })));
                 return;
             }
         }
     }
     let sandbox_faults = sandbox.as_ref().map(SandboxHandle::faults);
-    let ready = build_engine(&profile, &[], &audit).map(|engine| Ready {
-        engine,
-        sandbox_faults,
-    });
-    let _ = tx.send(Incoming::Started(Box::new(Started {
-        ready,
-        sandbox,
-        profile: Some(profile),
-    })));
+    let ready = Engine::new(profile, audit)
+        .map(|engine| Ready {
+            engine,
+            sandbox_faults,
+        })
+        .map_err(|e| e.to_string());
+    let _ = tx.send(Incoming::Started(Box::new(Started { ready, sandbox })));
 }
 
 /// Writes the text with a final newline (editors and `git diff` expect one).
