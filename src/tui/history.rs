@@ -253,6 +253,30 @@ impl HistoryView {
         self.load_more()
     }
 
+    /// The mouse wheel: `rows` down (negative: up) through the list, or through the detail
+    /// when it is open. Scrolling towards the oldest loaded record reads further back.
+    pub fn wheel(&mut self, rows: i16) -> HistoryAction {
+        let step = usize::from(rows.unsigned_abs());
+        let page = self.viewport_rows().max(1);
+        if let Some(detail) = self.detail.as_mut() {
+            let last = detail.lines.len().saturating_sub(page);
+            detail.scroll = if rows < 0 {
+                detail.scroll.saturating_sub(step)
+            } else {
+                (detail.scroll + step).min(last)
+            };
+            return HistoryAction::None;
+        }
+        let last = self.visible.len().saturating_sub(1);
+        self.selected = if rows < 0 {
+            self.selected.saturating_sub(step)
+        } else {
+            (self.selected + step).min(last)
+        };
+        self.keep_selection_in_view();
+        self.load_more()
+    }
+
     fn move_key(&mut self, code: KeyCode) {
         let page = self.viewport_rows().max(1);
         let last = self.visible.len().saturating_sub(1);

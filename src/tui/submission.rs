@@ -369,6 +369,27 @@ impl SubmissionView {
         self.attempts.get_mut(index)
     }
 
+    /// The submission ended without a record: the engine could not write it to the audit
+    /// file. The panel stops counting and says so; the last status seen stays.
+    pub fn fail_unrecorded(&mut self, error: &str, now: Instant) {
+        if !self.is_running() {
+            return;
+        }
+        let latency_ms = self.started.map_or(0, |t| {
+            u64::try_from(now.duration_since(t).as_millis()).unwrap_or(u64::MAX)
+        });
+        self.phase = Phase::Done {
+            outcome: Outcome::Failed,
+            status: self.attempts.iter().rev().find_map(|row| row.status),
+            latency_ms,
+            error: Some(format!(
+                "not recorded in the audit file: {}",
+                escape_controls(error)
+            )),
+        };
+        self.cancelling = false;
+    }
+
     /// The record is the authority: rows the live events missed are filled in from it.
     fn finish(&mut self, record: &AuditRecord) {
         for attempt in &record.attempts {
@@ -428,6 +449,34 @@ mod tests {
             rate: None,
             retry_after: None,
         }
+    }
+
+    #[test]
+    fn a_submission_that_could_not_be_recorded_stops_running() {
+        let t = Instant::now();
+        let mut v = SubmissionView::default();
+        v.start("A".into(), "http://x/".into(), t);
+        v.apply(&responded(1, 201), t);
+        v.fail_unrecorded("disk full\u{1b}[2J", t + Duration::from_millis(40));
+        assert!(!v.is_running());
+        let Phase::Done {
+            outcome,
+            status,
+            latency_ms,
+            error,
+        } = v.phase()
+        else {
+            panic!("{:?}", v.phase());
+        };
+        assert_eq!(
+            (*outcome, *status, *latency_ms),
+            (Outcome::Failed, Some(201), 40)
+        );
+        let error = error.as_deref().unwrap_or_default();
+        assert!(
+            error.contains("not recorded") && !error.contains('\u{1b}'),
+            "{error}"
+        );
     }
 
     #[test]

@@ -361,3 +361,45 @@ fn key_help_names_every_history_key() {
         assert!(keys.contains(&wanted), "{wanted} missing from {keys:?}");
     }
 }
+
+#[test]
+fn the_wheel_moves_the_selection_and_scrolls_an_open_detail() {
+    let records = (0..10)
+        .map(|i| record(&format!("A{i}"), Outcome::Created, Some(201)))
+        .collect();
+    let mut view = loaded(records);
+    assert!(matches!(view.wheel(3), HistoryAction::None));
+    assert_eq!(
+        view.selected_record().map(|r| r.action_name.as_str()),
+        Some("A3")
+    );
+    view.wheel(100);
+    assert_eq!(
+        view.selected_record().map(|r| r.action_name.as_str()),
+        Some("A9")
+    );
+    view.wheel(-3);
+    assert_eq!(
+        view.selected_record().map(|r| r.action_name.as_str()),
+        Some("A6")
+    );
+    view.handle_key(key(KeyCode::Enter));
+    let lines = view
+        .detail
+        .as_ref()
+        .map(|d| d.lines.len())
+        .unwrap_or_default();
+    view.viewport.set(2);
+    view.wheel(3);
+    assert_eq!(
+        view.detail.as_ref().map(|d| d.scroll),
+        Some(3.min(lines - 2))
+    );
+    view.wheel(-3);
+    assert_eq!(view.detail.as_ref().map(|d| d.scroll), Some(0));
+    // The selection did not move under the detail.
+    assert_eq!(
+        view.selected_record().map(|r| r.action_name.as_str()),
+        Some("A6")
+    );
+}
