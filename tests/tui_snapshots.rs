@@ -119,3 +119,50 @@ fn starting() {
     );
     assert_screen("starting", &text);
 }
+
+/// The top-left corner of the pane whose title starts with `title`: the cell two to the left
+/// of the title's first letter (` {title} ` is drawn right after the corner).
+fn pane_corner(buffer: &ratatui::buffer::Buffer, title: &str) -> Option<String> {
+    let area = buffer.area;
+    let needle: Vec<String> = format!(" {title}").chars().map(String::from).collect();
+    for y in area.top()..area.bottom() {
+        let row: Vec<&str> = (area.left()..area.right())
+            .map(|x| buffer.cell((x, y)).map_or("", |c| c.symbol()))
+            .collect();
+        let found = row
+            .windows(needle.len())
+            .position(|w| w.iter().zip(&needle).all(|(a, b)| *a == b.as_str()));
+        if let Some(x) = found.filter(|x| *x > 0) {
+            return row.get(x - 1).map(|s| (*s).to_string());
+        }
+    }
+    None
+}
+
+#[test]
+fn tab_to_attempts_draws_its_border_thick() {
+    use cxda::tui::app::Pane;
+
+    let thick = ratatui::symbols::border::THICK.top_left;
+    let plain = ratatui::symbols::border::PLAIN.top_left;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = ready_app(TEMPLATES[0].1, dir.path());
+
+    let buffer = testing::render_buffer(&app, WIDTH, HEIGHT, Instant::now());
+    assert_eq!(pane_corner(&buffer, "Attempts").as_deref(), Some(plain));
+    assert_eq!(pane_corner(&buffer, "Sandbox").as_deref(), Some(plain));
+
+    for _ in 0..3 {
+        app.update(key(KeyCode::Tab));
+    }
+    assert_eq!(app.focus(), Pane::Attempts);
+    let buffer = testing::render_buffer(&app, WIDTH, HEIGHT, Instant::now());
+    assert_eq!(pane_corner(&buffer, "Attempts").as_deref(), Some(thick));
+    assert_eq!(pane_corner(&buffer, "Sandbox").as_deref(), Some(plain));
+
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus(), Pane::Sandbox);
+    let buffer = testing::render_buffer(&app, WIDTH, HEIGHT, Instant::now());
+    assert_eq!(pane_corner(&buffer, "Attempts").as_deref(), Some(plain));
+    assert_eq!(pane_corner(&buffer, "Sandbox").as_deref(), Some(thick));
+}

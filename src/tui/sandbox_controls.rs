@@ -15,10 +15,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::rate::RateSpec;
 use crate::sandbox::{Faults, RedirectFault};
+use crate::tui::ui::pane_block;
 
 /// How many creates a 429 storm answers with 429.
 pub const STORM_429: u32 = 5;
@@ -264,17 +265,7 @@ pub fn draw_sandbox_controls(
     controls: &SandboxControls,
     focused: bool,
 ) {
-    let border = if focused {
-        Style::new().fg(Color::Cyan)
-    } else {
-        Style::new().fg(Color::DarkGray)
-    };
-    let block = Block::bordered()
-        .title(Span::styled(
-            " Sandbox ",
-            Style::new().add_modifier(Modifier::BOLD),
-        ))
-        .border_style(border);
+    let block = pane_block("Sandbox", focused);
     let inner = block.inner(area);
     let faults = fault_lines(&controls.current);
     let full_height = faults.len() + 1 + key_help().len();

@@ -15,6 +15,7 @@ use ratatui::widgets::{
 
 use super::{AttemptRow, Phase, ResponseClass, ResponseHistory, SubmissionView, class_index};
 use crate::audit::{Outcome, RateLimit};
+use crate::tui::ui::pane_block;
 
 /// Rows the chart needs to be worth drawing (title, three plot rows, axis, labels); below
 /// that it is the first thing dropped.
@@ -44,21 +45,11 @@ pub fn draw_attempts(
     focused: bool,
 ) {
     let title = if view.name().is_empty() {
-        " Attempts ".to_string()
+        "Attempts".to_string()
     } else {
-        format!(" Attempts · {} ", view.name())
+        format!("Attempts · {}", view.name())
     };
-    let border = if focused {
-        Style::new().fg(Color::Cyan)
-    } else {
-        Style::new().fg(Color::DarkGray)
-    };
-    let block = Block::bordered()
-        .title(Span::styled(
-            title,
-            Style::new().add_modifier(Modifier::BOLD),
-        ))
-        .border_style(border);
+    let block = pane_block(&title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
