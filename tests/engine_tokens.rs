@@ -143,3 +143,40 @@ async fn an_engine_with_an_added_header_sends_it_and_keeps_the_token() {
     let plain = submit_named(&engine, "without-header").await;
     assert_eq!(plain.record.request.headers.get("X-Trace"), None);
 }
+
+/// A secret-looking header added in the studio is scrubbed by value too: when the server
+/// echoes it back (here it comes back in the created action's description), the audit
+/// file does not hold it in clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_added_secret_looking_header_is_scrubbed_wherever_it_shows() {
+    const VALUE: &str = "live-key-5f2c9a71d3";
+    let sandbox = start(Faults::off()).await;
+    let (engine, dir) = engine(profile(&sandbox));
+    let keyed = engine.with_extra_headers(vec![cxda::config::ExtraHeader {
+        name: "X-Api-Key".into(),
+        value: VALUE.into(),
+    }]);
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&submission("echoed-key").payload).expect("payload");
+    payload["description"] = json!(format!("calls with {VALUE}"));
+    let done = submit(
+        &keyed,
+        cxda::engine::Submission {
+            payload: payload.to_string(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        done.record.outcome,
+        Outcome::Created,
+        "{:?}",
+        done.record.error
+    );
+    let stored = data_dir_text(dir.path());
+    assert!(stored.contains("echoed-key"), "the record was not written");
+    assert!(
+        !stored.contains(VALUE),
+        "the header's value reached the data dir"
+    );
+}

@@ -199,6 +199,84 @@ fn an_added_header_joins_the_engine_without_an_effect() {
 }
 
 #[test]
+fn a_header_cxda_sets_itself_or_a_value_with_a_line_break_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = testing::app(template());
+    testing::make_ready(
+        &mut app,
+        testing::sandbox_engine(dir.path()).expect("engine"),
+        None,
+    );
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    let headers = |app: &cxda::tui::app::App| {
+        app.engine()
+            .map(|e| e.profile().extra_headers.len())
+            .unwrap_or_default()
+    };
+    for input in ["Authorization: Bearer mine", "host: evil.example"] {
+        app.update(key(KeyCode::Char('a')));
+        type_text(&mut app, input);
+        app.update(key(KeyCode::Enter));
+        assert!(
+            app.status().contains("cxda sets this header itself"),
+            "{}",
+            app.status()
+        );
+        assert_eq!(headers(&app), 0, "{input} was added");
+    }
+    app.update(key(KeyCode::Char('a')));
+    app.update(Message::Input(crossterm::event::Event::Paste(
+        "X-Trace: a\u{1b}[2Jb".into(),
+    )));
+    app.update(key(KeyCode::Enter));
+    assert!(
+        app.status().contains("control character"),
+        "{}",
+        app.status()
+    );
+    assert!(!app.status().contains('\u{1b}'));
+    assert_eq!(headers(&app), 0);
+}
+
+#[test]
+fn f5_waits_for_the_checks_of_a_large_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = format!(
+        "{{\"name\": \"Big\", \"type\": \"REST\", \"configuration\": {{\"url\": \"https://example.com/x\", \"method\": \"POST\", \"body\": [\"{}\"]}}}}",
+        "a".repeat(INLINE_CHECK_BYTES)
+    );
+    let mut app = testing::app(&big);
+    testing::make_ready(
+        &mut app,
+        testing::sandbox_engine(dir.path()).expect("engine"),
+        None,
+    );
+    let Some(Effect::CheckLarge { revision, text }) = app.startup_effects().into_iter().next()
+    else {
+        panic!("a large text is checked off the loop");
+    };
+    // Before its checks are back, F5 sends nothing and says why.
+    assert!(app.update(key(KeyCode::F(5))).is_empty());
+    assert!(app.status().contains("still running"), "{}", app.status());
+    app.update(Message::ChecksDone {
+        revision,
+        report: check_text(&text),
+    });
+    assert!(
+        app.diagnostics().iter().all(|d| !d.is_error()),
+        "{:?}",
+        app.diagnostics()
+    );
+    let sent = app.update(key(KeyCode::F(5)));
+    assert!(
+        matches!(sent.as_slice(), [Effect::Submit { .. }]),
+        "{sent:?} / {}",
+        app.status()
+    );
+}
+
+#[test]
 fn format_pretty_prints_and_undo_brings_the_text_back() {
     let mut app = testing::app("{\"name\":\"a\",\"tags\":[]}");
     app.update(ctrl('t'));

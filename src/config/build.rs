@@ -67,6 +67,26 @@ pub(crate) const PROFILE_KEYS: &[&str] = &[
 pub(crate) const CONNECTION_KEYS: &[&str] =
     &["token_url", "api_base_url", "client_id", "client_secret"];
 
+/// Why `name` cannot be an extra header (the config's `extra_headers` and the headers the
+/// studio adds): not an RFC 9110 token, or a header the engine sets itself.
+pub fn check_extra_header_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || !name.bytes().all(is_token_byte) {
+        return Err("not a valid header name (RFC 9110 token characters only)");
+    }
+    if ENGINE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        return Err("cxda sets this header itself; it cannot be an extra header");
+    }
+    Ok(())
+}
+
+/// What HTTP allows in a field value: visible characters, space and tab, no CR/LF.
+pub fn check_extra_header_value(value: &str) -> Result<(), &'static str> {
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err("the value holds a control character (such as a line break)");
+    }
+    Ok(())
+}
+
 /// Headers the engine sets itself (PRODUCT §3); an extra header must not replace them.
 const ENGINE_HEADERS: &[&str] = &[
     "host",
@@ -265,18 +285,7 @@ fn extra_headers(
     };
     let mut out: Vec<ExtraHeader> = Vec::with_capacity(headers.len());
     for (name, value) in headers {
-        if name.is_empty() || !name.bytes().all(is_token_byte) {
-            return Err(invalid(
-                name,
-                "not a valid header name (RFC 9110 token characters only)",
-            ));
-        }
-        if ENGINE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
-            return Err(invalid(
-                name,
-                "cxda sets this header itself; it cannot be an extra header",
-            ));
-        }
+        check_extra_header_name(name).map_err(|reason| invalid(name, reason))?;
         if out.iter().any(|h| h.name.eq_ignore_ascii_case(name)) {
             return Err(invalid(
                 name,
@@ -285,13 +294,7 @@ fn extra_headers(
         }
         let key = format!("extra_headers.{name}");
         let value = expand(value, profile, &key, env)?;
-        // What HTTP allows in a field value: visible characters, space and tab, no CR/LF.
-        if value.chars().any(|c| c.is_control() && c != '\t') {
-            return Err(invalid(
-                name,
-                "the value holds a control character (such as a line break)",
-            ));
-        }
+        check_extra_header_value(&value).map_err(|reason| invalid(name, reason))?;
         out.push(ExtraHeader {
             name: name.clone(),
             value,

@@ -37,6 +37,7 @@ mod profile;
 
 use std::path::PathBuf;
 
+pub use build::{check_extra_header_name, check_extra_header_value};
 pub use env::{Env, ProcessEnv, ProjectPaths, StaticEnv};
 pub use error::ConfigError;
 pub use file::ConfigFile;

@@ -277,8 +277,16 @@ impl Engine {
     /// its open connections), the token cache and the pacer are shared, so the studio can
     /// add a tracking header without fetching a new token or forgetting the rate it has
     /// learnt. Webhook deliveries already running stay with the engine that started them.
+    /// The value of a secret-looking header is also scrubbed wherever a record holds it (a
+    /// server that echoes it back).
     pub fn with_extra_headers(&self, extra_headers: Vec<ExtraHeader>) -> Engine {
         let inner = &self.inner;
+        let redactor = extra_headers
+            .iter()
+            .filter(|h| h.looks_secret())
+            .fold(inner.redactor.clone(), |r, h| {
+                r.with_secret(h.value.clone())
+            });
         Engine {
             inner: Arc::new(Inner {
                 profile: Profile {
@@ -290,7 +298,7 @@ impl Engine {
                 tokens: inner.tokens.clone(),
                 pacer: inner.pacer.clone(),
                 audit: inner.audit.clone(),
-                redactor: inner.redactor.clone(),
+                redactor,
                 webhooks: webhook::Deliveries::default(),
             }),
         }

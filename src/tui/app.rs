@@ -281,16 +281,13 @@ impl App {
                 engine,
                 sandbox_faults,
             }) => {
-                let first = !matches!(self.engine, EngineState::Ready(_));
                 if let Some(faults) = sandbox_faults {
                     match &mut self.sandbox {
                         Some(controls) => controls.set_current(faults),
                         None => self.sandbox = Some(SandboxControls::new(faults)),
                     }
                 }
-                if first {
-                    self.profile_headers = engine.profile().extra_headers.clone();
-                }
+                self.profile_headers = engine.profile().extra_headers.clone();
                 self.engine = EngineState::Ready(engine);
                 // Headers added while the engine was starting are not in it yet.
                 self.apply_custom_headers();
@@ -392,6 +389,14 @@ impl App {
         };
         if self.submission.is_running() {
             self.status = "a submission is in flight (Esc cancels it)".to_string();
+            return Vec::new();
+        }
+        // The problems shown are an older text's while a large text is being checked: they
+        // can neither clear nor block this one.
+        if self.checks.revision != self.editor.revision() {
+            self.status =
+                "not sent: the checks of this text are still running; F5 again in a moment"
+                    .to_string();
             return Vec::new();
         }
         let errors = self

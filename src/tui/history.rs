@@ -256,6 +256,7 @@ impl HistoryView {
     /// The mouse wheel: `rows` down (negative: up) through the list, or through the detail
     /// when it is open. Scrolling towards the oldest loaded record reads further back.
     pub fn wheel(&mut self, rows: i16) -> HistoryAction {
+        self.notice = None;
         let step = usize::from(rows.unsigned_abs());
         let page = self.viewport_rows().max(1);
         if let Some(detail) = self.detail.as_mut() {

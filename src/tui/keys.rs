@@ -7,7 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 
 use super::app::{App, Overlay, Pane, PromptKind};
 use super::message::Effect;
-use crate::config::ExtraHeader;
+use crate::config::{ExtraHeader, check_extra_header_name, check_extra_header_value};
+use crate::text::escape_controls;
 
 /// Rows the mouse wheel scrolls the editor by.
 const WHEEL_ROWS: i16 = 3;
@@ -212,21 +213,19 @@ impl App {
             self.status = "a header is `Name: value`".to_string();
             return Vec::new();
         };
-        let name = name.trim();
-        // A header name is a token (RFC 9110); anything else would be refused when sent.
-        let valid = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        if !valid {
-            self.status = format!("`{name}` is not a header name");
+        let (name, value) = (name.trim(), value.trim());
+        // The config's rules: a token, not one of the engine's own headers (Authorization,
+        // Host, …, which would otherwise be sent twice), no control character in the value.
+        let checked = check_extra_header_name(name).and_then(|()| check_extra_header_value(value));
+        if let Err(reason) = checked {
+            self.status = format!("header `{}` not added: {reason}", escape_controls(name));
             return Vec::new();
         }
         self.custom_headers
             .retain(|h| !h.name.eq_ignore_ascii_case(name));
         self.custom_headers.push(ExtraHeader {
             name: name.to_string(),
-            value: value.trim().to_string(),
+            value: value.to_string(),
         });
         self.status = format!("added header {name}");
         self.apply_custom_headers();

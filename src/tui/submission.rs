@@ -370,7 +370,9 @@ impl SubmissionView {
     }
 
     /// The submission ended without a record: the engine could not write it to the audit
-    /// file. The panel stops counting and says so; the last status seen stays.
+    /// file. The panel stops counting and says so; the last status seen stays. When that was
+    /// a 2xx the action exists on the server, and the message says so: sending it again
+    /// would be a new submission (a new Idempotency-Key) and could create it twice.
     pub fn fail_unrecorded(&mut self, error: &str, now: Instant) {
         if !self.is_running() {
             return;
@@ -378,14 +380,19 @@ impl SubmissionView {
         let latency_ms = self.started.map_or(0, |t| {
             u64::try_from(now.duration_since(t).as_millis()).unwrap_or(u64::MAX)
         });
+        let status = self.attempts.iter().rev().find_map(|row| row.status);
+        let error = escape_controls(error);
+        let message = match status {
+            Some(status @ 200..=299) => format!(
+                "the server answered {status} (created) but it is not recorded in the audit file: {error}"
+            ),
+            _ => format!("not recorded in the audit file: {error}"),
+        };
         self.phase = Phase::Done {
             outcome: Outcome::Failed,
-            status: self.attempts.iter().rev().find_map(|row| row.status),
+            status,
             latency_ms,
-            error: Some(format!(
-                "not recorded in the audit file: {}",
-                escape_controls(error)
-            )),
+            error: Some(message),
         };
         self.cancelling = false;
     }
@@ -477,6 +484,7 @@ mod tests {
             error.contains("not recorded") && !error.contains('\u{1b}'),
             "{error}"
         );
+        assert!(error.contains("answered 201 (created)"), "{error}");
     }
 
     #[test]

@@ -51,7 +51,10 @@ fn screen_width_up_to(text: &str, max_chars: usize, tab_len: u8, mask: Option<ch
     let mut chars_left = max_chars;
     let mut rest = text;
     while chars_left > 0 {
-        let run = printable_ascii_prefix(rest.as_bytes()).min(chars_left);
+        // Bounded by `chars_left`, so that placing the cursor early in a long line does
+        // not scan the whole line (each of those bytes is one char, so this is exact).
+        let bytes = rest.as_bytes();
+        let run = printable_ascii_prefix(&bytes[..bytes.len().min(chars_left)]);
         col += run;
         chars_left -= run;
         rest = &rest[run..];
