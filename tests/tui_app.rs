@@ -322,3 +322,151 @@ fn a_sandbox_key_applies_faults_through_an_effect() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_text_made_small_while_its_large_check_runs_is_checked_inline_and_the_late_result_dropped() {
+    let big = format!(
+        "{{\"description\": \"{}\"}}",
+        "a".repeat(INLINE_CHECK_BYTES)
+    );
+    let mut app = testing::app("{}");
+    let effects = app.update(Message::Input(crossterm::event::Event::Paste(big)));
+    let Some(Effect::CheckLarge { revision, .. }) = effects.into_iter().next() else {
+        panic!("a large text must be checked off the loop");
+    };
+    // The external editor brings back a small, broken text: checked at once.
+    app.update(Message::ExternalEdit(Ok("{\"name\": }".into())));
+    let inline: Vec<String> = app
+        .diagnostics()
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(app.diagnostics().iter().any(|d| d.is_error()));
+    // The large text's result arrives late: dropped, and nothing more to check.
+    let late = app.update(Message::ChecksDone {
+        revision,
+        report: check_text("{}"),
+    });
+    assert!(late.is_empty(), "{late:?}");
+    let now: Vec<String> = app
+        .diagnostics()
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(now, inline);
+    // And the next large text is checked again (the one-at-a-time flag was released).
+    let big_again = format!(
+        "{{\"description\": \"{}\"}}",
+        "b".repeat(INLINE_CHECK_BYTES)
+    );
+    let effects = app.update(Message::ExternalEdit(Ok(big_again)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::CheckLarge { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_submission_whose_record_could_not_be_written_ends_in_the_panel() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = testing::app(template());
+    testing::make_ready(
+        &mut app,
+        testing::sandbox_engine(dir.path()).expect("engine"),
+        None,
+    );
+    let effects = app.update(key(KeyCode::F(5)));
+    assert!(matches!(effects.as_slice(), [Effect::Submit { id: 1, .. }]));
+    assert!(app.submission().is_running());
+    app.update(Message::SubmitFailed(1, "disk full".into()));
+    assert!(!app.submission().is_running());
+    assert!(app.status().contains("disk full"), "{}", app.status());
+    // F5 works again.
+    let again = app.update(key(KeyCode::F(5)));
+    assert!(
+        matches!(again.as_slice(), [Effect::Submit { id: 2, .. }]),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn the_wheel_scrolls_the_history_when_it_is_open_else_the_editor() {
+    use crossterm::event::{Event, MouseEvent, MouseEventKind};
+    let wheel_down = Message::Input(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 10,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    }));
+    let mut app = testing::app(template());
+    app.update(key(KeyCode::F(2)));
+    let records = (0..20)
+        .map(|i| cxda::audit::AuditRecord {
+            action_name: format!("A{i}"),
+            ..cxda::audit::AuditRecord::new(cxda::audit::Outcome::Created)
+        })
+        .collect();
+    app.update(Message::HistoryPage(Ok(cxda::audit::Page {
+        records,
+        skipped: 0,
+        next: None,
+    })));
+    let selected = |app: &cxda::tui::app::App| {
+        app.history_view()
+            .selected_record()
+            .map(|r| r.action_name.clone())
+    };
+    assert_eq!(selected(&app).as_deref(), Some("A0"));
+    let cursor = app.cursor();
+    app.update(wheel_down);
+    assert_eq!(selected(&app).as_deref(), Some("A3"));
+    assert_eq!(app.cursor(), cursor);
+}
+
+#[test]
+fn a_session_header_overrides_the_profiles_own_and_removing_it_brings_that_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut profile = Profile::sandbox();
+    let url = reqwest::Url::parse("http://127.0.0.1:9/").expect("url");
+    profile.complete_sandbox(&url).expect("sandbox profile");
+    profile.extra_headers = vec![cxda::config::ExtraHeader {
+        name: "X-Team".into(),
+        value: "payments".into(),
+    }];
+    let mut app = testing::app_with_profile(template(), &profile);
+    let engine = testing::engine_for(profile, dir.path()).expect("engine");
+    testing::make_ready(&mut app, engine, None);
+    let team = |app: &cxda::tui::app::App| -> Vec<String> {
+        app.engine()
+            .map(|e| e.preview("{}"))
+            .map(|p| {
+                p.headers
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case("x-team"))
+                    .map(|(_, v)| v.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(team(&app), ["payments"]);
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Char('a')));
+    type_text(&mut app, "x-team: search");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(team(&app), ["search"], "{}", app.status());
+    let row = app
+        .engine()
+        .and_then(|e| {
+            e.preview("{}")
+                .headers
+                .iter()
+                .position(|(n, _)| n.eq_ignore_ascii_case("x-team"))
+        })
+        .expect("listed");
+    for _ in 0..row {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::Char('d')));
+    assert_eq!(team(&app), ["payments"], "{}", app.status());
+}
