@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crossterm::event::KeyCode;
 use cxda::audit::{AuditRecord, Exchange, Headers, Outcome, Page};
-use cxda::payload::check_text;
+use cxda::payload::{CheckReport, check_text};
 use cxda::sandbox::Faults;
 use cxda::tui::app::App;
 
@@ -146,7 +146,11 @@ fn history_frame_repaint(bencher: divan::Bencher, size: (u16, u16)) {
 fn keystroke_update(bencher: divan::Bencher) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = loaded_app(dir.path(), false);
-    let report = check_text(&app.text());
+    // What the loop receives: the diagnostics only (the parsed document is freed off it).
+    let report = CheckReport {
+        diagnostics: check_text(&app.text()).diagnostics,
+        value: None,
+    };
     let press = move |app: &mut App, code: KeyCode| {
         for effect in app.update(testing::key(code)) {
             if let Effect::CheckLarge { revision, text } = effect {
