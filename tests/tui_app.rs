@@ -12,6 +12,15 @@ fn template() -> &'static str {
     TEMPLATES[0].1
 }
 
+/// The app on `text` with a sandbox-profile engine (nothing listens behind it) auditing
+/// under `data_dir`.
+fn ready_app(text: &str, data_dir: &std::path::Path) -> cxda::tui::app::App {
+    let mut app = testing::app(text);
+    let engine = testing::sandbox_engine(data_dir).expect("engine");
+    testing::make_ready(&mut app, engine, None);
+    app
+}
+
 #[test]
 fn typing_never_returns_an_io_effect() {
     let mut app = testing::app(template());
@@ -163,12 +172,7 @@ fn save_without_a_file_asks_for_a_path_then_saves_there() {
 #[test]
 fn an_added_header_joins_the_engine_without_an_effect() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = testing::app(template());
-    testing::make_ready(
-        &mut app,
-        testing::sandbox_engine(dir.path()).expect("engine"),
-        None,
-    );
+    let mut app = ready_app(template(), dir.path());
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Tab));
     assert_eq!(app.focus(), Pane::Headers);
@@ -201,12 +205,7 @@ fn an_added_header_joins_the_engine_without_an_effect() {
 #[test]
 fn a_header_cxda_sets_itself_or_a_value_with_a_line_break_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = testing::app(template());
-    testing::make_ready(
-        &mut app,
-        testing::sandbox_engine(dir.path()).expect("engine"),
-        None,
-    );
+    let mut app = ready_app(template(), dir.path());
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Tab));
     let headers = |app: &cxda::tui::app::App| {
@@ -246,12 +245,7 @@ fn f5_waits_for_the_checks_of_a_large_text() {
         "{{\"name\": \"Big\", \"type\": \"REST\", \"configuration\": {{\"url\": \"https://example.com/x\", \"method\": \"POST\", \"body\": [\"{}\"]}}}}",
         "a".repeat(INLINE_CHECK_BYTES)
     );
-    let mut app = testing::app(&big);
-    testing::make_ready(
-        &mut app,
-        testing::sandbox_engine(dir.path()).expect("engine"),
-        None,
-    );
+    let mut app = ready_app(&big, dir.path());
     let Some(Effect::CheckLarge { revision, text }) = app.startup_effects().into_iter().next()
     else {
         panic!("a large text is checked off the loop");
@@ -369,12 +363,7 @@ fn a_text_made_small_while_its_large_check_runs_is_checked_inline_and_the_late_r
 #[test]
 fn a_submission_whose_record_could_not_be_written_ends_in_the_panel() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = testing::app(template());
-    testing::make_ready(
-        &mut app,
-        testing::sandbox_engine(dir.path()).expect("engine"),
-        None,
-    );
+    let mut app = ready_app(template(), dir.path());
     let effects = app.update(key(KeyCode::F(5)));
     assert!(matches!(effects.as_slice(), [Effect::Submit { id: 1, .. }]));
     assert!(app.submission().is_running());
