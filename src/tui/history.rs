@@ -257,40 +257,33 @@ impl HistoryView {
     /// when it is open. Scrolling towards the oldest loaded record reads further back.
     pub fn wheel(&mut self, rows: i16) -> HistoryAction {
         self.notice = None;
-        let step = usize::from(rows.unsigned_abs());
-        let page = self.viewport_rows().max(1);
-        if let Some(detail) = self.detail.as_mut() {
-            let last = detail.lines.len().saturating_sub(page);
-            detail.scroll = if rows < 0 {
-                detail.scroll.saturating_sub(step)
-            } else {
-                (detail.scroll + step).min(last)
-            };
+        let motion = Motion::By(isize::from(rows));
+        if self.detail.is_some() {
+            self.scroll_detail(motion);
             return HistoryAction::None;
         }
-        let last = self.visible.len().saturating_sub(1);
-        self.selected = if rows < 0 {
-            self.selected.saturating_sub(step)
-        } else {
-            (self.selected + step).min(last)
-        };
-        self.keep_selection_in_view();
+        self.move_selection(motion);
         self.load_more()
     }
 
     fn move_key(&mut self, code: KeyCode) {
-        let page = self.viewport_rows().max(1);
-        let last = self.visible.len().saturating_sub(1);
-        self.selected = match code {
-            KeyCode::Up => self.selected.saturating_sub(1),
-            KeyCode::Down => (self.selected + 1).min(last),
-            KeyCode::PageUp => self.selected.saturating_sub(page),
-            KeyCode::PageDown => (self.selected + page).min(last),
-            KeyCode::Home => 0,
-            KeyCode::End => last,
-            _ => return,
-        };
+        if let Some(motion) = Motion::of_key(code, self.viewport_rows()) {
+            self.move_selection(motion);
+        }
+    }
+
+    fn move_selection(&mut self, motion: Motion) {
+        self.selected = motion.apply(self.selected, self.visible.len().saturating_sub(1));
         self.keep_selection_in_view();
+    }
+
+    /// The detail scrolls until its last line is at the bottom of the view.
+    fn scroll_detail(&mut self, motion: Motion) {
+        let page = self.viewport_rows().max(1);
+        if let Some(detail) = self.detail.as_mut() {
+            let last = detail.lines.len().saturating_sub(page);
+            detail.scroll = motion.apply(detail.scroll, last);
+        }
     }
 
     fn typing_key(&mut self, key: KeyEvent) -> HistoryAction {
@@ -320,7 +313,6 @@ impl HistoryView {
     }
 
     fn detail_key(&mut self, key: KeyEvent) -> HistoryAction {
-        let page = self.viewport_rows().max(1);
         let plain = !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -332,19 +324,9 @@ impl HistoryView {
             KeyCode::Char('r') if plain => return self.reopen(),
             _ => {}
         }
-        let Some(detail) = self.detail.as_mut() else {
-            return HistoryAction::None;
-        };
-        let last = detail.lines.len().saturating_sub(page);
-        detail.scroll = match key.code {
-            KeyCode::Up => detail.scroll.saturating_sub(1),
-            KeyCode::Down => (detail.scroll + 1).min(last),
-            KeyCode::PageUp => detail.scroll.saturating_sub(page),
-            KeyCode::PageDown => (detail.scroll + page).min(last),
-            KeyCode::Home => 0,
-            KeyCode::End => last,
-            _ => detail.scroll,
-        };
+        if let Some(motion) = Motion::of_key(key.code, self.viewport_rows()) {
+            self.scroll_detail(motion);
+        }
         HistoryAction::None
     }
 
@@ -591,6 +573,40 @@ pub fn load_page(
     limit: usize,
 ) -> Result<Page, AuditError> {
     reader.page(cursor, limit, crate::audit::Filter::All)
+}
+
+/// A move through the list or the detail: by rows (the arrows, a page, the wheel), or to
+/// either end.
+#[derive(Debug, Clone, Copy)]
+enum Motion {
+    By(isize),
+    Home,
+    End,
+}
+
+impl Motion {
+    fn of_key(code: KeyCode, page: usize) -> Option<Motion> {
+        let page = isize::try_from(page.max(1)).unwrap_or(isize::MAX);
+        Some(match code {
+            KeyCode::Up => Motion::By(-1),
+            KeyCode::Down => Motion::By(1),
+            KeyCode::PageUp => Motion::By(-page),
+            KeyCode::PageDown => Motion::By(page),
+            KeyCode::Home => Motion::Home,
+            KeyCode::End => Motion::End,
+            _ => return None,
+        })
+    }
+
+    /// `from` moved, within `0..=last`.
+    fn apply(self, from: usize, last: usize) -> usize {
+        match self {
+            Motion::By(rows) if rows < 0 => from.saturating_sub(rows.unsigned_abs()),
+            Motion::By(rows) => from.saturating_add(rows.unsigned_abs()).min(last),
+            Motion::Home => 0,
+            Motion::End => last,
+        }
+    }
 }
 
 #[cfg(test)]
