@@ -3,8 +3,10 @@
 //! request, the server's echo of the stored action, a payload that is not valid JSON.
 
 mod cli_submit_common;
+mod files_common;
 
 use cli_submit_common::{TestSandbox, Workspace, stderr, stdout};
+use files_common::data_dir_text;
 use serde_json::Value;
 
 const SECRET: &str = "literalSECRETvalue123";
@@ -22,25 +24,6 @@ fn payload_with_literal_key(action: &str, trailing_comma: bool) -> String {
   }}
 }}"#
     )
-}
-
-/// Every file under the data dir (the audit history and the logs), as text.
-fn data_dir_text(ws: &Workspace) -> String {
-    let mut text = String::new();
-    let mut stack = vec![ws.data_dir()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                text.push_str(&String::from_utf8_lossy(
-                    &std::fs::read(&path).expect("read"),
-                ));
-            }
-        }
-    }
-    text
 }
 
 #[test]
@@ -78,7 +61,7 @@ fn a_literal_payload_header_echoed_by_the_server_is_redacted_everywhere() {
             shown.push_str(&stderr(&out));
         }
     }
-    let stored = data_dir_text(&ws);
+    let stored = data_dir_text(&ws.data_dir());
     assert!(stored.contains("EchoedSecret"), "the records are there");
     assert!(!stored.contains(SECRET), "the data dir holds the secret");
     assert!(
@@ -107,6 +90,6 @@ fn a_literal_secret_in_a_payload_that_is_not_valid_json_never_reaches_the_data_d
         "the payload is stored as text: {}",
         records[0]
     );
-    assert!(!data_dir_text(&ws).contains(SECRET));
+    assert!(!data_dir_text(&ws.data_dir()).contains(SECRET));
     assert!(!stdout(&out).contains(SECRET) && !stderr(&out).contains(SECRET));
 }

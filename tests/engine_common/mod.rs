@@ -20,6 +20,11 @@ use tokio_util::sync::CancellationToken;
 mod sandbox_common;
 #[allow(unused_imports, reason = "each test crate uses a different subset")]
 pub use sandbox_common::{eventually, payload};
+// Everything under the data dir, as text (for greps for secrets); shared with the CLI tests.
+#[path = "../files_common/mod.rs"]
+mod files_common;
+#[allow(unused_imports, reason = "each test crate uses a different subset")]
+pub use files_common::data_dir_text;
 
 pub async fn start(faults: Faults) -> SandboxHandle {
     start_with(SandboxConfig {
@@ -180,23 +185,4 @@ pub fn read_back(data_dir: &std::path::Path, record: &AuditRecord) -> AuditRecor
         .find(&record.id.to_string())
         .expect("the history reads")
         .expect("the record is in the history")
-}
-
-/// Everything under the data dir, as text (for greps for secrets).
-pub fn data_dir_text(data_dir: &std::path::Path) -> String {
-    let mut text = String::new();
-    let mut stack = vec![data_dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                text.push_str(&String::from_utf8_lossy(
-                    &std::fs::read(&path).expect("read"),
-                ));
-            }
-        }
-    }
-    text
 }
