@@ -17,19 +17,19 @@
 //! CHECK_RUNS=10). Every wait is bounded (10 s) and panics with the screen. Not run by CI.
 
 use std::io::{ErrorKind, Read, Write};
-use std::num::NonZeroU16;
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder, MasterPty};
 use tempfile::TempDir;
 
 #[path = "common/payload.rs"]
 mod payload;
+#[path = "../tests/pty_common/mod.rs"]
+mod pty_common;
+use pty_common::{COLS, ROWS, open_pty, screen_parser, studio_command};
 
-const ROWS: u16 = 40;
-const COLS: u16 = 120;
 const WAIT: Duration = Duration::from_secs(10);
 const MARKER: &str = "Ctrl+Q quit";
 const CTRL_Q: &[u8] = b"\x11";
@@ -78,18 +78,10 @@ struct Term {
 impl Term {
     /// Spawns `command` with `first` already armed (see [`Term::arm`]), the reader running.
     fn spawn(command: CommandBuilder, home: Option<TempDir>, first: Pred) -> Term {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let size = |n| NonZeroU16::new(n).expect("non-zero size");
+        let pty = open_pty();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                parser: vt100::Parser::new(size(ROWS), size(COLS), 0),
+                parser: screen_parser(),
                 watch: Some(first),
                 hit: None,
                 closed: false,
@@ -238,22 +230,7 @@ fn row(screen: &vt100::Screen, index: usize) -> String {
 /// spawned, and waited for until its first full frame. Returns the launch time too.
 fn studio(file: Option<&Path>) -> (Term, Duration) {
     let home = tempfile::tempdir().expect("temp home");
-    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_cxda"));
-    command.arg("--data-dir");
-    command.arg(home.path().join("data"));
-    if let Some(file) = file {
-        command.arg(file);
-    }
-    command.cwd(home.path());
-    command.env("HOME", home.path());
-    command.env("XDG_CONFIG_HOME", home.path().join(".config"));
-    command.env("XDG_DATA_HOME", home.path().join(".local/share"));
-    command.env("TERM", "xterm-256color");
-    // Nothing configured: the embedded sandbox profile.
-    let unset = "CXDA_CONFIG CXDA_DATA_DIR CXDA_PROFILE CXONE_CLIENT_ID CXONE_CLIENT_SECRET";
-    for var in unset.split(' ').chain(["VISUAL", "EDITOR", "NO_COLOR"]) {
-        command.env_remove(var);
-    }
+    let command = studio_command(home.path(), &home.path().join("data"), file);
     let term = Term::spawn(command, Some(home), contains(MARKER));
     let launch = term.since_spawn("the first full frame");
     (term, launch)

@@ -8,15 +8,14 @@
 //! machine runs a debug build here); a timeout panics with the screen as it was.
 
 use std::io::{Read, Write};
-use std::num::NonZeroU16;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use portable_pty::{Child, MasterPty};
 
-const ROWS: u16 = 40;
-const COLS: u16 = 120;
+mod pty_common;
+use pty_common::{COLS, open_pty, screen_parser, studio_command};
 /// Per step; the whole test normally takes about a second.
 const STEP: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(25);
@@ -45,46 +44,16 @@ struct Session {
 
 impl Session {
     fn start(home: &Path, data_dir: &Path) -> Session {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_cxda"));
-        command.arg("--data-dir");
-        command.arg(data_dir);
-        command.cwd(home);
-        command.env("HOME", home);
-        command.env("XDG_CONFIG_HOME", home.join(".config"));
-        command.env("XDG_DATA_HOME", home.join(".local/share"));
-        command.env("TERM", "xterm-256color");
+        let pty = open_pty();
         // Nothing configured: the embedded sandbox profile.
-        for var in [
-            "CXDA_CONFIG",
-            "CXDA_DATA_DIR",
-            "CXDA_PROFILE",
-            "CXONE_CLIENT_ID",
-            "CXONE_CLIENT_SECRET",
-            "VISUAL",
-            "EDITOR",
-            "NO_COLOR",
-        ] {
-            command.env_remove(var);
-        }
+        let command = studio_command(home, data_dir, None);
         let child = pty.slave.spawn_command(command).expect("spawn cxda");
         // Only the child holds the slave now, so reads end when it exits.
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("pty reader");
         let writer = pty.master.take_writer().expect("pty writer");
         let output = Arc::new(Mutex::new(Output {
-            parser: vt100::Parser::new(
-                NonZeroU16::new(ROWS).expect("rows"),
-                NonZeroU16::new(COLS).expect("cols"),
-                0,
-            ),
+            parser: screen_parser(),
             raw: Vec::new(),
             closed: false,
         }));
