@@ -12,6 +12,42 @@ fn template() -> &'static str {
     TEMPLATES[0].1
 }
 
+/// Valid JSON just over the inline-check limit: `{"description": "ccc…"}`.
+fn large_text(fill: char) -> String {
+    format!(
+        "{{\"description\": \"{}\"}}",
+        fill.to_string().repeat(INLINE_CHECK_BYTES)
+    )
+}
+
+/// Pastes a large text; the revision of the check it starts off the loop.
+fn paste_large_text(app: &mut cxda::tui::app::App) -> u64 {
+    let effects = app.update(Message::Input(crossterm::event::Event::Paste(large_text(
+        'a',
+    ))));
+    let Some(Effect::CheckLarge { revision, .. }) = effects.into_iter().next() else {
+        panic!("a large text must be checked off the loop");
+    };
+    revision
+}
+
+/// In the Headers pane: selects the header `name` (any case) and removes it with `d`.
+fn remove_header(app: &mut cxda::tui::app::App, name: &str) {
+    let row = app
+        .engine()
+        .and_then(|e| {
+            e.preview("{}")
+                .headers
+                .iter()
+                .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        })
+        .expect("listed");
+    for _ in 0..row {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::Char('d')));
+}
+
 /// The app on `text` with a sandbox-profile engine (nothing listens behind it) auditing
 /// under `data_dir`.
 fn ready_app(text: &str, data_dir: &std::path::Path) -> cxda::tui::app::App {
@@ -41,15 +77,8 @@ fn checks_follow_the_text_as_it_is_typed() {
 
 #[test]
 fn a_large_text_is_checked_off_the_loop_one_check_at_a_time() {
-    let big = format!(
-        "{{\"description\": \"{}\"}}",
-        "a".repeat(INLINE_CHECK_BYTES)
-    );
     let mut app = testing::app("{}");
-    let effects = app.update(Message::Input(crossterm::event::Event::Paste(big)));
-    let Some(Effect::CheckLarge { revision, .. }) = effects.into_iter().next() else {
-        panic!("a large text must be checked off the loop");
-    };
+    let revision = paste_large_text(&mut app);
     let messages = |app: &cxda::tui::app::App| -> Vec<String> {
         app.diagnostics()
             .iter()
@@ -186,19 +215,7 @@ fn an_added_header_joins_the_engine_without_an_effect() {
     };
     assert_eq!(sent(&app), Some(Some("abc".to_string())));
     // `d` on the selected custom header removes it again.
-    let row = app
-        .engine()
-        .and_then(|e| {
-            e.preview("{}")
-                .headers
-                .iter()
-                .position(|(n, _)| n == "X-Trace")
-        })
-        .expect("listed");
-    for _ in 0..row {
-        app.update(key(KeyCode::Down));
-    }
-    app.update(key(KeyCode::Char('d')));
+    remove_header(&mut app, "X-Trace");
     assert_eq!(sent(&app), Some(None), "{}", app.status());
 }
 
@@ -290,10 +307,7 @@ fn f2_opens_the_history_and_asks_for_its_first_page() {
 
 #[test]
 fn a_large_opened_file_is_checked_by_a_startup_effect() {
-    let big = format!(
-        "{{\"description\": \"{}\"}}",
-        "a".repeat(INLINE_CHECK_BYTES)
-    );
+    let big = large_text('a');
     let mut app = testing::app(&big);
     assert!(matches!(
         app.startup_effects().as_slice(),
@@ -319,15 +333,8 @@ fn a_sandbox_key_applies_faults_through_an_effect() {
 
 #[test]
 fn a_text_made_small_while_its_large_check_runs_is_checked_inline_and_the_late_result_dropped() {
-    let big = format!(
-        "{{\"description\": \"{}\"}}",
-        "a".repeat(INLINE_CHECK_BYTES)
-    );
     let mut app = testing::app("{}");
-    let effects = app.update(Message::Input(crossterm::event::Event::Paste(big)));
-    let Some(Effect::CheckLarge { revision, .. }) = effects.into_iter().next() else {
-        panic!("a large text must be checked off the loop");
-    };
+    let revision = paste_large_text(&mut app);
     // The external editor brings back a small, broken text: checked at once.
     app.update(Message::ExternalEdit(Ok("{\"name\": }".into())));
     let inline: Vec<String> = app
@@ -349,10 +356,7 @@ fn a_text_made_small_while_its_large_check_runs_is_checked_inline_and_the_late_r
         .collect();
     assert_eq!(now, inline);
     // And the next large text is checked again (the one-at-a-time flag was released).
-    let big_again = format!(
-        "{{\"description\": \"{}\"}}",
-        "b".repeat(INLINE_CHECK_BYTES)
-    );
+    let big_again = large_text('b');
     let effects = app.update(Message::ExternalEdit(Ok(big_again)));
     assert!(
         matches!(effects.as_slice(), [Effect::CheckLarge { .. }]),
@@ -444,18 +448,6 @@ fn a_session_header_overrides_the_profiles_own_and_removing_it_brings_that_back(
     type_text(&mut app, "x-team: search");
     app.update(key(KeyCode::Enter));
     assert_eq!(team(&app), ["search"], "{}", app.status());
-    let row = app
-        .engine()
-        .and_then(|e| {
-            e.preview("{}")
-                .headers
-                .iter()
-                .position(|(n, _)| n.eq_ignore_ascii_case("x-team"))
-        })
-        .expect("listed");
-    for _ in 0..row {
-        app.update(key(KeyCode::Down));
-    }
-    app.update(key(KeyCode::Char('d')));
+    remove_header(&mut app, "x-team");
     assert_eq!(team(&app), ["payments"], "{}", app.status());
 }
