@@ -63,10 +63,10 @@ fn history_page() -> Page {
 }
 
 /// The app with everything loaded; `history_open` leaves the History view up.
-fn loaded_app(data_dir: &std::path::Path, history_open: bool) -> App {
+fn loaded_app(history_open: bool) -> App {
     let text = payload(PAYLOAD_BYTES, "GET");
     assert!(text.len() >= PAYLOAD_BYTES - 1024, "{}", text.len());
-    let mut app = testing::app(&text);
+    let mut app = testing::ready_app(&text, Some(Faults::default()));
     // The large text's checks run off the loop in the studio: run them here and hand the
     // result back tagged with the revision, as the loop does.
     for effect in app.startup_effects() {
@@ -76,8 +76,6 @@ fn loaded_app(data_dir: &std::path::Path, history_open: bool) -> App {
         }
     }
     assert!(app.diagnostics().is_empty(), "{:?}", app.diagnostics());
-    let engine = testing::sandbox_engine(data_dir).expect("engine");
-    testing::make_ready(&mut app, engine, Some(Faults::default()));
     // The cursor far down the text, so the editor draws from deep inside it.
     for _ in 0..2000 {
         app.update(testing::key(KeyCode::Down));
@@ -99,8 +97,7 @@ fn loaded_app(data_dir: &std::path::Path, history_open: bool) -> App {
 }
 
 fn bench_frame(bencher: divan::Bencher, size: (u16, u16), history_open: bool, repaint: bool) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = loaded_app(dir.path(), history_open);
+    let app = loaded_app(history_open);
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).expect("terminal");
     let now = Instant::now();
     terminal
@@ -144,8 +141,7 @@ fn history_frame_repaint(bencher: divan::Bencher, size: (u16, u16)) {
 /// starting a check costs: joining the text for it.
 #[divan::bench]
 fn keystroke_update(bencher: divan::Bencher) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = loaded_app(dir.path(), false);
+    let mut app = loaded_app(false);
     // What the loop receives: the diagnostics only (the parsed document is freed off it).
     let report = CheckReport {
         diagnostics: check_text(&app.text()).diagnostics,

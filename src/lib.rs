@@ -9,6 +9,8 @@
 //! - [`rate`]: `N/PERIOD` rate specifications shared by pacing and the sandbox.
 //! - [`sandbox`]: the embedded API emulation (axum) with fault injection and TLS.
 //! - [`cli`]: the headless commands.
+//! - [`session`]: what the commands and the studio share to run: the exit outcome, the
+//!   async runtime, the data dir opened for history.
 //! - [`logging`]: diagnostics to a daily rolling file under the data dir.
 //! - [`text`]: making outside text safe to print on a terminal.
 //! - [`tui`]: the terminal studio: App state, messages, drawing.
@@ -22,6 +24,7 @@ pub mod logging;
 pub mod payload;
 pub mod rate;
 pub mod sandbox;
+pub mod session;
 pub mod text;
 pub mod time;
 pub mod tui;

@@ -46,7 +46,7 @@ async fn a_short_lived_token_is_refreshed_before_it_expires() {
         "{:?}",
         first.record.error
     );
-    let expires = engine.token_expires_at().expect("a cached token");
+    let expires = engine.token_info().expect("a cached token").expires_at;
     // The refresh margin is at most half the lifetime, so past the expiry it is certainly due.
     tokio::time::sleep_until(tokio::time::Instant::from_std(expires)).await;
     let second = submit_named(&engine, "short-ttl-2").await;

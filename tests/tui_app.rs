@@ -2,7 +2,6 @@
 //! effects it asks for. No terminal, no network.
 
 use crossterm::event::KeyCode;
-use cxda::config::Profile;
 use cxda::payload::{TEMPLATES, check_text};
 use cxda::tui::app::{INLINE_CHECK_BYTES, Overlay, Pane, PromptKind};
 use cxda::tui::message::{Effect, Message};
@@ -34,10 +33,9 @@ fn paste_large_text(app: &mut cxda::tui::app::App) -> u64 {
 /// In the Headers pane: selects the header `name` (any case) and removes it with `d`.
 fn remove_header(app: &mut cxda::tui::app::App, name: &str) {
     let row = app
-        .engine()
-        .and_then(|e| {
-            e.preview("{}")
-                .headers
+        .preview()
+        .and_then(|p| {
+            p.headers
                 .iter()
                 .position(|(n, _)| n.eq_ignore_ascii_case(name))
         })
@@ -48,13 +46,22 @@ fn remove_header(app: &mut cxda::tui::app::App, name: &str) {
     app.update(key(KeyCode::Char('d')));
 }
 
-/// The app on `text` with a sandbox-profile engine (nothing listens behind it) auditing
-/// under `data_dir`.
-fn ready_app(text: &str, data_dir: &std::path::Path) -> cxda::tui::app::App {
-    let mut app = testing::app(text);
-    let engine = testing::sandbox_engine(data_dir).expect("engine");
-    testing::make_ready(&mut app, engine, None);
-    app
+/// The app on `text`, told its engine (kept by the loop, never by the app) is ready.
+fn ready_app(text: &str) -> cxda::tui::app::App {
+    testing::ready_app(text, None)
+}
+
+/// The extra headers an effect tells the engine to send, by name and value.
+fn headers_sent(effects: &[Effect]) -> Option<Vec<(String, String)>> {
+    effects.iter().find_map(|e| match e {
+        Effect::SetHeaders(headers) => Some(
+            headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone()))
+                .collect(),
+        ),
+        _ => None,
+    })
 }
 
 #[test]
@@ -137,12 +144,10 @@ fn tab_and_shift_tab_cycle_the_panes() {
 
 #[test]
 fn f5_on_a_confirm_profile_asks_first_then_submits_on_y() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut profile = Profile::sandbox();
+    let mut profile = testing::sandbox_profile();
     profile.confirm_submit = true;
     let mut app = testing::app_with_profile(template(), &profile);
-    let engine = testing::sandbox_engine(dir.path()).expect("engine");
-    testing::make_ready(&mut app, engine, None);
+    testing::make_ready(&mut app);
     assert!(app.update(key(KeyCode::F(5))).is_empty());
     assert!(matches!(app.overlay(), Some(Overlay::Confirm { .. })));
     let effects = app.update(key(KeyCode::Char('y')));
@@ -199,37 +204,57 @@ fn save_without_a_file_asks_for_a_path_then_saves_there() {
 }
 
 #[test]
-fn an_added_header_joins_the_engine_without_an_effect() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = ready_app(template(), dir.path());
+fn an_added_header_is_shown_at_once_and_handed_to_the_engine() {
+    let mut app = ready_app(template());
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Tab));
     assert_eq!(app.focus(), Pane::Headers);
     app.update(key(KeyCode::Char('a')));
     type_text(&mut app, "X-Trace: abc");
     let effects = app.update(key(KeyCode::Enter));
-    assert!(effects.is_empty(), "{effects:?}");
-    let sent = |app: &cxda::tui::app::App| {
-        app.engine()
-            .map(|e| e.preview("{}").headers.get("X-Trace").map(str::to_string))
+    assert_eq!(
+        headers_sent(&effects),
+        Some(vec![("X-Trace".to_string(), "abc".to_string())])
+    );
+    let shown = |app: &cxda::tui::app::App| {
+        app.preview()
+            .and_then(|p| p.headers.get("X-Trace").map(str::to_string))
     };
-    assert_eq!(sent(&app), Some(Some("abc".to_string())));
-    // `d` on the selected custom header removes it again.
-    remove_header(&mut app, "X-Trace");
-    assert_eq!(sent(&app), Some(None), "{}", app.status());
+    assert_eq!(shown(&app).as_deref(), Some("abc"));
+    // `d` on the selected custom header removes it again, from the screen and the engine.
+    let row = app
+        .preview()
+        .and_then(|p| p.headers.iter().position(|(n, _)| n == "X-Trace"))
+        .expect("listed");
+    for _ in 0..row {
+        app.update(key(KeyCode::Down));
+    }
+    let effects = app.update(key(KeyCode::Char('d')));
+    assert_eq!(headers_sent(&effects), Some(vec![]), "{}", app.status());
+    assert_eq!(shown(&app), None);
+}
+
+#[test]
+fn a_header_added_while_the_engine_is_built_reaches_it_when_it_is_ready() {
+    let mut app = testing::app_with_profile(template(), &testing::sandbox_profile());
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Char('a')));
+    type_text(&mut app, "X-Trace: early");
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(headers_sent(&effects), None, "no engine to tell yet");
+    assert_eq!(
+        headers_sent(&testing::make_ready(&mut app)),
+        Some(vec![("X-Trace".to_string(), "early".to_string())])
+    );
 }
 
 #[test]
 fn a_header_cxda_sets_itself_or_a_value_with_a_line_break_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = ready_app(template(), dir.path());
+    let mut app = ready_app(template());
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Tab));
-    let headers = |app: &cxda::tui::app::App| {
-        app.engine()
-            .map(|e| e.profile().extra_headers.len())
-            .unwrap_or_default()
-    };
+    let headers = |app: &cxda::tui::app::App| app.extra_headers().len();
     for input in ["Authorization: Bearer mine", "host: evil.example"] {
         app.update(key(KeyCode::Char('a')));
         type_text(&mut app, input);
@@ -257,12 +282,11 @@ fn a_header_cxda_sets_itself_or_a_value_with_a_line_break_is_refused() {
 
 #[test]
 fn f5_waits_for_the_checks_of_a_large_text() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let big = format!(
         "{{\"name\": \"Big\", \"type\": \"REST\", \"configuration\": {{\"url\": \"https://example.com/x\", \"method\": \"POST\", \"body\": [\"{}\"]}}}}",
         "a".repeat(INLINE_CHECK_BYTES)
     );
-    let mut app = ready_app(&big, dir.path());
+    let mut app = ready_app(&big);
     let Some(Effect::CheckLarge { revision, text }) = app.startup_effects().into_iter().next()
     else {
         panic!("a large text is checked off the loop");
@@ -318,10 +342,7 @@ fn a_large_opened_file_is_checked_by_a_startup_effect() {
 
 #[test]
 fn a_sandbox_key_applies_faults_through_an_effect() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = testing::app(template());
-    let engine = testing::sandbox_engine(dir.path()).expect("engine");
-    testing::make_ready(&mut app, engine, Some(cxda::sandbox::Faults::default()));
+    let mut app = testing::ready_app(template(), Some(cxda::sandbox::Faults::default()));
     app.update(shift_tab());
     assert_eq!(app.focus(), Pane::Sandbox);
     let effects = app.update(key(KeyCode::Char('4')));
@@ -366,12 +387,16 @@ fn a_text_made_small_while_its_large_check_runs_is_checked_inline_and_the_late_r
 
 #[test]
 fn a_submission_whose_record_could_not_be_written_ends_in_the_panel() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = ready_app(template(), dir.path());
+    let mut app = ready_app(template());
     let effects = app.update(key(KeyCode::F(5)));
     assert!(matches!(effects.as_slice(), [Effect::Submit { id: 1, .. }]));
+    app.update(testing::started(1, "InventoryLookup"));
     assert!(app.submission().is_running());
-    app.update(Message::SubmitFailed(1, "disk full".into()));
+    app.update(Message::SubmitFailed {
+        id: 1,
+        error: "disk full".into(),
+        at: std::time::Instant::now(),
+    });
     assert!(!app.submission().is_running());
     assert!(app.status().contains("disk full"), "{}", app.status());
     // F5 works again.
@@ -418,20 +443,15 @@ fn the_wheel_scrolls_the_history_when_it_is_open_else_the_editor() {
 
 #[test]
 fn a_session_header_overrides_the_profiles_own_and_removing_it_brings_that_back() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut profile = Profile::sandbox();
-    let url = reqwest::Url::parse("http://127.0.0.1:9/").expect("url");
-    profile.complete_sandbox(&url).expect("sandbox profile");
+    let mut profile = testing::sandbox_profile();
     profile.extra_headers = vec![cxda::config::ExtraHeader {
         name: "X-Team".into(),
         value: "payments".into(),
     }];
     let mut app = testing::app_with_profile(template(), &profile);
-    let engine = testing::engine_for(profile, dir.path()).expect("engine");
-    testing::make_ready(&mut app, engine, None);
+    testing::make_ready(&mut app);
     let team = |app: &cxda::tui::app::App| -> Vec<String> {
-        app.engine()
-            .map(|e| e.preview("{}"))
+        app.preview()
             .map(|p| {
                 p.headers
                     .iter()
@@ -450,4 +470,54 @@ fn a_session_header_overrides_the_profiles_own_and_removing_it_brings_that_back(
     assert_eq!(team(&app), ["search"], "{}", app.status());
     remove_header(&mut app, "x-team");
     assert_eq!(team(&app), ["payments"], "{}", app.status());
+}
+
+#[test]
+fn a_second_f5_before_the_first_submission_began_sends_nothing() {
+    let mut app = ready_app(template());
+    let first = app.update(key(KeyCode::F(5)));
+    assert!(matches!(first.as_slice(), [Effect::Submit { id: 1, .. }]));
+    assert!(app.update(key(KeyCode::F(5))).is_empty());
+    assert!(app.status().contains("in flight"), "{}", app.status());
+    // Esc cancels it even before its task has reported.
+    let cancel = app.update(key(KeyCode::Esc));
+    assert!(
+        matches!(cancel.as_slice(), [Effect::Cancel(1)]),
+        "{cancel:?}"
+    );
+}
+
+#[test]
+fn the_submission_is_named_by_its_task_and_timed_by_its_events() {
+    let mut app = ready_app(template());
+    app.update(key(KeyCode::F(5)));
+    assert_eq!(
+        app.submission().name(),
+        "",
+        "the loop does not parse the payload"
+    );
+    app.update(testing::started(1, "InventoryLookup"));
+    assert_eq!(app.submission().name(), "InventoryLookup");
+    // Events of an older submission are not this one's.
+    app.update(testing::started(7, "Other"));
+    assert_eq!(app.submission().name(), "InventoryLookup");
+}
+
+#[test]
+fn the_token_reported_by_the_loop_sizes_authorization_and_shows_in_the_status_bar() {
+    let mut app = ready_app(template());
+    let estimated = app.preview().expect("a preview").budget.total;
+    let now = std::time::Instant::now();
+    app.update(Message::Token(Some(cxda::engine::TokenInfo {
+        chars: 1000,
+        expires_at: now + std::time::Duration::from_secs(125),
+    })));
+    let preview = app.preview().expect("a preview");
+    assert_eq!(
+        preview.authorization,
+        cxda::engine::AuthorizationSize::CachedToken
+    );
+    assert!(preview.budget.total > estimated);
+    let screen = testing::render(&app, 120, 40, now);
+    assert!(screen.contains("token: valid 2m05s"), "{screen}");
 }

@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use crossterm::event::KeyCode;
-use cxda::config::Profile;
 use cxda::payload::TEMPLATES;
 use cxda::sandbox::Faults;
 use cxda::tui::app::App;
@@ -32,26 +31,21 @@ fn assert_screen(name: &str, text: &str) {
     });
 }
 
-/// The default template with the engine ready against an address nothing listens on.
-fn ready_app(text: &str, dir: &std::path::Path) -> App {
-    let mut app = testing::app(text);
-    let engine = testing::sandbox_engine(dir).expect("engine");
-    testing::make_ready(&mut app, engine, Some(Faults::default()));
-    app
+/// `text` with the engine ready against an address nothing listens on.
+fn ready_app(text: &str) -> App {
+    testing::ready_app(text, Some(Faults::default()))
 }
 
 #[test]
 fn clean_payload() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = ready_app(TEMPLATES[0].1, dir.path());
+    let app = ready_app(TEMPLATES[0].1);
     assert!(app.diagnostics().is_empty(), "{:?}", app.diagnostics());
     assert_screen("clean_payload", &screen(&app, WIDTH, HEIGHT));
 }
 
 #[test]
 fn syntax_error() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = ready_app(TEMPLATES[0].1, dir.path());
+    let mut app = ready_app(TEMPLATES[0].1);
     // After `{` on line 1: a stray word makes the JSON invalid.
     app.update(key(KeyCode::End));
     type_text(&mut app, " oops");
@@ -60,25 +54,17 @@ fn syntax_error() {
 
 #[test]
 fn schema_errors() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = ready_app(
-        "{\n  \"name\": 42,\n  \"type\": \"SOAP\",\n  \"configuration\": {}\n}",
-        dir.path(),
-    );
+    let app = ready_app("{\n  \"name\": 42,\n  \"type\": \"SOAP\",\n  \"configuration\": {}\n}");
     assert_screen("schema_errors", &screen(&app, WIDTH, HEIGHT));
 }
 
 #[test]
 fn header_budget_over() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut profile = Profile::sandbox();
+    let mut profile = testing::sandbox_profile();
     profile.header_budget_bytes = 256;
-    profile
-        .complete_sandbox(&reqwest::Url::parse("http://127.0.0.1:9/").expect("url"))
-        .expect("sandbox profile");
-    let engine = testing::engine_for(profile.clone(), dir.path()).expect("engine");
-    let mut app = testing::app_with_profile(TEMPLATES[0].1, &profile);
-    testing::make_ready(&mut app, engine, Some(Faults::default()));
+    let mut app =
+        testing::app_with_profile(TEMPLATES[0].1, &profile).with_sandbox(Faults::default());
+    testing::make_ready(&mut app);
     let text = screen(&app, WIDTH, HEIGHT);
     assert!(text.contains("/ 256 B"), "{text}");
     assert!(text.contains("largest:"), "{text}");
@@ -87,8 +73,7 @@ fn header_budget_over() {
 
 #[test]
 fn help() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = ready_app(TEMPLATES[0].1, dir.path());
+    let mut app = ready_app(TEMPLATES[0].1);
     app.update(key(KeyCode::F(1)));
     let text = screen(&app, WIDTH, HEIGHT);
     let every = cxda::tui::ui::KEYS
@@ -145,8 +130,7 @@ fn tab_to_attempts_draws_its_border_thick() {
 
     let thick = ratatui::symbols::border::THICK.top_left;
     let plain = ratatui::symbols::border::PLAIN.top_left;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = ready_app(TEMPLATES[0].1, dir.path());
+    let mut app = ready_app(TEMPLATES[0].1);
 
     let buffer = testing::render_buffer(&app, WIDTH, HEIGHT, Instant::now());
     assert_eq!(pane_corner(&buffer, "Attempts").as_deref(), Some(plain));

@@ -12,33 +12,13 @@ mod validate;
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::session::Outcome;
 pub use validate::ValidateArgs;
 
-/// How a command ended, in the order of precedence of PRODUCT §4 (a later variant wins).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Outcome {
-    Ok,
-    /// Checks failed, or a submission was not created.
-    Failed,
-    /// A local problem: usage, configuration, a file that cannot be read or written.
-    LocalProblem,
-    Interrupted,
-}
-
-impl Outcome {
-    pub fn exit_code(self) -> ExitCode {
-        ExitCode::from(match self {
-            Outcome::Ok => 0,
-            Outcome::Failed => 1,
-            Outcome::LocalProblem => 2,
-            Outcome::Interrupted => 130,
-        })
-    }
-}
+use crate::session::new_runtime;
 
 const AFTER_HELP: &str = "\
 Without a subcommand, cxda opens the terminal studio on FILE (or a template): edit the \
@@ -128,36 +108,6 @@ pub fn run(cli: Cli) -> Outcome {
         Some(Command::Submit(args)) => submit::run(&args, &(&cli.global).into()),
         Some(Command::Audit(args)) => audit_cmd::run(&args, &(&cli.global).into()),
         None => crate::tui::run(cli.file, &(&cli.global).into()),
-    }
-}
-
-/// The multi-threaded runtime a headless command runs on; `None` (after saying why on
-/// stderr) if the process cannot start one.
-pub(crate) fn new_runtime() -> Option<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| eprintln!("cxda: cannot start the async runtime: {error}"))
-        .ok()
-}
-
-/// What a command that writes history needs from the data dir: the dir itself (created
-/// 0700), the log file, and the audit log told the profile's secrets. `None` after saying
-/// why on stderr: a local problem (exit 2).
-pub(crate) fn open_data_dir(
-    resolved: &crate::config::Resolved,
-) -> Option<(crate::logging::LogGuard, crate::audit::AuditLog)> {
-    if let Err(error) = crate::config::create_data_dir(&resolved.data_dir) {
-        eprintln!("cxda: {error}");
-        return None;
-    }
-    let log = crate::logging::init(&resolved.data_dir);
-    match crate::audit::open_for(resolved) {
-        Ok(audit) => Some((log, audit)),
-        Err(error) => {
-            eprintln!("cxda: {error}");
-            None
-        }
     }
 }
 

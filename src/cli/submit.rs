@@ -95,10 +95,10 @@ pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
         eprintln!("cxda: nothing was submitted");
         return Outcome::LocalProblem;
     };
-    let Some((_log, audit)) = super::open_data_dir(&resolved) else {
+    let Some((_log, audit)) = crate::session::open_data_dir(&resolved) else {
         return Outcome::LocalProblem;
     };
-    let Some(runtime) = super::new_runtime() else {
+    let Some(runtime) = crate::session::new_runtime() else {
         return Outcome::LocalProblem;
     };
     let Resolved {

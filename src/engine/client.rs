@@ -58,8 +58,9 @@ pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
         .tcp_nodelay(true)
         // Never our own retries underneath the executor's: it counts and records each one.
         .retry(reqwest::retry::never());
+    let mut certs = Vec::new();
     if let Some(ca) = &profile.ca_cert {
-        let certs = Certificate::from_pem_bundle(&ca.pem).map_err(|e| EngineError::CaCert {
+        certs = Certificate::from_pem_bundle(&ca.pem).map_err(|e| EngineError::CaCert {
             profile: profile.name.clone(),
             path: ca.path.clone(),
             reason: e.to_string(),
@@ -71,8 +72,14 @@ pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
                 reason: "it holds no PEM certificate".to_string(),
             });
         }
-        builder = builder.tls_certs_merge(certs);
     }
+    builder = if needs_platform_roots(profile) {
+        builder.tls_certs_merge(certs)
+    } else {
+        // Nothing this profile talks to uses https: the platform's roots (every file of
+        // /etc/ssl/certs, tens of milliseconds and a few hundred KiB) are never read.
+        builder.tls_certs_only(certs)
+    };
     let proxy = https_proxy_from_env().map_err(|e| EngineError::Proxy {
         profile: profile.name.clone(),
         variable: e.variable,
@@ -87,6 +94,17 @@ pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
         profile: profile.name.clone(),
         reason: error_chain(&e),
     })
+}
+
+/// True when a URL the profile talks to (token, API, webhook) is https: only then are the
+/// platform's trust roots loaded. A plain-http profile is loopback only (the transport
+/// rule), such as the embedded sandbox; a redirect from it to an https origin would then
+/// fail as untrusted unless `ca_cert` names that origin's CA.
+pub fn needs_platform_roots(profile: &Profile) -> bool {
+    let https = |url: &Url| url.scheme() == "https";
+    let connection = profile.connection.as_ref();
+    connection.is_none_or(|c| https(&c.token_url) || https(&c.api_base_url))
+        || profile.webhook_url.as_ref().is_some_and(https)
 }
 
 /// An `HTTPS_PROXY` value that is not a proxy URL.
@@ -274,6 +292,26 @@ mod tests {
 
     fn url(text: &str) -> Url {
         Url::parse(text).expect("url")
+    }
+
+    #[test]
+    fn platform_roots_only_for_a_profile_that_uses_https() {
+        let mut profile = Profile::sandbox();
+        profile
+            .complete_sandbox(&url("http://127.0.0.1:8787/"))
+            .expect("sandbox profile");
+        assert!(!needs_platform_roots(&profile));
+        assert!(build_client(&profile).is_ok());
+        profile.webhook_url = Some(url("https://hooks.example.com/x"));
+        assert!(needs_platform_roots(&profile));
+        let mut tls = Profile::sandbox();
+        tls.complete_sandbox(&url("https://127.0.0.1:8787/"))
+            .expect("sandbox profile");
+        assert!(needs_platform_roots(&tls));
+        assert!(
+            needs_platform_roots(&Profile::sandbox()),
+            "no connection yet"
+        );
     }
 
     #[test]

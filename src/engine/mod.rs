@@ -12,6 +12,7 @@ pub mod client;
 pub mod events;
 mod executor;
 pub mod pacing;
+mod preview;
 mod redirect;
 pub mod request;
 mod response;
@@ -20,22 +21,21 @@ mod webhook;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Url;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use crate::audit::{AuditError, AuditLog, AuditRecord, Headers, Outcome, Redactor};
-use crate::config::{ExtraHeader, Profile, ProfileKind};
-use crate::payload::HeaderBudget;
+use crate::audit::{AuditError, AuditLog, AuditRecord, Outcome, Redactor};
+use crate::config::{ExtraHeader, Profile};
 
 use auth::TokenSource;
 use pacing::Pacer;
-use request::{Credentials, create_headers};
 
 pub use events::{ExecEvent, WaitReason};
+pub use preview::{AuthorizationSize, HeaderPlan, RequestPreview, TokenInfo, merge_extra_headers};
 pub use redirect::MAX_HOPS;
 pub use response::MAX_RESPONSE_BYTES;
 
@@ -78,36 +78,6 @@ pub enum EngineError {
     #[error(transparent)]
     Audit(#[from] AuditError),
 }
-
-/// How the Authorization header of a [`RequestPreview`] was sized.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthorizationSize {
-    /// With the cached token: exact.
-    CachedToken,
-    /// No token yet: a token of this many characters was assumed.
-    Estimated { token_chars: usize },
-}
-
-/// The create request as it would be sent now, for the TUI's header matrix and budget.
-#[derive(Debug, Clone)]
-pub struct RequestPreview {
-    pub method: String,
-    pub url: String,
-    /// Every header in the order sent; Authorization shows `Bearer [redacted]`, and
-    /// X-Correlation-ID / Idempotency-Key a placeholder of the generated id's length.
-    pub headers: Headers,
-    /// Measured over the headers as sent (with the real or estimated token length).
-    pub budget: HeaderBudget,
-    pub authorization: AuthorizationSize,
-}
-
-/// Token length assumed before one exists: the sandbox's are `sbx_` + 43 characters; real
-/// CXone tokens are JWTs, commonly around a kilobyte.
-const SANDBOX_TOKEN_CHARS: usize = 47;
-const ESTIMATED_TOKEN_CHARS: usize = 1024;
-
-/// What the preview shows for the correlation id: as long as a generated one (a UUID).
-const PREVIEW_CORRELATION_ID: &str = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
 
 /// The network side of one profile. Cheap to clone; clones share the HTTP client (connection
 /// reuse), the token cache, the pacer and the webhook deliveries in flight.
@@ -222,40 +192,22 @@ impl Engine {
     /// [`Engine::preview`] for a payload of `payload_len` bytes: the headers depend on the
     /// payload only through `Content-Length`, so an editor need not join its text to ask.
     pub fn preview_for_length(&self, payload_len: usize) -> RequestPreview {
+        self.header_plan()
+            .preview(self.token_info().as_ref(), payload_len)
+    }
+
+    /// The plain data the create request's headers depend on (for a preview made without
+    /// this engine, as the studio does on every keystroke).
+    pub fn header_plan(&self) -> HeaderPlan {
         let profile = &self.inner.profile;
-        let cached = self.inner.tokens.cached();
-        let (token, authorization) = match &cached {
-            Some(token) => (token.expose().to_string(), AuthorizationSize::CachedToken),
-            None => {
-                let chars = if profile.kind == ProfileKind::Sandbox {
-                    SANDBOX_TOKEN_CHARS
-                } else {
-                    ESTIMATED_TOKEN_CHARS
-                };
-                (
-                    "x".repeat(chars),
-                    AuthorizationSize::Estimated { token_chars: chars },
-                )
-            }
-        };
-        let headers = create_headers(
-            profile,
-            &self.inner.create_url,
-            Credentials::Bearer(&token),
-            PREVIEW_CORRELATION_ID,
-            payload_len,
-        );
-        let budget = crate::payload::header_budget(
-            headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-            profile.header_budget_bytes,
-        );
-        RequestPreview {
-            method: "POST".to_string(),
-            url: self.inner.create_url.to_string(),
-            headers: request::shown(&headers),
-            budget,
-            authorization,
-        }
+        let mut plan = HeaderPlan::for_profile(profile).unwrap_or(HeaderPlan {
+            create_url: self.inner.create_url.clone(),
+            extra_headers: Vec::new(),
+            budget_bytes: profile.header_budget_bytes,
+            estimated_token_chars: 0,
+        });
+        plan.extra_headers.clone_from(&profile.extra_headers);
+        plan
     }
 
     /// Waits (at most `timeout`) for webhook deliveries still running, their audit records
@@ -304,9 +256,12 @@ impl Engine {
         }
     }
 
-    /// When the cached token expires, if there is one (for the status bar's token state).
-    pub fn token_expires_at(&self) -> Option<Instant> {
-        self.inner.tokens.cached().map(|t| t.expires_at())
+    /// The cached token's size and expiry, if there is one (never its value).
+    pub fn token_info(&self) -> Option<TokenInfo> {
+        self.inner.tokens.cached().map(|t| TokenInfo {
+            chars: t.expose().len(),
+            expires_at: t.expires_at(),
+        })
     }
 }
 
@@ -360,7 +315,7 @@ mod tests {
     #[test]
     fn correlation_ids_are_uuid_v4_shaped() {
         let id = new_correlation_id();
-        assert_eq!(id.len(), PREVIEW_CORRELATION_ID.len());
+        assert_eq!(id.len(), preview::PREVIEW_CORRELATION_ID.len());
         assert_eq!(id.as_bytes()[14], b'4');
         assert_ne!(id, new_correlation_id());
     }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::client::USER_AGENT;
 use crate::audit::{Headers, REDACTED};
-use crate::config::Profile;
+use crate::config::{ExtraHeader, Profile};
 use crate::payload::{HeaderBudget, header_budget};
 
 /// What an `Authorization` value is shown as: the scheme, never the token.
@@ -64,7 +64,13 @@ pub fn build_create(
 ) -> CreateRequest {
     CreateRequest {
         url: url.clone(),
-        headers: create_headers(profile, url, credentials, correlation_id, body.len()),
+        headers: create_headers(
+            &profile.extra_headers,
+            url,
+            credentials,
+            correlation_id,
+            body.len(),
+        ),
         body,
     }
 }
@@ -73,13 +79,13 @@ pub fn build_create(
 /// [`build_create`] uses it, and the preview uses it alone so that sizing the headers of a
 /// large payload does not copy the payload.
 pub fn create_headers(
-    profile: &Profile,
+    extra_headers: &[ExtraHeader],
     url: &Url,
     credentials: Credentials<'_>,
     correlation_id: &str,
     body_len: usize,
 ) -> Vec<(String, String)> {
-    let mut headers = Vec::with_capacity(9 + profile.extra_headers.len());
+    let mut headers = Vec::with_capacity(9 + extra_headers.len());
     headers.push(("Host".to_string(), host_header(url)));
     headers.push(("Content-Type".to_string(), "application/json".to_string()));
     headers.push(("Accept".to_string(), "application/json".to_string()));
@@ -92,7 +98,7 @@ pub fn create_headers(
     headers.push(("Idempotency-Key".to_string(), correlation_id.to_string()));
     headers.push(("User-Agent".to_string(), USER_AGENT.to_string()));
     if let Credentials::Bearer(_) = credentials {
-        for extra in &profile.extra_headers {
+        for extra in extra_headers {
             headers.push((extra.name.clone(), extra.value.clone()));
         }
     }

@@ -9,12 +9,15 @@ use crossterm::event::Event;
 
 use super::editor::Editor;
 use super::history::{HistoryAction, HistoryView};
-use super::message::{Effect, Message, Ready, SubmissionId};
+use super::message::{Effect, Message, SubmissionId};
 use super::sandbox_controls::SandboxControls;
 use super::submission::SubmissionView;
 use crate::config::{ExtraHeader, Profile, ProfileKind};
-use crate::engine::{Engine, ExecEvent, RequestPreview, Submission};
+use crate::engine::{
+    ExecEvent, HeaderPlan, RequestPreview, Submission, TokenInfo, merge_extra_headers,
+};
 use crate::payload::{CheckReport, Diagnostic, check_text};
+use crate::sandbox::Faults;
 
 /// Texts up to this size are checked on the loop (well under a millisecond); larger ones on
 /// a blocking task, so that a keystroke never waits for the schema.
@@ -63,11 +66,12 @@ impl PromptKind {
     }
 }
 
-/// How far the engine has got: the status bar's token state before there is a token.
-#[derive(Debug)]
+/// How far the engine (kept by the event loop, not here) has got.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineState {
+    /// Being built off the loop; submissions wait for it.
     Starting,
-    Ready(Engine),
+    Ready,
     Failed(String),
 }
 
@@ -95,15 +99,22 @@ pub struct App {
     /// The embedded sandbox: its controls pane exists.
     pub(crate) embedded: bool,
     pub(crate) engine: EngineState,
+    /// The profile's name, as the confirmation names it.
+    pub(crate) profile_name: String,
+    /// What the create request's headers depend on, with the profile's own extra headers;
+    /// `None` while the profile has no connection (its sandbox did not start).
+    pub(crate) plan: Option<HeaderPlan>,
+    /// The cached token's size and expiry, as the loop last reported them.
+    pub(crate) token: Option<TokenInfo>,
     pub(crate) checks: Checks,
     pub(crate) preview: Option<RequestPreview>,
     /// Tracking headers added in this session, on top of the profile's `extra_headers`.
     pub(crate) custom_headers: Vec<ExtraHeader>,
-    /// The profile's own `extra_headers`, as the engine arrived with them.
-    pub(crate) profile_headers: Vec<ExtraHeader>,
     pub(crate) header_selected: usize,
     pub(crate) submission: SubmissionView,
     pub(crate) submission_id: SubmissionId,
+    /// F5 was pressed and the submission's task has not reported `SubmissionStarted` yet.
+    pub(crate) submission_pending: bool,
     pub(crate) history: HistoryView,
     pub(crate) history_open: bool,
     pub(crate) sandbox: Option<SandboxControls>,
@@ -114,8 +125,9 @@ pub struct App {
 }
 
 impl App {
-    /// The app for `profile` with `text` in the editor; pure (no engine yet: the loop sends
-    /// `EngineReady` once the sandbox or the engine has started).
+    /// The app for `profile` with `text` in the editor; pure. A profile with its connection
+    /// (a sandbox profile once its sandbox listens) shows its headers and budget at once;
+    /// the loop sends `EngineReady` when the engine itself is built.
     pub fn new(text: &str, file: Option<PathBuf>, profile: &Profile) -> App {
         let embedded = profile.kind == ProfileKind::Sandbox;
         let mut app = App {
@@ -129,13 +141,16 @@ impl App {
             confirm_submit: profile.confirm_submit,
             embedded,
             engine: EngineState::Starting,
+            profile_name: profile.name.clone(),
+            plan: HeaderPlan::for_profile(profile),
+            token: None,
             checks: Checks::default(),
             preview: None,
             custom_headers: Vec::new(),
-            profile_headers: Vec::new(),
             header_selected: 0,
             submission: SubmissionView::default(),
             submission_id: 0,
+            submission_pending: false,
             history: HistoryView::default(),
             history_open: false,
             sandbox: None,
@@ -148,8 +163,16 @@ impl App {
         // `startup_effects` once the loop runs.
         if app.editor.byte_len() <= INLINE_CHECK_BYTES {
             let _ = app.text_changed();
+        } else {
+            app.refresh_preview();
         }
         app
+    }
+
+    /// The app of the embedded sandbox, whose controls start from `faults`.
+    pub fn with_sandbox(mut self, faults: Faults) -> App {
+        self.sandbox = Some(SandboxControls::new(faults));
+        self
     }
 
     /// What the loop runs before the first input: the checks of a large opened file.
@@ -193,12 +216,20 @@ impl App {
         self.overlay.as_ref()
     }
 
-    /// The engine once it has started (with this session's headers).
-    pub fn engine(&self) -> Option<&Engine> {
-        match &self.engine {
-            EngineState::Ready(engine) => Some(engine),
-            _ => None,
-        }
+    pub fn engine_state(&self) -> &EngineState {
+        &self.engine
+    }
+
+    /// The create request's headers as they would be sent now (with this session's
+    /// headers), and their budget; `None` while the profile has no connection.
+    pub fn preview(&self) -> Option<&RequestPreview> {
+        self.preview.as_ref()
+    }
+
+    /// The extra headers the engine sends: the profile's, with this session's on top.
+    pub fn extra_headers(&self) -> Vec<ExtraHeader> {
+        let profile = self.plan.as_ref().map_or(&[][..], |p| &p.extra_headers);
+        merge_extra_headers(profile, &self.custom_headers)
     }
 
     pub fn diagnostics(&self) -> &[Diagnostic] {
@@ -222,10 +253,24 @@ impl App {
             Message::Input(Event::Mouse(mouse)) => self.on_mouse(mouse),
             Message::Input(_) => Vec::new(),
             Message::EngineReady(ready) => self.on_engine_ready(ready),
-            Message::Exec(id, event) => self.on_exec(id, event),
-            Message::SubmitFailed(id, error) => {
+            Message::Token(token) => {
+                self.token = token;
+                self.refresh_preview();
+                Vec::new()
+            }
+            Message::SubmissionStarted { id, name, at } => {
+                if id == self.submission_id && self.submission_pending {
+                    self.submission_pending = false;
+                    let url = self.preview.as_ref().map(|p| p.url.clone());
+                    self.submission.start(name, url.unwrap_or_default(), at);
+                }
+                Vec::new()
+            }
+            Message::Exec { id, at, event } => self.on_exec(id, at, event),
+            Message::SubmitFailed { id, error, at } => {
                 if id == self.submission_id {
-                    self.submission.fail_unrecorded(&error, Instant::now());
+                    self.submission_pending = false;
+                    self.submission.fail_unrecorded(&error, at);
                     self.status = format!(
                         "submission failed: {}",
                         crate::text::escape_controls(&error)
@@ -272,26 +317,23 @@ impl App {
                 Vec::new()
             }
             Message::Tick => Vec::new(),
+            Message::TerminalClosed => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
         }
     }
 
-    fn on_engine_ready(&mut self, ready: Result<Ready, String>) -> Vec<Effect> {
+    fn on_engine_ready(&mut self, ready: Result<(), String>) -> Vec<Effect> {
         match ready {
-            Ok(Ready {
-                engine,
-                sandbox_faults,
-            }) => {
-                if let Some(faults) = sandbox_faults {
-                    match &mut self.sandbox {
-                        Some(controls) => controls.set_current(faults),
-                        None => self.sandbox = Some(SandboxControls::new(faults)),
-                    }
+            Ok(()) => {
+                self.engine = EngineState::Ready;
+                // Headers added while the engine was being built are not in it yet.
+                if self.custom_headers.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Effect::SetHeaders(self.extra_headers())]
                 }
-                self.profile_headers = engine.profile().extra_headers.clone();
-                self.engine = EngineState::Ready(engine);
-                // Headers added while the engine was starting are not in it yet.
-                self.apply_custom_headers();
-                Vec::new()
             }
             Err(error) => {
                 self.status = error.clone();
@@ -301,12 +343,11 @@ impl App {
         }
     }
 
-    fn on_exec(&mut self, id: SubmissionId, event: ExecEvent) -> Vec<Effect> {
+    fn on_exec(&mut self, id: SubmissionId, at: Instant, event: ExecEvent) -> Vec<Effect> {
         if id != self.submission_id {
             return Vec::new();
         }
-        let now = Instant::now();
-        self.submission.apply(&event, now);
+        self.submission.apply(&event, at);
         if let ExecEvent::Finished(record) = event {
             self.status = match crate::engine::created_id(&record) {
                 Some(created) => format!("created {}", crate::text::escape_controls(&created)),
@@ -321,8 +362,6 @@ impl App {
                 ),
             };
             self.history.on_new_record(*record);
-            // The token the submission fetched makes the Authorization size exact.
-            self.refresh_preview();
         }
         Vec::new()
     }
@@ -357,18 +396,15 @@ impl App {
             .min(self.checks.diagnostics.len().saturating_sub(1));
     }
 
-    /// Gives the engine the profile's extra headers plus this session's (which win over a
-    /// profile header of the same name). The engine keeps its token and its pacer.
-    pub(crate) fn apply_custom_headers(&mut self) {
-        if let EngineState::Ready(engine) = &self.engine {
-            let mut headers = self.profile_headers.clone();
-            for header in &self.custom_headers {
-                headers.retain(|h| !h.name.eq_ignore_ascii_case(&header.name));
-                headers.push(header.clone());
-            }
-            self.engine = EngineState::Ready(engine.with_extra_headers(headers));
-        }
+    /// The session's headers changed: the preview shows them at once, and the engine (on
+    /// the loop's side) is told to send them; it keeps its token and its pacer.
+    pub(crate) fn apply_custom_headers(&mut self) -> Vec<Effect> {
         self.refresh_preview();
+        if self.engine == EngineState::Ready {
+            vec![Effect::SetHeaders(self.extra_headers())]
+        } else {
+            Vec::new()
+        }
     }
 
     pub(crate) fn refresh_preview(&mut self) {
@@ -376,18 +412,26 @@ impl App {
     }
 
     fn refresh_preview_for(&mut self, payload_len: usize) {
-        if let EngineState::Ready(engine) = &self.engine {
-            self.preview = Some(engine.preview_for_length(payload_len));
+        if let Some(plan) = &self.plan {
+            let plan = plan.with_extra_headers(self.extra_headers());
+            self.preview = Some(plan.preview(self.token.as_ref(), payload_len));
         }
     }
 
     /// F5: checks first, then the confirmation when the profile asks for one.
     pub(crate) fn request_submit(&mut self) -> Vec<Effect> {
-        let EngineState::Ready(engine) = &self.engine else {
-            self.status = "not ready to submit yet: the engine is starting".to_string();
-            return Vec::new();
-        };
-        if self.submission.is_running() {
+        match &self.engine {
+            EngineState::Ready => {}
+            EngineState::Starting => {
+                self.status = "not ready to submit yet: the engine is starting".to_string();
+                return Vec::new();
+            }
+            EngineState::Failed(error) => {
+                self.status = format!("cannot submit: {error}");
+                return Vec::new();
+            }
+        }
+        if self.is_submitting() {
             self.status = "a submission is in flight (Esc cancels it)".to_string();
             return Vec::new();
         }
@@ -411,7 +455,7 @@ impl App {
         }
         if self.confirm_submit {
             self.overlay = Some(Overlay::Confirm {
-                profile: engine.profile().name.clone(),
+                profile: self.profile_name.clone(),
                 url: self
                     .preview
                     .as_ref()
@@ -424,29 +468,25 @@ impl App {
     }
 
     pub(crate) fn submit_now(&mut self) -> Vec<Effect> {
-        let EngineState::Ready(engine) = &self.engine else {
+        if self.engine != EngineState::Ready || self.is_submitting() {
             return Vec::new();
-        };
-        let engine = engine.clone();
-        let payload = self.editor.text();
-        let url = self
-            .preview
-            .as_ref()
-            .map(|p| p.url.clone())
-            .unwrap_or_default();
+        }
         self.submission_id += 1;
-        let name = crate::engine::request::action_name(payload.as_bytes());
-        self.submission.start(name, url, Instant::now());
+        self.submission_pending = true;
         self.status = "submitting… (Esc cancels)".to_string();
         vec![Effect::Submit {
             id: self.submission_id,
-            engine,
             submission: Submission {
-                payload,
+                payload: self.editor.text(),
                 source: self.file.clone(),
                 correlation_id: None,
             },
         }]
+    }
+
+    /// A submission is in flight, or asked for and not begun yet.
+    pub(crate) fn is_submitting(&self) -> bool {
+        self.submission_pending || self.submission.is_running()
     }
 
     pub(crate) fn open_history(&mut self) -> Vec<Effect> {

@@ -81,7 +81,7 @@ impl App {
                 Vec::new()
             }
             (KeyCode::Esc, _) => {
-                if self.submission.is_running() {
+                if self.is_submitting() {
                     self.status = "cancelling…".to_string();
                     self.submission.cancel_requested();
                     vec![Effect::Cancel(self.submission_id)]
@@ -228,8 +228,7 @@ impl App {
             value: value.to_string(),
         });
         self.status = format!("added header {name}");
-        self.apply_custom_headers();
-        Vec::new()
+        self.apply_custom_headers()
     }
 
     fn checks_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -271,7 +270,7 @@ impl App {
                         self.custom_headers
                             .retain(|h| !h.name.eq_ignore_ascii_case(&name));
                         self.status = format!("removed header {name}");
-                        self.apply_custom_headers();
+                        return self.apply_custom_headers();
                     }
                     _ => self.status = "only headers added here (a) can be removed".to_string(),
                 }

@@ -3,11 +3,13 @@
 //! network; the loop runs each effect on a task that reports back with a `Message`.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use crossterm::event::Event;
 
 use crate::audit::{AuditError, Cursor, Page};
-use crate::engine::{Engine, ExecEvent, Submission};
+use crate::config::ExtraHeader;
+use crate::engine::{ExecEvent, Submission, TokenInfo};
 use crate::payload::CheckReport;
 use crate::sandbox::Faults;
 
@@ -20,12 +22,30 @@ pub type SubmissionId = u64;
 pub enum Message {
     /// A key, a mouse event, a resize or a paste from the terminal.
     Input(Event),
-    /// The engine is ready (the embedded sandbox started, if the profile needs it), or
-    /// could not be made.
-    EngineReady(Result<Ready, String>),
-    Exec(SubmissionId, ExecEvent),
+    /// The engine (its HTTP client) is built, so submissions can start; or why it could
+    /// not be. It is built after the first frame, off the loop: reading the platform's
+    /// trust roots takes tens of milliseconds.
+    EngineReady(Result<(), String>),
+    /// The cached token's size and expiry after a submission (never its value).
+    Token(Option<TokenInfo>),
+    /// A submission's task began: the action's name, read from the payload off the loop.
+    SubmissionStarted {
+        id: SubmissionId,
+        name: String,
+        at: Instant,
+    },
+    /// An executor event, stamped when it reached the studio.
+    Exec {
+        id: SubmissionId,
+        at: Instant,
+        event: ExecEvent,
+    },
     /// `Engine::submit` ended without a record (the audit file could not be written).
-    SubmitFailed(SubmissionId, String),
+    SubmitFailed {
+        id: SubmissionId,
+        error: String,
+        at: Instant,
+    },
     /// Checks of a large text, run off the loop; dropped unless `revision` is current.
     ChecksDone {
         revision: u64,
@@ -37,14 +57,8 @@ pub enum Message {
     ExternalEdit(Result<String, String>),
     /// Only sent while a countdown is on screen.
     Tick,
-}
-
-/// What the started engine brings with it.
-#[derive(Debug)]
-pub struct Ready {
-    pub engine: Engine,
-    /// The embedded sandbox's faults, when it is the embedded sandbox.
-    pub sandbox_faults: Option<Faults>,
+    /// The terminal can no longer be read (closed, or a read error): the studio quits.
+    TerminalClosed,
 }
 
 /// What the loop does for the app: each may spawn a task that sends a [`Message`] back.
@@ -55,11 +69,13 @@ pub enum Effect {
         revision: u64,
         text: String,
     },
+    /// Submit with the engine the loop holds; its events come back as `Exec`.
     Submit {
         id: SubmissionId,
-        engine: Engine,
         submission: Submission,
     },
+    /// From now on the engine sends these extra headers (the profile's and the session's).
+    SetHeaders(Vec<ExtraHeader>),
     Cancel(SubmissionId),
     LoadHistory(Option<Cursor>),
     Save {

@@ -1,4 +1,4 @@
-//! The terminal studio (PRODUCT §6): one owner of state ([`app::App`]), background tasks
+//! The terminal studio: one owner of state ([`app::App`]), background tasks
 //! that only send [`message::Message`]s, and pure drawing in [`ui`]. [`run`] is what
 //! `cxda [FILE]` calls: set-up, the full-screen terminal, the event loop, and restoring
 //! the terminal on every way out.
@@ -16,22 +16,22 @@ mod terminal;
 #[doc(hidden)]
 pub mod testing;
 pub mod ui;
+pub mod widgets;
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::audit::AuditLog;
-use crate::cli::Outcome;
 use crate::config::{self, GlobalOptions, ProcessEnv, Resolved};
 use crate::payload::TEMPLATES;
+use crate::sandbox::Sandbox;
+use crate::session::Outcome;
 use crate::text::escape_controls;
 use app::App;
+use message::Message;
 use runtime::{Incoming, Runtime};
 
 /// Opens the studio on `file` (loaded into the editor; a file that does not exist yet
@@ -57,15 +57,19 @@ pub fn run(file: Option<PathBuf>, global: &GlobalOptions) -> Outcome {
             return Outcome::LocalProblem;
         }
     };
-    let Some((_log, audit)) = crate::cli::open_data_dir(&resolved) else {
+    let Some((_log, audit)) = crate::session::open_data_dir(&resolved) else {
         return Outcome::LocalProblem;
     };
-    let Some(rt) = crate::cli::new_runtime() else {
+    let Some(rt) = crate::session::new_runtime() else {
         return Outcome::LocalProblem;
     };
     let default_text = TEMPLATES.first().map_or("{}", |(_, t)| t);
     let text = text.as_deref().unwrap_or(default_text);
-    match rt.block_on(studio(text, file, resolved, audit)) {
+    let ended = rt.block_on(studio(text, file, resolved, audit));
+    // What is still running (the sandbox's connections, a blocking task) is not waited
+    // for: every record in flight was written or cancelled within the quit grace.
+    rt.shutdown_background();
+    match ended {
         Ok(()) => Outcome::Ok,
         Err(error) => {
             eprintln!("cxda: terminal: {error}");
@@ -93,37 +97,49 @@ async fn studio(
     audit: AuditLog,
 ) -> std::io::Result<()> {
     terminal::install_panic_hook();
-    let mut term = terminal::enter()?;
     let Resolved {
-        profile,
+        mut profile,
         chosen_because,
         ..
     } = resolved;
+    // The embedded sandbox listens before the first frame (binding a loopback port takes
+    // well under a millisecond), so that frame already shows the request's headers and
+    // budget; the engine, whose trust roots take longer, is built after it.
+    let mut sandbox = None;
+    let mut not_started = None;
+    if profile.needs_sandbox() {
+        match Sandbox::start_for(&mut profile).await {
+            Ok(handle) => sandbox = Some(handle),
+            Err(error) => not_started = Some(error),
+        }
+    }
+    let mut term = terminal::enter()?;
     let mut app = App::new(text, file, &profile);
+    if let Some(handle) = &sandbox {
+        app = app.with_sandbox(handle.faults());
+    }
     if let Some(notice) = chosen_because.notice() {
         app.status = notice.to_string();
     }
-    // The first frame goes up before anything slow (the sandbox, the HTTP client) starts.
-    let drawn = term.draw(|frame| ui::draw(frame, &app, Instant::now()));
     let (tx, rx) = unbounded_channel::<Incoming>();
-    let mut runtime = Runtime {
-        tx: tx.clone(),
-        audit: audit.clone(),
-        sandbox: None,
-        submissions: HashMap::new(),
-        reader_paused: Arc::new(AtomicBool::new(false)),
-    };
+    let mut runtime = Runtime::new(tx.clone(), audit.clone());
+    runtime.sandbox = sandbox;
+    match not_started {
+        None => {}
+        Some(error) => {
+            let _ = app.update(Message::EngineReady(Err(error)));
+        }
+    }
+    let drawn = term.draw(|frame| ui::draw(frame, &app, Instant::now()));
     let result = match drawn {
         Ok(_) => {
-            tokio::spawn(runtime::start(profile, audit, tx.clone()));
-            runtime::spawn_reader(tx, Arc::clone(&runtime.reader_paused));
+            if app.engine_state() == &app::EngineState::Starting {
+                runtime::build_engine(profile, audit, tx);
+            }
             runtime::event_loop(&mut term, &mut app, &mut runtime, rx).await
         }
         Err(error) => Err(error),
     };
     terminal::restore();
-    if let Some(sandbox) = runtime.sandbox.take() {
-        sandbox.shutdown().await;
-    }
     result
 }

@@ -1,57 +1,77 @@
-//! The event loop (ARCHITECTURE §2): one channel of [`Incoming`] fed by the terminal reader
-//! thread, the start-up task and every effect's task; `App::update` for each message; one
-//! redraw per drained batch; a tick only while a countdown is on screen.
+//! The event loop: one channel of [`Incoming`] fed by the terminal reader, the engine's
+//! build and every effect's task; `App::update` for each message; one redraw per drained
+//! batch; a tick only while a countdown is on screen, so an idle studio sleeps. The loop
+//! owns the engine and the sandbox handle: the app holds plain data.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use crossterm::event::EventStream;
+use futures_core::Stream;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::app::App;
 use super::history;
-use super::message::{Effect, Message, Ready, SubmissionId};
+use super::message::{Effect, Message, SubmissionId};
 use super::terminal::{self, Term};
 use crate::audit::AuditLog;
 use crate::config::Profile;
 use crate::engine::Engine;
 use crate::payload::CheckReport;
-use crate::sandbox::{Sandbox, SandboxHandle};
+use crate::sandbox::SandboxHandle;
 
 /// How often the screen refreshes while a countdown is shown.
 const TICK: Duration = Duration::from_millis(250);
 /// Records per history page.
 const HISTORY_PAGE: usize = 200;
-/// How long quitting waits for cancelled submissions to write their records.
-const QUIT_GRACE: Duration = Duration::from_secs(2);
+/// The longest quitting waits for what is in flight: cancelled submissions writing their
+/// `cancelled` records, then webhook deliveries finishing (or being cancelled and recorded).
+/// The terminal is restored before this wait, so the user has their shell back at once.
+pub const QUIT_GRACE: Duration = Duration::from_millis(900);
+/// Of the grace, what is kept back to record webhook deliveries cancelled at its end.
+const WEBHOOK_RECORD_MARGIN: Duration = Duration::from_millis(150);
 
-/// What reaches the loop: messages for the app, and the start-up result, whose sandbox
-/// handle the loop keeps (the app holds no I/O handles).
+/// What reaches the loop: messages for the app, and the built engine, which the loop keeps
+/// (the app holds plain data only).
 pub enum Incoming {
     App(Message),
-    Started(Box<Started>),
+    EngineBuilt(Result<Engine, String>),
 }
 
-pub struct Started {
-    ready: Result<Ready, String>,
-    sandbox: Option<SandboxHandle>,
-}
-
-/// What the loop owns besides the app: the handles effects need.
+/// What the loop owns besides the app: the engine and the handles effects need.
 pub struct Runtime {
     pub tx: UnboundedSender<Incoming>,
     pub audit: AuditLog,
     pub sandbox: Option<SandboxHandle>,
+    /// The profile's engine, once built.
+    pub base_engine: Option<Engine>,
+    /// The engine submissions use: the base one with the session's extra headers.
+    pub engine: Option<Engine>,
     pub submissions: HashMap<SubmissionId, (CancellationToken, JoinHandle<()>)>,
-    /// Pauses the terminal reader while an external editor owns the terminal.
-    pub reader_paused: Arc<AtomicBool>,
+    /// The terminal reader; stopped while an external editor owns the terminal.
+    pub reader: Option<JoinHandle<()>>,
 }
 
-/// Runs until the app quits or SIGTERM; the terminal is restored by the caller.
+impl Runtime {
+    pub fn new(tx: UnboundedSender<Incoming>, audit: AuditLog) -> Runtime {
+        Runtime {
+            tx,
+            audit,
+            sandbox: None,
+            base_engine: None,
+            engine: None,
+            submissions: HashMap::new(),
+            reader: None,
+        }
+    }
+}
+
+/// Runs until the app quits or SIGTERM. The terminal is restored as soon as the loop ends,
+/// before what is in flight is wound down.
 pub async fn event_loop(
     term: &mut Term,
     app: &mut App,
@@ -59,6 +79,8 @@ pub async fn event_loop(
     mut rx: UnboundedReceiver<Incoming>,
 ) -> std::io::Result<()> {
     let mut terminate = sigterm();
+    rt.reader = Some(spawn_reader(rt.tx.clone()));
+    let mut result = Ok(());
     for effect in app.startup_effects() {
         run_effect(effect, rt, term)?;
     }
@@ -78,25 +100,39 @@ pub async fn event_loop(
         }
         let mut quit = false;
         for effect in effects {
-            quit |= run_effect(effect, rt, term)?;
+            match run_effect(effect, rt, term) {
+                Ok(asked) => quit |= asked,
+                Err(error) => {
+                    result = Err(error);
+                    quit = true;
+                }
+            }
         }
         if quit || app.should_quit() {
             break;
         }
-        term.draw(|frame| super::ui::draw(frame, app, Instant::now()))?;
+        if let Err(error) = term.draw(|frame| super::ui::draw(frame, app, Instant::now())) {
+            result = Err(error);
+            break;
+        }
+    }
+    terminal::restore();
+    if let Some(reader) = rt.reader.take() {
+        reader.abort();
     }
     shut_down(rt).await;
-    Ok(())
+    result
 }
 
 fn handle(app: &mut App, rt: &mut Runtime, incoming: Incoming) -> Vec<Effect> {
     match incoming {
         Incoming::App(message) => app.update(message),
-        Incoming::Started(started) => {
-            let Started { ready, sandbox } = *started;
-            rt.sandbox = sandbox;
-            app.update(Message::EngineReady(ready))
+        Incoming::EngineBuilt(Ok(engine)) => {
+            rt.engine = Some(engine.clone());
+            rt.base_engine = Some(engine);
+            app.update(Message::EngineReady(Ok(())))
         }
+        Incoming::EngineBuilt(Err(error)) => app.update(Message::EngineReady(Err(error))),
     }
 }
 
@@ -121,27 +157,21 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                 send(Message::ChecksDone { revision, report });
             });
         }
-        Effect::Submit {
-            id,
-            engine,
-            submission,
-        } => {
-            let cancel = CancellationToken::new();
-            let (events_tx, mut events_rx) = unbounded_channel();
-            let forward = send.clone();
-            tokio::spawn(async move {
-                while let Some(event) = events_rx.recv().await {
-                    forward(Message::Exec(id, event));
-                }
-            });
-            let token = cancel.clone();
-            let task = tokio::spawn(async move {
-                if let Err(error) = engine.submit(submission, events_tx, token).await {
-                    send(Message::SubmitFailed(id, error.to_string()));
-                }
-            });
-            rt.submissions.retain(|_, (_, task)| !task.is_finished());
-            rt.submissions.insert(id, (cancel, task));
+        Effect::Submit { id, submission } => {
+            let Some(engine) = rt.engine.clone() else {
+                send(Message::SubmitFailed {
+                    id,
+                    error: "the engine is not ready".to_string(),
+                    at: Instant::now(),
+                });
+                return Ok(false);
+            };
+            spawn_submission(rt, id, engine, submission, send);
+        }
+        Effect::SetHeaders(headers) => {
+            if let Some(base) = &rt.base_engine {
+                rt.engine = Some(base.with_extra_headers(headers));
+            }
         }
         Effect::Cancel(id) => {
             if let Some((cancel, _)) = rt.submissions.get(&id) {
@@ -174,31 +204,60 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
     Ok(false)
 }
 
-/// Starts the embedded sandbox when the profile needs it, then the engine; runs after the
-/// first frame so that the screen appears at once.
-pub async fn start(mut profile: Profile, audit: AuditLog, tx: UnboundedSender<Incoming>) {
-    crate::init_tls();
-    let mut sandbox = None;
-    if profile.needs_sandbox() {
-        match Sandbox::start_for(&mut profile).await {
-            Ok(handle) => sandbox = Some(handle),
-            Err(error) => {
-                let _ = tx.send(Incoming::Started(Box::new(Started {
-                    ready: Err(error),
-                    sandbox: None,
-                })));
-                return;
+/// Runs a submission on its own task: the action's name is read from the payload there
+/// (off the loop), its events come back stamped with the time they arrived, and the
+/// token it leaves in the cache is reported when it ends.
+fn spawn_submission(
+    rt: &mut Runtime,
+    id: SubmissionId,
+    engine: Engine,
+    submission: crate::engine::Submission,
+    send: impl Fn(Message) + Clone + Send + 'static,
+) {
+    let cancel = CancellationToken::new();
+    let (events_tx, mut events_rx) = unbounded_channel();
+    let forward = send.clone();
+    let token = cancel.clone();
+    let task = tokio::spawn(async move {
+        let name = crate::engine::request::action_name(submission.payload.as_bytes());
+        // Sent before the executor starts, so it is queued ahead of every event.
+        send(Message::SubmissionStarted {
+            id,
+            name,
+            at: Instant::now(),
+        });
+        let forwarding = tokio::spawn(async move {
+            while let Some(event) = events_rx.recv().await {
+                forward(Message::Exec {
+                    id,
+                    at: Instant::now(),
+                    event,
+                });
             }
+        });
+        let result = engine.submit(submission, events_tx, token).await;
+        // Every event is forwarded before the outcome of a failed write is reported.
+        let _ = forwarding.await;
+        if let Err(error) = result {
+            send(Message::SubmitFailed {
+                id,
+                error: error.to_string(),
+                at: Instant::now(),
+            });
         }
-    }
-    let sandbox_faults = sandbox.as_ref().map(SandboxHandle::faults);
-    let ready = Engine::new(profile, audit)
-        .map(|engine| Ready {
-            engine,
-            sandbox_faults,
-        })
-        .map_err(|e| e.to_string());
-    let _ = tx.send(Incoming::Started(Box::new(Started { ready, sandbox })));
+        send(Message::Token(engine.token_info()));
+    });
+    rt.submissions.retain(|_, (_, task)| !task.is_finished());
+    rt.submissions.insert(id, (cancel, task));
+}
+
+/// Builds the engine off the loop (reading the platform's trust roots, for an https
+/// profile, takes tens of milliseconds) and hands it to the loop.
+pub fn build_engine(profile: Profile, audit: AuditLog, tx: UnboundedSender<Incoming>) {
+    tokio::task::spawn_blocking(move || {
+        let built = Engine::new(profile, audit).map_err(|e| e.to_string());
+        let _ = tx.send(Incoming::EngineBuilt(built));
+    });
 }
 
 /// Writes the text with a final newline (editors and `git diff` expect one).
@@ -214,7 +273,7 @@ fn save(path: &std::path::Path, text: &str) -> Result<(), String> {
 /// back and returns the edited text. The loop waits meanwhile: the editor owns the terminal.
 fn suspend_for_editor(
     term: &mut Term,
-    rt: &Runtime,
+    rt: &mut Runtime,
     text: &str,
 ) -> std::io::Result<Result<String, String>> {
     let editor = std::env::var("VISUAL")
@@ -228,7 +287,11 @@ fn suspend_for_editor(
     if let Err(error) = std::fs::write(&path, text) {
         return Ok(Err(format!("cannot write {}: {error}", path.display())));
     }
-    rt.reader_paused.store(true, Ordering::SeqCst);
+    // The reader would take the editor's keystrokes: it stops (its stream dropped) until the
+    // editor returns.
+    if let Some(reader) = rt.reader.take() {
+        reader.abort();
+    }
     terminal::restore();
     // `$EDITOR` may carry arguments (`code --wait`): split on whitespace as shells do.
     let mut words = editor.split_whitespace();
@@ -240,7 +303,7 @@ fn suspend_for_editor(
             .status()
     });
     let back = terminal::reenter();
-    rt.reader_paused.store(false, Ordering::SeqCst);
+    rt.reader = Some(spawn_reader(rt.tx.clone()));
     back?;
     term.clear()?;
     let result = match status {
@@ -261,8 +324,11 @@ fn temp_path() -> PathBuf {
     std::env::temp_dir().join(format!("cxda-{}-{nanos}.json", std::process::id()))
 }
 
-/// Cancels what is in flight and gives it a moment to write its `cancelled` records.
+/// Cancels what is in flight and waits, at most [`QUIT_GRACE`], for its records: the
+/// cancelled submissions' first, then the webhook deliveries (those the cancelled
+/// submissions start included), which are cancelled and recorded when the grace runs out.
 async fn shut_down(rt: &mut Runtime) {
+    let deadline = tokio::time::Instant::now() + QUIT_GRACE;
     let tasks: Vec<JoinHandle<()>> = rt
         .submissions
         .drain()
@@ -271,12 +337,18 @@ async fn shut_down(rt: &mut Runtime) {
             task
         })
         .collect();
-    let _ = tokio::time::timeout(QUIT_GRACE, async {
+    let _ = tokio::time::timeout_at(deadline - WEBHOOK_RECORD_MARGIN, async {
         for task in tasks {
             let _ = task.await;
         }
     })
     .await;
+    if let Some(engine) = &rt.engine {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        engine
+            .drain_webhooks(left.saturating_sub(WEBHOOK_RECORD_MARGIN))
+            .await;
+    }
 }
 
 #[cfg(unix)]
@@ -307,31 +379,26 @@ async fn terminated(terminate: &mut Terminate) {
     std::future::pending::<()>().await;
 }
 
-/// The terminal reader: a thread, since crossterm's read blocks. It polls with a timeout
-/// so that it can pause while an external editor has the terminal.
-pub fn spawn_reader(tx: UnboundedSender<Incoming>, paused: Arc<AtomicBool>) {
-    std::thread::spawn(move || {
+/// The terminal reader: crossterm's event stream, which sleeps until the terminal has
+/// input (no polling, so an idle studio does not wake), forwarding each event to the loop.
+/// Aborting the task drops the stream, which stops crossterm's reading thread.
+fn spawn_reader(tx: UnboundedSender<Incoming>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut stream = EventStream::new();
         loop {
-            if paused.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(20));
-                continue;
-            }
-            match crossterm::event::poll(Duration::from_millis(100)) {
-                Ok(true) => match crossterm::event::read() {
-                    Ok(event) => {
-                        if tx.send(Incoming::App(Message::Input(event))).is_err() {
-                            return;
-                        }
-                    }
-                    Err(_) => return,
-                },
-                Ok(false) => {
-                    if tx.is_closed() {
+            let next = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await;
+            match next {
+                Some(Ok(event)) => {
+                    if tx.send(Incoming::App(Message::Input(event))).is_err() {
                         return;
                     }
                 }
-                Err(_) => return,
+                // The terminal is gone (closed, or a read error): the studio ends as if asked.
+                Some(Err(_)) | None => {
+                    let _ = tx.send(Incoming::App(Message::TerminalClosed));
+                    return;
+                }
             }
         }
-    });
+    })
 }

@@ -19,7 +19,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::rate::RateSpec;
 use crate::sandbox::{Faults, RedirectFault};
-use crate::tui::ui::pane_block;
+use crate::tui::widgets::pane_block;
 
 /// How many creates a 429 storm answers with 429.
 pub const STORM_429: u32 = 5;

@@ -1,7 +1,6 @@
-//! Building and driving an [`App`] without a terminal, a network or a sandbox, for the TUI's
-//! snapshot tests: scripted [`Message`]s in, a `TestBackend` rendering out.
+//! Building and driving an [`App`] without a terminal, a network, a sandbox or an engine,
+//! for the TUI's tests: scripted [`Message`]s in, a `TestBackend` rendering out.
 
-use std::path::Path;
 use std::time::Instant;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -10,14 +9,13 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 use super::app::App;
-use super::message::{Effect, Message, Ready};
-use crate::audit::AuditLog;
+use super::message::{Effect, Message, SubmissionId};
 use crate::config::Profile;
-use crate::engine::Engine;
+use crate::engine::ExecEvent;
 use crate::sandbox::Faults;
 
-/// An app on the built-in sandbox profile with `text` in the editor; the engine not
-/// started (status bar: `sandbox starting…`).
+/// An app on the built-in sandbox profile with `text` in the editor, its sandbox not
+/// started (status bar: `sandbox starting…`, no headers yet).
 pub fn app(text: &str) -> App {
     App::new(text, None, &Profile::sandbox())
 }
@@ -27,30 +25,49 @@ pub fn app_with_profile(text: &str, profile: &Profile) -> App {
     App::new(text, None, profile)
 }
 
-/// A sandbox-profile engine pointed at `http://127.0.0.1:9` (nothing listens there: a
-/// submission fails with a transport error) writing its audit records under `data_dir`.
-/// Building it touches no network.
-pub fn sandbox_engine(data_dir: &Path) -> Result<Engine, String> {
+/// The built-in sandbox profile pointed at `http://127.0.0.1:9` (nothing listens there),
+/// as if its sandbox had started there.
+pub fn sandbox_profile() -> Profile {
     let mut profile = Profile::sandbox();
-    let url = reqwest::Url::parse("http://127.0.0.1:9/").map_err(|e| e.to_string())?;
-    profile.complete_sandbox(&url).map_err(|e| e.to_string())?;
-    engine_for(profile, data_dir)
+    if let Ok(url) = reqwest::Url::parse("http://127.0.0.1:9/") {
+        // A fixed loopback URL always completes the built-in profile.
+        let _ = profile.complete_sandbox(&url);
+    }
+    profile
 }
 
-/// An engine for a profile that has its connection (e.g. one completed against a sandbox
-/// started by the test), auditing under `data_dir`.
-pub fn engine_for(profile: Profile, data_dir: &Path) -> Result<Engine, String> {
-    let audit = AuditLog::open(data_dir, 16).map_err(|e| e.to_string())?;
-    Engine::new(profile, audit).map_err(|e| e.to_string())
+/// An app on [`sandbox_profile`] whose engine is ready; `faults` makes the sandbox pane
+/// appear with them. No engine exists: the app never holds one.
+pub fn ready_app(text: &str, faults: Option<Faults>) -> App {
+    let mut app = App::new(text, None, &sandbox_profile());
+    if let Some(faults) = faults {
+        app = app.with_sandbox(faults);
+    }
+    make_ready(&mut app);
+    app
 }
 
-/// Hands the app its engine, as the loop does once start-up is over; `faults` makes the
-/// sandbox pane appear with them.
-pub fn make_ready(app: &mut App, engine: Engine, faults: Option<Faults>) -> Vec<Effect> {
-    app.update(Message::EngineReady(Ok(Ready {
-        engine,
-        sandbox_faults: faults,
-    })))
+/// Tells the app its engine is built, as the loop does.
+pub fn make_ready(app: &mut App) -> Vec<Effect> {
+    app.update(Message::EngineReady(Ok(())))
+}
+
+/// An executor event of submission `id`, arriving now.
+pub fn exec(id: SubmissionId, event: ExecEvent) -> Message {
+    Message::Exec {
+        id,
+        at: Instant::now(),
+        event,
+    }
+}
+
+/// The submission's task began (as the loop reports it) for the action `name`.
+pub fn started(id: SubmissionId, name: &str) -> Message {
+    Message::SubmissionStarted {
+        id,
+        name: name.to_string(),
+        at: Instant::now(),
+    }
 }
 
 pub fn key(code: KeyCode) -> Message {

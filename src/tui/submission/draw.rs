@@ -15,7 +15,7 @@ use ratatui::widgets::{
 
 use super::{AttemptRow, Phase, ResponseClass, ResponseHistory, SubmissionView, class_index};
 use crate::audit::{Outcome, RateLimit};
-use crate::tui::ui::pane_block;
+use crate::tui::widgets::pane_block;
 
 /// Rows the chart needs to be worth drawing (title, three plot rows, axis, labels); below
 /// that it is the first thing dropped.

@@ -11,11 +11,11 @@ use std::time::Instant;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Pane};
+pub(crate) use super::widgets::{pane_block, thousands};
 use super::{history, sandbox_controls, submission};
 
 /// The smallest terminal the layout fits; below it a message replaces the panes.
@@ -87,44 +87,4 @@ fn draw_too_small(frame: &mut Frame, area: Rect) {
         Line::from("Enlarge the window; Ctrl+Q quits."),
     ];
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
-}
-
-/// A pane's frame: the focused one is drawn thick and bright, so that where the keys go
-/// is visible at a glance.
-pub(crate) fn pane_block(title: &str, focused: bool) -> Block<'static> {
-    let block = Block::bordered().title(format!(" {title} "));
-    if focused {
-        block
-            .border_type(BorderType::Thick)
-            .border_style(Style::default().fg(Color::Cyan))
-            .title_style(Style::default().add_modifier(Modifier::BOLD))
-    } else {
-        block.border_style(Style::default().fg(Color::DarkGray))
-    }
-}
-
-/// `8192` → `8,192`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn thousands_groups_digits_by_three() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(8192), "8,192");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
 }

@@ -36,19 +36,25 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App, now: Instant) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// `starting…` until the engine exists, then whether a token is cached and for how long.
+/// Whether a token is cached and for how long; before the profile has a connection, that
+/// its sandbox is starting.
 fn token_state(app: &App, now: Instant) -> String {
-    match &app.engine {
-        EngineState::Starting if app.embedded => "sandbox starting…".to_string(),
-        EngineState::Starting => "starting…".to_string(),
-        EngineState::Failed(_) => "engine failed".to_string(),
-        EngineState::Ready(engine) => match engine.token_expires_at() {
-            None => "token: none yet".to_string(),
-            Some(expires) if expires > now => {
-                let left = expires.duration_since(now).as_secs();
-                format!("token: valid {}m{:02}s", left / 60, left % 60)
-            }
-            Some(_) => "token: expired".to_string(),
-        },
+    if let EngineState::Failed(_) = app.engine {
+        return "engine failed".to_string();
+    }
+    if app.plan.is_none() {
+        return if app.embedded {
+            "sandbox starting…".to_string()
+        } else {
+            "starting…".to_string()
+        };
+    }
+    match app.token.map(|t| t.expires_at) {
+        None => "token: none yet".to_string(),
+        Some(expires) if expires > now => {
+            let left = expires.duration_since(now).as_secs();
+            format!("token: valid {}m{:02}s", left / 60, left % 60)
+        }
+        Some(_) => "token: expired".to_string(),
     }
 }
