@@ -1,4 +1,4 @@
-//! The command line: clap definitions and the headless commands. Exit codes (PRODUCT §4):
+//! The command line: clap definitions and the headless commands. Exit codes (docs/commands.md):
 //! 0 ok; 1 checks failed or a submission not created; 2 a local problem (usage,
 //! configuration, a file that cannot be read or written); 130 interrupted. 2 wins over 1.
 
@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use validate::ValidateArgs;
 
-/// How a command ended, in the order of precedence of PRODUCT §4 (a later variant wins).
+/// How a command ended, in order of precedence (a later variant wins).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Outcome {
     Ok,

@@ -1,4 +1,4 @@
-//! The terminal studio (PRODUCT §6): one owner of state ([`app::App`]), background tasks
+//! The terminal studio: one owner of state ([`app::App`]), background tasks
 //! that only send [`message::Message`]s, and pure drawing in [`ui`]. [`run`] is what
 //! `cxda [FILE]` calls: set-up, the full-screen terminal, the event loop, and restoring
 //! the terminal on every way out.

@@ -1,4 +1,4 @@
-//! The event loop (ARCHITECTURE §2): one channel of [`Incoming`] fed by the terminal reader
+//! The event loop: one channel of [`Incoming`] fed by the terminal reader
 //! thread, the start-up task and every effect's task; `App::update` for each message; one
 //! redraw per drained batch; a tick only while a countdown is on screen.
 
