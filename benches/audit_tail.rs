@@ -1,4 +1,4 @@
-//! The audit history's reader and writer costs (issue 3).
+//! The audit history's reader and writer costs.
 //!
 //! - `newest_20`: the newest 20 records from a 10,000- and a 1,000,000-record history (about
 //!   600 bytes a record, generated once into a temp dir). Target: ≤ 20 ms, the same order at

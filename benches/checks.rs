@@ -1,5 +1,5 @@
 //! Full payload checks (syntax, schema, secret lint, positions) over 1 KiB, 100 KiB and
-//! 1 MiB payloads. Target (issue 2): ≤ 10 ms median at 1 MiB.
+//! 1 MiB payloads. Target: ≤ 10 ms median at 1 MiB.
 //!
 //! Run: `cargo bench --bench checks`
 

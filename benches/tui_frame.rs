@@ -1,4 +1,4 @@
-//! One full TUI frame (issue 4): a 1 MiB payload in the editor, its checks done, the engine
+//! One full TUI frame: a 1 MiB payload in the editor, its checks done, the engine
 //! ready with the sandbox pane, and a 1,000-row history page loaded. Target: ≤ 2 ms.
 //!
 //! Drawn with `ui::draw` into ratatui's `TestBackend` at 200×50 (a large, realistic

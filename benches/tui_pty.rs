@@ -1,4 +1,4 @@
-//! End-to-end measurements of the studio (issue 4) in a real pseudo-terminal: the `cxda`
+//! End-to-end measurements of the studio in a real pseudo-terminal: the `cxda`
 //! binary of this build runs in a 120x40 portable-pty on the embedded sandbox (a fresh
 //! temp `HOME` and data dir each time); a reader thread feeds its output into a vt100
 //! parser and checks the condition being waited for after every chunk, so each figure ends

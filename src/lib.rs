@@ -29,7 +29,7 @@ pub mod text;
 pub mod time;
 pub mod tui;
 
-/// Installs rustls's ring crypto provider for the process (PRODUCT §1: ring, no aws-lc).
+/// Installs rustls's ring crypto provider for the process (ring only: no aws-lc, no OpenSSL).
 /// Idempotent; every entry point that does TLS (server or client) calls it first.
 pub fn init_tls() {
     static ONCE: std::sync::Once = std::sync::Once::new();

@@ -1,4 +1,4 @@
-//! The appender under crashes and concurrency (PRODUCT §5): torn tails, several processes
+//! The appender under crashes and concurrency (docs/audit.md, Files): torn tails, several processes
 //! appending at once (this test binary re-runs itself as the writer processes), rotation
 //! under contention, group commit, and records reported done surviving a SIGKILL.
 

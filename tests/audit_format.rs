@@ -1,4 +1,4 @@
-//! The audit file's format (PRODUCT §5): fields, `ts`, ids, truncation, file mode.
+//! The audit file's format (docs/audit.md): fields, `ts`, ids, truncation, file mode.
 
 mod audit_common;
 

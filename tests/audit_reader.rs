@@ -1,4 +1,4 @@
-//! The tail-first reader (PRODUCT §4 `cxda audit list|show`, §5 rotation): newest first,
+//! The tail-first reader (`cxda audit list|show`, rotation): newest first,
 //! paging, rotated segments, `--failed`, find by id.
 
 mod audit_common;

@@ -1,4 +1,4 @@
-//! Secrets never reach the audit file (PRODUCT §5): every byte under the data dir is
+//! Secrets never reach the audit file (docs/audit.md, Redaction): every byte under the data dir is
 //! searched for them after a record that carries each kind was appended.
 
 mod audit_common;

@@ -1,6 +1,6 @@
 //! `cxda submit` and `cxda audit` never show a literal secret the payload itself carries in
-//! a secret-looking `configuration.headers` entry (PRODUCT §5), wherever it turns up: the
-//! request, the server's echo of the stored action, a payload that is not valid JSON.
+//! a secret-looking `configuration.headers` entry (docs/audit.md, Redaction), wherever it
+//! turns up: the request, the server's echo of the stored action, a payload that is not valid JSON.
 
 mod cli_submit_common;
 mod files_common;

@@ -1,4 +1,4 @@
-//! The audit record a submission leaves: every PRODUCT §5 field, and no secret anywhere
+//! The audit record a submission leaves: every field of docs/audit.md, and no secret anywhere
 //! under the data dir.
 
 mod engine_common;

@@ -1,5 +1,5 @@
-//! Webhook delivery (PRODUCT §7b) to the sandbox's receiver: the fields, the retry, and a
-//! failure that never fails the submission but is recorded.
+//! Webhook delivery (docs/engine.md, Webhooks) to the sandbox's receiver: the fields, the
+//! retry, and a failure that never fails the submission but is recorded.
 
 mod engine_common;
 

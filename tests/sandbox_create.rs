@@ -1,4 +1,4 @@
-//! The Data Actions API of the sandbox over real HTTP: each status of PRODUCT §7 for a
+//! The Data Actions API of the sandbox over real HTTP: each status of docs/sandbox.md for a
 //! create, idempotent replay, and reading actions back.
 
 mod sandbox_common;

@@ -1,5 +1,5 @@
-//! Each fault of `cxda sandbox` (PRODUCT §4) over real HTTP, set at start or changed at
-//! run time through `/_sandbox/faults`.
+//! Each fault of `cxda sandbox` (docs/sandbox.md, Faults) over real HTTP, set at start or
+//! changed at run time through `/_sandbox/faults`.
 
 mod sandbox_common;
 

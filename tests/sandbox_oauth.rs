@@ -1,5 +1,5 @@
-//! The sandbox's token endpoint over real HTTP: RFC 6749 client credentials, its §5.2 error
-//! bodies and the headers PRODUCT §7 asks for.
+//! The sandbox's token endpoint over real HTTP: RFC 6749 client credentials, its section 5.2 error
+//! bodies and the headers docs/sandbox.md documents.
 
 mod sandbox_common;
 

@@ -1,4 +1,4 @@
-//! The history view (issue 4) against a real audit file and on a `TestBackend`: paging walks
+//! The history view against a real audit file and on a `TestBackend`: paging walks
 //! the file newest first without asking for a cursor twice, a filter keeps loading while few
 //! records match, and snapshots of the list and of a record's detail.
 

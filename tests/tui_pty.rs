@@ -1,4 +1,4 @@
-//! End to end in a pseudo-terminal (issue 4, Acceptance): the built `cxda` binary runs in a
+//! End to end in a pseudo-terminal: the built `cxda` binary runs in a
 //! portable-pty against the embedded sandbox, with a temp data dir and a temp `HOME`; its
 //! output is parsed by vt100. First frame, live checks that change as we type, F5 to a
 //! `created 201`, F2 to the history holding the record, Ctrl+Q, exit status 0, one audit

@@ -1,4 +1,4 @@
-//! The audit history (PRODUCT §5): one JSON Lines record per submission and per webhook
+//! The audit history (docs/audit.md): one JSON Lines record per submission and per webhook
 //! delivery in `<data dir>/audit.jsonl`, appended and never rewritten, plus the tail-first
 //! reader the `cxda audit` commands and the TUI history pane page through.
 //!

@@ -1,4 +1,4 @@
-//! One line of `audit.jsonl` (PRODUCT §5).
+//! One line of `audit.jsonl` (docs/audit.md).
 //!
 //! Format decisions, fixed here so every writer and reader agrees:
 //! - One compact JSON object per line, fields in the order below; `id` and `ts` come first so
@@ -12,7 +12,7 @@
 //!   256 KiB (cut on a character boundary), and its exchange carries `"truncated": true`
 //!   (`request.truncated` / `response.truncated`), absent otherwise.
 //! - Fields missing from a line read back as their defaults, so older or hand-made lines still
-//!   load; unknown fields are ignored (the contract allows more).
+//!   load; unknown fields are ignored (docs/audit.md tells scripts to expect more).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -90,7 +90,7 @@ impl AuditRecord {
     }
 }
 
-/// How a submission (or a webhook delivery, §7b) ended.
+/// How a submission (or a webhook delivery) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

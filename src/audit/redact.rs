@@ -1,5 +1,5 @@
-//! What never reaches the audit file in clear (PRODUCT §5): `Authorization` values, client
-//! secrets, tokens, and literal values of secret-looking headers — §8's rule
+//! What never reaches the audit file in clear (docs/audit.md, Redaction): `Authorization`
+//! values, client secrets, tokens, and literal values of secret-looking headers — the rule
 //! ([`is_secret_header_name`] unless the value is a `{{placeholder}}`) applied to the request's
 //! headers (`extra_headers` included) and to the payload's `configuration.headers`.
 //!
@@ -218,8 +218,9 @@ impl Redactor {
     }
 }
 
-/// The payload's `configuration.headers` are data, not headers sent, so §8's rule applies
-/// as the payload lint applies it: a placeholder is not a secret, a literal is.
+/// The payload's `configuration.headers` are data, not headers sent, so the secret-looking
+/// name rule applies as the payload lint applies it: a placeholder is not a secret, a literal
+/// is.
 fn redact_payload_headers(headers: &mut Value) {
     let Some(map) = headers.as_object_mut() else {
         return;
@@ -291,7 +292,7 @@ fn scrub_sbx_tokens(text: &str) -> Option<String> {
 
 /// `access_token=…`, `"client_secret": "…"` and the like inside text (a form body, a text
 /// body that did not parse as JSON, a truncated body, a URL query), and `"NAME": "VALUE"`
-/// where NAME looks secret by §8's header rule (a payload's `configuration.headers` in a
+/// where NAME looks secret by the header name rule (a payload's `configuration.headers` in a
 /// text that is not valid JSON, where the structural rule cannot run).
 fn scrub_secret_pairs(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
@@ -331,7 +332,7 @@ fn scrub_secret_pairs(text: &str) -> Option<String> {
     replace_ranges(text, ranges)
 }
 
-/// Names that match §8's secret-looking rule but whose values are not secrets, so that the
+/// Names that match the secret-looking name rule but whose values are not secrets, so that the
 /// text net leaves them readable: cxda's own Idempotency-Key (the correlation id), and an
 /// OAuth response's `token_type` (the scheme's name, e.g. `Bearer`).
 const NOT_SECRET_NAMES: &[&str] = &["idempotency-key", "token_type"];

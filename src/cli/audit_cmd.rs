@@ -1,7 +1,7 @@
 //! `cxda audit list` and `cxda audit show`: the audit history for people (a table, a
 //! readable record) and for scripts (`--json`, full records as JSON Lines).
 //!
-//! Decisions where PRODUCT §4 is silent:
+//! Decisions (each one documented in docs/commands.md):
 //! - Only the data dir is resolved, not the profile: reading the history needs no
 //!   credentials, so a profile that cannot connect does not stop anyone reading it.
 //! - A data dir with no history yet is an empty list (exit 0, a note on stderr); nothing is

@@ -1,4 +1,4 @@
-//! The command line: clap definitions and the headless commands. Exit codes (PRODUCT §4):
+//! The command line: clap definitions and the headless commands. Exit codes (docs/commands.md):
 //! 0 ok; 1 checks failed or a submission not created; 2 a local problem (usage,
 //! configuration, a file that cannot be read or written); 130 interrupted. 2 wins over 1.
 

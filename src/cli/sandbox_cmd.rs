@@ -1,4 +1,4 @@
-//! `cxda sandbox`: the embedded API emulation in the foreground (PRODUCT §4). Owns the
+//! `cxda sandbox`: the embedded API emulation in the foreground (docs/commands.md). Owns the
 //! flags (each one a key of [`Faults`]), the `sandbox listening on ...` line that scripts and
 //! tests wait for, and running until Ctrl-C or SIGTERM.
 

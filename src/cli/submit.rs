@@ -2,7 +2,7 @@
 //! configuration, the files, the data dir, logs, the audit log, the embedded sandbox when
 //! the profile is `sandbox`, the engine, Ctrl-C/SIGTERM — and the webhook wait at the end.
 //!
-//! Decisions where PRODUCT §4 is silent:
+//! Decisions (each one documented in docs/commands.md):
 //! - Every local problem is found before anything is sent: a configuration error, then
 //!   every file that cannot be read (each named on stderr) exit 2 with nothing submitted, so
 //!   fixing the command and running it again never meets half a batch already created.
@@ -38,7 +38,7 @@ use crate::payload::{Diagnostic, Severity};
 use crate::sandbox::{Sandbox, SandboxHandle};
 use crate::text::escape_controls;
 
-/// How long the command waits for webhook deliveries still running (PRODUCT §4).
+/// How long the command waits for webhook deliveries still running.
 const WEBHOOK_WAIT: Duration = Duration::from_secs(10);
 
 const AFTER_HELP: &str = "\

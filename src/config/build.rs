@@ -87,7 +87,7 @@ pub fn check_extra_header_value(value: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Headers the engine sets itself (PRODUCT §3); an extra header must not replace them.
+/// Headers the engine sets itself (docs/engine.md); an extra header must not replace them.
 const ENGINE_HEADERS: &[&str] = &[
     "host",
     "content-length",
@@ -244,7 +244,7 @@ fn file_connection(
     p.connection_for(token_url, api_base_url, client_id, client_secret)
 }
 
-/// The seed tutorial's variables. `CXONE_TENANT_URL` gives the token URL
+/// The CXone tutorials' variables. `CXONE_TENANT_URL` gives the token URL
 /// (`{tenant}/oauth/token`, whether or not the tenant URL ends in `/`).
 fn env_connection(p: &Profile, env: &dyn Env) -> Result<Connection, ConfigError> {
     let name = p.name.as_str();

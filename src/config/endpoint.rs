@@ -1,11 +1,11 @@
-//! Endpoint URLs: parsing, PRODUCT §3's transport rule (https, or plain http only to
+//! Endpoint URLs: parsing, the transport rule (https, or plain http only to
 //! loopback), and appending API paths to a base URL.
 
 use reqwest::Url;
 
 use super::ConfigError;
 
-/// Parses an endpoint URL and applies PRODUCT §3's transport rule: `https://`, or plain
+/// Parses an endpoint URL and applies the transport rule: `https://`, or plain
 /// `http://` only to a loopback host.
 pub(crate) fn parse_endpoint(profile: &str, key: &str, text: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(text).map_err(|e| ConfigError::InvalidUrl {
@@ -41,7 +41,7 @@ pub(crate) fn check_endpoint(profile: &str, key: &str, url: Url) -> Result<Url, 
     }
 }
 
-/// Loopback as PRODUCT §3 means it: `localhost`, 127.0.0.0/8 and `::1` (also as an
+/// Loopback as the transport rule means it: `localhost`, 127.0.0.0/8 and `::1` (also as an
 /// IPv4-mapped address). `host` is as `Url::host_str` gives it (IPv6 in brackets).
 fn is_loopback(host: &str) -> bool {
     let bare = host

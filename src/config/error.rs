@@ -1,6 +1,6 @@
 //! `ConfigError`: every way the configuration can fail, worded for the operator who has to
 //! fix it (which file, which profile, which key, what to do). All of them are "configuration
-//! errors" in the sense of PRODUCT §4: exit 2, raised before any network I/O.
+//! errors" in the sense of docs/commands.md: exit 2, raised before any network I/O.
 
 use std::path::PathBuf;
 

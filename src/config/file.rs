@@ -165,7 +165,7 @@ impl ConfigFile {
         build::build(name, kind, raw, source, env)
     }
 
-    /// PRODUCT §2: a literal secret in a file that group or others can read is refused.
+    /// A literal secret in a file that group or others can read is refused (docs/configuration.md).
     fn check_permissions(&self) -> Result<(), ConfigError> {
         let Some((profile, key)) = self.first_literal_secret() else {
             return Ok(());

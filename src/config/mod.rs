@@ -1,4 +1,4 @@
-//! Configuration (PRODUCT §2): where the config file and the data directory are, which
+//! Configuration (docs/configuration.md): where the config file and the data directory are, which
 //! profile is in use and why, and the profile itself, resolved and validated so that a
 //! profile that cannot work is a configuration error before any network I/O.
 //!
@@ -10,7 +10,7 @@
 //! - `expand`: `${VAR}` references.
 //! - `env`: the environment, injectable for tests.
 //!
-//! Decisions where PRODUCT §2 is silent:
+//! Decisions (each one documented in docs/configuration.md):
 //! - `[profiles.sandbox]` and `[profiles.env]` may override every key of the built-in except
 //!   the connection keys (`token_url`, `api_base_url`, `client_id`, `client_secret`), which
 //!   come from the started sandbox / the `CXONE_*` variables; setting one is an error.
@@ -18,7 +18,7 @@
 //!   `webhook_url` and `extra_headers` values, alone or inside text. A variable set to the
 //!   empty string counts as unset, here and for `CXDA_*` / `CXONE_*`.
 //! - The permission rule covers `client_secret` and the values of secret-looking
-//!   `extra_headers` (PRODUCT §8's name rule) in every profile of the file, not only the one
+//!   `extra_headers` (the secret-looking name rule) in every profile of the file, not only the one
 //!   in use: the file is exposed whichever profile runs.
 //! - `webhook_url` follows the same transport rule as the API URLs (https, or http to
 //!   loopback). `extra_headers` may not replace a header cxda sets itself (Authorization,

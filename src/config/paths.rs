@@ -1,6 +1,6 @@
-//! Where the config file and the data directory are (PRODUCT §2): a flag beats a variable
-//! beats the platform's per-user directory. Also creates the data directory, private to the
-//! user, because it will hold the audit history.
+//! Where the config file and the data directory are (docs/configuration.md): a flag beats
+//! a variable beats the platform's per-user directory. Also creates the data directory,
+//! private to the user, because it will hold the audit history.
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
-//! A resolved profile: everything the engine needs to reach one API, every key of PRODUCT §2
-//! at its default or as configured. Building one from a table and validating it is
-//! `build.rs`; URL rules are `endpoint.rs`.
+//! A resolved profile: everything the engine needs to reach one API, every key of
+//! docs/configuration.md at its default or as configured. Building one from a table and
+//! validating it is `build.rs`; URL rules are `endpoint.rs`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -120,7 +120,7 @@ pub struct ExtraHeader {
 }
 
 impl ExtraHeader {
-    /// PRODUCT §8's rule: `*key*`, `*token*`, `*secret*`, `authorization`, `*password*`.
+    /// The secret-looking name rule: `*key*`, `*token*`, `*secret*`, `authorization`, `*password*`.
     pub fn looks_secret(&self) -> bool {
         looks_secret(&self.name)
     }
@@ -140,7 +140,7 @@ impl fmt::Debug for ExtraHeader {
     }
 }
 
-/// The §8 rule, shared with the payload lint and the audit redaction.
+/// The secret-looking name rule, shared with the payload lint and the audit redaction.
 pub(crate) fn looks_secret(name: &str) -> bool {
     crate::payload::is_secret_header_name(name)
 }
@@ -169,7 +169,7 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// Every key at its PRODUCT §2 default, no connection yet.
+    /// Every key at its default (docs/configuration.md), no connection yet.
     pub fn with_defaults(name: &str, kind: ProfileKind) -> Profile {
         let sandbox = kind == ProfileKind::Sandbox;
         Profile {

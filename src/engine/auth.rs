@@ -3,7 +3,7 @@
 //! minutes and half the lifetime), with exactly one token request in flight however many
 //! submissions wait, and one shared refresh after the API rejects a token (a 401).
 //!
-//! The request itself (form, HTTP Basic per §2.3.1, reading the answer) is in `exchange`;
+//! The request itself (form, HTTP Basic per RFC 6749 §2.3.1, reading the answer) is in `exchange`;
 //! the errors, worded for a person and free of secrets, are in `error`.
 //!
 //! Single flight: a tokio mutex is held by whoever is asking the endpoint; the others wait
@@ -23,7 +23,7 @@ pub use error::AuthError;
 use crate::config::{ClientAuth, Connection};
 use exchange::{Endpoint, Issued};
 
-/// The longest refresh margin (PRODUCT §3).
+/// The longest refresh margin (docs/engine.md, The token).
 const MAX_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 /// A bearer token. `Debug` never shows it.

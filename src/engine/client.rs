@@ -1,4 +1,4 @@
-//! The one HTTP client of a profile (PRODUCT §3): built once and shared by the token source,
+//! The one HTTP client of a profile (docs/engine.md): built once and shared by the token source,
 //! every submission and the webhook deliveries, so connections are reused.
 //!
 //! Decisions:
@@ -182,7 +182,7 @@ fn proxy_for(url: &Url, proxy_url: &Url) -> Option<Url> {
     (url.scheme() == "https" && !is_loopback(host)).then(|| proxy_url.clone())
 }
 
-/// Loopback as PRODUCT §3 means it: `localhost`, 127.0.0.0/8 and `::1` (also IPv4-mapped).
+/// Loopback as the transport rule means it: `localhost`, 127.0.0.0/8 and `::1` (also IPv4-mapped).
 /// `host` as `Url::host_str` gives it (IPv6 in brackets).
 pub fn is_loopback(host: &str) -> bool {
     let bare = host
@@ -198,7 +198,7 @@ pub fn is_loopback(host: &str) -> bool {
     }
 }
 
-/// PRODUCT §3's transport rule for a URL the engine is about to use (config already applied it
+/// The transport rule for a URL the engine is about to use (config already applied it
 /// to the configured URLs; redirect targets come from the server): https, or plain http to a
 /// loopback host. `Err` says why not.
 pub fn check_transport(url: &Url) -> Result<(), String> {

@@ -1,5 +1,5 @@
 //! What the executor reports while it works. The attempts panel, the CLI progress and the
-//! audit record's `attempts` are three views of one list of these (ARCHITECTURE §3).
+//! audit record's `attempts` are three views of one list of these.
 
 use std::time::{Duration, Instant};
 

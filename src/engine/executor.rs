@@ -1,4 +1,4 @@
-//! One submission, from the token to its outcome (PRODUCT §3, ARCHITECTURE §3).
+//! One submission, from the token to its outcome (docs/engine.md).
 //!
 //! ```text
 //!                 ┌──────────── cancel (any state) ───────────────► Cancelled
@@ -366,7 +366,7 @@ impl Run<'_> {
     }
 
     /// An attempt that got no response. The record's `status` and `response` are the last
-    /// attempt's (PRODUCT §5: the final status, or null), so an earlier attempt's answer is
+    /// attempt's (docs/audit.md: the final status, or null), so an earlier attempt's answer is
     /// cleared rather than left to pass for this one's.
     fn no_answer(&mut self, attempt: Attempt) {
         self.record.attempts.push(attempt);

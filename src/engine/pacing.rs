@@ -1,4 +1,4 @@
-//! Client-side pacing for one profile (PRODUCT §2 `rate_limit`, §3): when each send may
+//! Client-side pacing for one profile (`rate_limit`; docs/engine.md, Pacing): when each send may
 //! go, shared by every submission of the profile.
 //!
 //! Three limits, the strictest wins, so the server can lower the pace but never raise it
@@ -15,7 +15,7 @@
 //! until then (cancellably). [`Pacer::reserve_within`] does the same unless the server's part
 //! of the wait (its windows and `Retry-After`, not the profile's own bucket) is over a cap:
 //! then it takes nothing and says how long the server would have had it wait, for the
-//! executor to fail on, as it does on an over-long `Retry-After` (PRODUCT §3 `max_wait_s`).
+//! executor to fail on, as it does on an over-long `Retry-After` (`max_wait_s`).
 //! A wait that comes from the profile's `rate_limit` alone is the user's own choice and is
 //! never capped. The `*_at` variants take the clocks as arguments so that the tests can
 //! drive time.

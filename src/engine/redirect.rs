@@ -1,4 +1,5 @@
-//! What to do with a 3xx answer to the create POST (PRODUCT §3). Never followed blindly:
+//! What to do with a 3xx answer to the create POST (docs/engine.md, Redirects). Never
+//! followed blindly:
 //! - 307/308 keep the method and body (RFC 9110 §15.4.8–9): followed, up to [`MAX_HOPS`],
 //!   stopping at once on a URL already visited, refusing https→http and plain http to a
 //!   non-loopback host (the executor drops `Authorization` and `extra_headers` when the

@@ -1,4 +1,4 @@
-//! The one builder of the outgoing create request (PRODUCT §3, ARCHITECTURE §2): the executor
+//! The one builder of the outgoing create request (docs/engine.md): the executor
 //! sends what it builds, the header-budget check measures what it builds, and the TUI's
 //! header matrix ([`super::Engine::preview`]) shows what it builds. Nothing else adds a header.
 //!
@@ -119,8 +119,7 @@ const OWN_HEADERS: &[&str] = &[
 ];
 
 /// The headers with `Authorization` shown as [`AUTHORIZATION_SHOWN`] and literal values of
-/// secret-looking `extra_headers` (PRODUCT §8's rule) as `[redacted]`: for the screen and
-/// the audit record.
+/// secret-looking `extra_headers` as `[redacted]`: for the screen and the audit record.
 pub fn shown(headers: &[(String, String)]) -> Headers {
     headers
         .iter()

@@ -1,4 +1,4 @@
-//! How long to wait before the next attempt (PRODUCT §3): the server's `Retry-After`
+//! How long to wait before the next attempt (docs/engine.md, Retries): the server's `Retry-After`
 //! (delta-seconds or an HTTP-date, RFC 9110 §10.2.3) when it sent one, else exponential
 //! backoff with full jitter (base 500 ms, cap 30 s), and the cancellable wait itself.
 

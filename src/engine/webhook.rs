@@ -1,6 +1,7 @@
-//! Webhook delivery (PRODUCT §7b): after a submission's record is durable, a background task
-//! POSTs a summary to the profile's `webhook_url`, retries a few times on failure, and adds
-//! its own audit record (`webhook_delivered` / `webhook_failed`, same correlation id).
+//! Webhook delivery (docs/engine.md, Webhooks): after a submission's record is durable, a
+//! background task POSTs a summary to the profile's `webhook_url`, retries a few times on
+//! failure, and adds its own audit record (`webhook_delivered` / `webhook_failed`, same
+//! correlation id).
 //!
 //! It never delays the submission's result: the task is spawned after the result exists.
 //! Tasks are counted ([`Deliveries`]) so a headless command can wait for them, bounded,
@@ -88,7 +89,7 @@ pub(super) fn spawn(engine: Arc<Inner>, url: Url, submission: &AuditRecord) {
     });
 }
 
-/// The §7b body: `failed` covers every outcome but `created`.
+/// The event body (docs/engine.md, Webhooks): `failed` covers every outcome but `created`.
 pub fn event_body(record: &AuditRecord) -> Value {
     let event = if record.outcome == Outcome::Created {
         "data_action.created"

@@ -168,7 +168,7 @@ fn syntax_diagnostic(text: &str, index: &LineIndex, error: &serde_json::Error) -
     at(text, index, offset, Severity::Error, String::new(), message)
 }
 
-/// Whether a header name looks like it carries a secret (PRODUCT §8: `*key*`, `*token*`,
+/// Whether a header name looks like it carries a secret (`*key*`, `*token*`,
 /// `*secret*`, `authorization`, `*password*`). The audit trail redacts by the same rule.
 pub fn is_secret_header_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -212,7 +212,7 @@ fn secret_header_warnings<'a>(
 }
 
 /// The size of a request's headers as the header budget counts them: the sum over every
-/// header of `name: value\r\n` (PRODUCT §3).
+/// header of `name: value\r\n` (docs/engine.md, The header budget).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderBudget {
     pub total: usize,

@@ -1,4 +1,4 @@
-//! One test per rule of PRODUCT §8, each asserting the exact line:col reported.
+//! One test per rule of the payload checks, each asserting the exact line:col reported.
 
 use super::*;
 use crate::payload::{Diagnostic, Severity, TEMPLATES};

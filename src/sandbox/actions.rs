@@ -51,7 +51,7 @@ use super::state::{RecordedResponse, Replay, State, StoredAction};
 use crate::payload::{Diagnostic, check_text};
 
 /// The largest request header block accepted, counted as the HTTP/1.1 lines
-/// `name: value\r\n` (PRODUCT §3's header budget, the server's side of it).
+/// `name: value\r\n` (the header budget of docs/engine.md, the server's side of it).
 pub const MAX_HEADER_BYTES: usize = 8192;
 /// The largest create body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -1,9 +1,10 @@
 //! The sandbox's fault settings: one serde struct that the `cxda sandbox` flags build, that
 //! `GET /_sandbox/faults` shows and that `PUT /_sandbox/faults` merges into. Keys are the flag
-//! names in snake_case (PRODUCT §7). Beyond the flags there are two extras for the engine's
-//! tests: `redirect_location` (an absolute URL that overrides the redirect's `Location`, to
-//! send a create to another origin or from https to http) and `webhook_fail` (the first N
-//! webhook deliveries get 503), and `redirect` also takes `301`, `303` and `308`.
+//! names in snake_case (docs/sandbox.md, Faults). Beyond the flags there are two extras for
+//! the engine's tests: `redirect_location` (an absolute URL that overrides the redirect's
+//! `Location`, to send a create to another origin or from https to http) and `webhook_fail`
+//! (the first N webhook deliveries get 503), and `redirect` also takes `301`, `303` and
+//! `308`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -20,7 +21,8 @@ use crate::rate::RateSpec;
 pub const MAX_LATENCY_MS: u64 = 600_000;
 /// Longest token lifetime `token_ttl_s` accepts (one year).
 pub const MAX_TOKEN_TTL_S: u64 = 365 * 24 * 3600;
-/// The token lifetime when no fault says otherwise (PRODUCT §3: the engine's default too).
+/// The token lifetime when no fault says otherwise (also the engine's for a token response
+/// without `expires_in`).
 pub const DEFAULT_TOKEN_TTL_S: u64 = 3600;
 
 /// How a create at `/api/v2/data-actions` is redirected.
@@ -103,7 +105,7 @@ impl fmt::Display for RedirectFault {
 }
 
 /// The fault settings of a running sandbox. `Default` is what `cxda sandbox` runs with when
-/// no flag is given: the seed's documented `100/min` rate limit and no faults.
+/// no flag is given: the documented `100/min` rate limit and no faults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Faults {
     /// The fixed-window limit on `/api/v2/*`; `None` is `off`.

@@ -1,4 +1,4 @@
-//! The embedded API emulation (PRODUCT §7): an axum server with the OAuth token endpoint,
+//! The embedded API emulation (docs/sandbox.md): an axum server with the OAuth token endpoint,
 //! the Data Actions API, fault injection and optional HTTPS with a CA generated at start.
 //! [`Sandbox::start`] runs it on a tokio runtime and returns a [`SandboxHandle`]; the
 //! `sandbox` profile, `cxda sandbox` and the tests all start it that way.
@@ -44,7 +44,7 @@ pub use stats::StatsSnapshot;
 
 use state::State;
 
-/// The sandbox's one OAuth client (PRODUCT §4).
+/// The sandbox's one OAuth client (docs/sandbox.md, Credentials).
 pub const CLIENT_ID: &str = "sandbox";
 /// Its secret: public by design, the sandbox guards nothing.
 pub const CLIENT_SECRET: &str = "sandbox-secret";

@@ -1,6 +1,6 @@
 //! OAuth 2.0 for the sandbox: the client-credentials token endpoint (RFC 6749 §4.4, errors
-//! per §5.2) and the bearer-token check the API routes use (RFC 6750 §3 for the
-//! `WWW-Authenticate` answers). The only client is `sandbox` / `sandbox-secret` (PRODUCT §4).
+//! per RFC 6749 §5.2) and the bearer-token check the API routes use (RFC 6750 §3 for the
+//! `WWW-Authenticate` answers). The only client is `sandbox` / `sandbox-secret`.
 
 #![allow(
     clippy::result_large_err,
@@ -27,8 +27,8 @@ pub const SCOPE_READ: &str = "data-actions:read";
 pub const SCOPE_WRITE: &str = "data-actions:write";
 
 /// An RFC 6749 §5.2 error: `400` except `invalid_client`, which is `401` with a `Basic`
-/// challenge so a client that tried Basic knows to retry it (§5.2 says MUST when the client
-/// used the Authorization header; the sandbox says it every time, as PRODUCT §7 asks).
+/// challenge so a client that tried Basic knows to retry it (RFC 6749 §5.2 says MUST when the
+/// client used the Authorization header; the sandbox says it every time).
 fn oauth_error(code: &'static str, description: &str) -> Response {
     let status = if code == "invalid_client" {
         StatusCode::UNAUTHORIZED

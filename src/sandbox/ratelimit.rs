@@ -1,4 +1,4 @@
-//! The fixed-window rate limit on `/api/v2/*` (PRODUCT §7), as a middleware so that every
+//! The fixed-window rate limit on `/api/v2/*` (docs/sandbox.md), as a middleware so that every
 //! response there (404s and 405s included) carries `X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining` and `X-RateLimit-Reset`, and a refused request gets 429 with
 //! `Retry-After` before any other check. The window arithmetic lives in

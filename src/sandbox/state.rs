@@ -137,7 +137,7 @@ impl State {
     }
 
     /// Installs new settings. Every change re-arms the fail-429 and webhook-fail budgets
-    /// (PRODUCT §4: "counted from start or from the last change of faults"), even a PUT that
+    /// (they count from start or from the last change of faults), even a PUT that
     /// repeats the current values, so a test can re-arm with the same PUT. The rate window
     /// restarts only when the limit itself changes.
     pub fn set_faults(&self, faults: Faults) {

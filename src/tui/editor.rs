@@ -88,7 +88,7 @@ impl Editor {
             }
             // Ctrl+Y, the textarea's own paste, is redo here; Alt+Y pastes what was cut.
             KeyCode::Char('y') if key.modifiers == KeyModifiers::ALT => self.area.paste(),
-            // Tab moves between panes (PRODUCT §6); the textarea never sees it.
+            // Tab moves between panes (README, The studio); the textarea never sees it.
             KeyCode::Tab | KeyCode::BackTab => false,
             _ => self.area.input(key),
         };

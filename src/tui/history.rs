@@ -1,4 +1,4 @@
-//! The history view (F2, PRODUCT §6, issue 4): the audit records newest first, loaded page by
+//! The history view (F2): the audit records newest first, loaded page by
 //! page from the tail of `audit.jsonl` (never the whole file), filtered by outcome and by
 //! text, with a detail per record and a key that reopens a past payload in the editor.
 //!

@@ -1,4 +1,4 @@
-//! Keys that change the embedded sandbox's faults live (issue 4), so an operator can start a
+//! Keys that change the embedded sandbox's faults live, so an operator can start a
 //! 429 storm or slow the server down and watch the executor react in the attempts panel.
 //!
 //! [`SandboxControls`] holds the faults as last applied and turns a key into the next

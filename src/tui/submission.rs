@@ -1,4 +1,4 @@
-//! The submission in flight, as the attempts panel shows it (issue 4).
+//! The submission in flight, as the attempts panel shows it.
 //!
 //! [`SubmissionView`] folds the executor's [`ExecEvent`]s into what the panel draws: one row
 //! per attempt (status or transport error, latency, the wait that followed it, `Retry-After`,

@@ -1,6 +1,7 @@
-//! One token request (RFC 6749 §4.4): the form, the client authentication (§2.3.1), and the
-//! reading of the answer (§5.1 success, §5.2 error) into an [`Issued`] token or an
-//! [`AuthError`]. No caching here; `TokenSource` decides when to call [`request`].
+//! One token request (RFC 6749 §4.4): the form, the client authentication (RFC 6749
+//! §2.3.1), and the reading of the answer (RFC 6749 §5.1 success, §5.2 error) into an
+//! [`Issued`] token or an [`AuthError`]. No caching here; `TokenSource` decides when to call
+//! [`request`].
 
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use serde_json::Value;
 use super::error::{AuthError, SecretForms, scrub, server_text, transport_cause};
 use crate::config::{ClientAuth, Connection, Secret};
 
-/// Lifetime of a token whose response has no `expires_in` (PRODUCT §3).
+/// Lifetime of a token whose response has no `expires_in` (docs/engine.md, The token).
 pub(super) const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// The most of a token response read; a real one is a few KiB, so anything past this is

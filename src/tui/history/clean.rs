@@ -1,6 +1,6 @@
 //! Making outside text safe to draw in the history detail. Bodies came from a payload or a
-//! server: an escape sequence in them must not reach the terminal, and the issue asks for
-//! them "with control characters stripped" (single-line fields use
+//! server: an escape sequence in them must not reach the terminal, so they are shown
+//! with control characters stripped (single-line fields use
 //! [`crate::text::escape_controls`] instead, which shows them). `crate::text` has no
 //! stripping variant, so it lives here.
 
