@@ -7,6 +7,7 @@
 //! `response`, `retry` and `redirect`), writes the audit record and starts the webhook
 //! delivery (`webhook`).
 
+pub mod attempt_log;
 pub mod auth;
 pub mod client;
 pub mod events;
@@ -35,6 +36,7 @@ use auth::TokenSource;
 use pacing::Pacer;
 use request::{Credentials, create_headers};
 
+pub use attempt_log::AttemptLog;
 pub use events::{ExecEvent, WaitReason};
 pub use redirect::MAX_HOPS;
 pub use response::MAX_RESPONSE_BYTES;
