@@ -23,17 +23,6 @@ fn assert_attempts_are_the_fold(record: &cxda::audit::AuditRecord, events: &[Exe
     assert!(fold.wait().is_none(), "no wait outlives the submission");
 }
 
-/// The reasons of the waits reported, pacing left out (the pacer may add a sliver).
-fn waits(events: &[ExecEvent]) -> Vec<WaitReason> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            ExecEvent::Waiting { reason, .. } if *reason != WaitReason::Pacing => Some(*reason),
-            _ => None,
-        })
-        .collect()
-}
-
 /// `http://127.0.0.1:PORT` with nothing listening on PORT (bound, then released).
 fn nothing_listens() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

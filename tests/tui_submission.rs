@@ -397,33 +397,7 @@ fn snapshot_waiting_out_a_backoff() {
 #[test]
 fn snapshot_finished_201() {
     let t0 = Instant::now();
-    let mut view = started(t0);
-    view.apply(&ExecEvent::Authorizing, t0);
-    view.apply(&sending(1), t0 + ms(20));
-    view.apply(&responded(1, 429, 40, Some("1")), t0 + ms(60));
-    view.apply(
-        &waiting(2, t0 + ms(1_060), 1_000, WaitReason::RetryAfter),
-        t0 + ms(60),
-    );
-    view.apply(&sending(2), t0 + ms(1_060));
-    view.apply(
-        &ExecEvent::Redirected {
-            status: 307,
-            from: URL.to_string(),
-            to: format!("{URL}/moved"),
-        },
-        t0 + ms(1_070),
-    );
-    view.apply(&responded(2, 201, 312, None), t0 + ms(1_372));
-    view.apply(
-        &finished(
-            Outcome::Created,
-            Some(201),
-            1_372,
-            &[(1, Some(429)), (2, Some(201))],
-        ),
-        t0 + ms(1_380),
-    );
+    let view = created_after_a_retry_and_a_redirect(t0);
     assert_frame!("finished_201", render(&view, t0 + ms(2_000), 80, 20));
 }
 
@@ -469,27 +443,37 @@ fn created_after_a_retry_and_a_redirect(t0: Instant) -> SubmissionView {
     view
 }
 
+/// While a backoff runs and once created, at 120×40 and up: the Wait text whole and the
+/// chart on screen (snapshots at 120×40 and 160×50; 200×60 only asserted).
 #[test]
 fn from_120_columns_the_wait_is_whole_and_the_chart_stays_while_and_after() {
     let t0 = Instant::now();
-    let waiting = backoff_in_progress(t0);
-    let done = created_after_a_retry_and_a_redirect(t0);
+    let moments = [
+        (
+            "waiting_out_a_backoff",
+            backoff_in_progress(t0),
+            t0 + ms(1_460),
+            ["waiting 0.8 s (backoff)", "before attempt 3"],
+        ),
+        (
+            "created_after_retries",
+            created_after_a_retry_and_a_redirect(t0),
+            t0 + ms(2_000),
+            ["redirected 307", "created 201"],
+        ),
+    ];
     for (width, height) in [(120, 40), (160, 50), (200, 60)] {
-        let frame = render_in_studio(&waiting, t0 + ms(1_460), width, height);
-        for text in [
-            "waited 1.0 s (Retry-After)",
-            "waiting 0.8 s (backoff)",
-            "Responses, last 60 s",
-        ] {
-            assert!(frame.contains(text), "{width}×{height}: {text}\n{frame}");
-        }
-        let frame = render_in_studio(&done, t0 + ms(2_000), width, height);
-        for text in [
-            "waited 1.0 s (Retry-After)",
-            "redirected 307",
-            "Responses, last 60 s",
-        ] {
-            assert!(frame.contains(text), "{width}×{height}: {text}\n{frame}");
+        for (moment, view, now, texts) in &moments {
+            let frame = render_in_studio(view, *now, width, height);
+            for text in ["waited 1.0 s (Retry-After)", "Responses, last 60 s"]
+                .iter()
+                .chain(texts)
+            {
+                assert!(frame.contains(text), "{width}×{height}: {text}\n{frame}");
+            }
+            if width <= 160 {
+                assert_frame!(format!("studio_{width}x{height}_{moment}"), frame);
+            }
         }
     }
 }
@@ -515,46 +499,6 @@ fn the_pane_grows_once_a_submission_starts_while_checks_and_headers_keep_their_r
     );
     // Below 120×40 the checks and headers would be squeezed out: the layout stays put.
     assert_eq!(areas(&idle, 100, 30), areas(&running, 100, 30));
-}
-
-#[test]
-fn snapshot_studio_120x40_waiting_out_a_backoff() {
-    let t0 = Instant::now();
-    let view = backoff_in_progress(t0);
-    assert_frame!(
-        "studio_120x40_waiting_out_a_backoff",
-        render_in_studio(&view, t0 + ms(1_460), 120, 40)
-    );
-}
-
-#[test]
-fn snapshot_studio_120x40_created_after_retries() {
-    let t0 = Instant::now();
-    let view = created_after_a_retry_and_a_redirect(t0);
-    assert_frame!(
-        "studio_120x40_created_after_retries",
-        render_in_studio(&view, t0 + ms(2_000), 120, 40)
-    );
-}
-
-#[test]
-fn snapshot_studio_160x50_waiting_out_a_backoff() {
-    let t0 = Instant::now();
-    let view = backoff_in_progress(t0);
-    assert_frame!(
-        "studio_160x50_waiting_out_a_backoff",
-        render_in_studio(&view, t0 + ms(1_460), 160, 50)
-    );
-}
-
-#[test]
-fn snapshot_studio_160x50_created_after_retries() {
-    let t0 = Instant::now();
-    let view = created_after_a_retry_and_a_redirect(t0);
-    assert_frame!(
-        "studio_160x50_created_after_retries",
-        render_in_studio(&view, t0 + ms(2_000), 160, 50)
-    );
 }
 
 /// Sets the record's error on a `Finished` event (the helper builds records without one).
