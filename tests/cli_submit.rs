@@ -174,6 +174,39 @@ fn a_missing_secret_is_a_config_error_exit_2_before_any_network_io() {
 }
 
 #[test]
+fn plain_progress_names_each_retry_and_redirect_and_the_record_keeps_the_attempts() {
+    let sandbox = TestSandbox::start(Faults {
+        fail_429: 1,
+        redirect: Some(cxda::sandbox::RedirectFault::TemporaryRedirect),
+        ..Faults::off()
+    });
+    let ws = Workspace::new();
+    ws.use_sandbox(&sandbox.handle, "");
+    let file = ws.payload("a.json", "Progressing");
+    let out = ws.run(&["submit", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    let base = sandbox.handle.base_url();
+    let expected = [
+        format!("{file}: attempt 1 → 429, waiting 1.0 s (Retry-After)"),
+        format!("{file}: 307 redirect to {base}/api/v2/data-actions/moved"),
+    ];
+    for line in &expected {
+        assert!(lines.contains(&line.as_str()), "{line:?} in:\n{err}");
+    }
+    let records = ws.audit_records();
+    let statuses: Vec<&Value> = records[0]["attempts"]
+        .as_array()
+        .expect("attempts")
+        .iter()
+        .map(|a| &a["status"])
+        .collect();
+    assert_eq!(statuses, [429, 307, 201]);
+    assert!(records[0]["attempts"][0]["wait_ms"].as_u64() >= Some(1_000));
+}
+
+#[test]
 fn ctrl_c_during_a_wait_cancels_every_file_records_each_and_exits_130() {
     let sandbox = TestSandbox::start(Faults {
         fail_429: 1_000,

@@ -1,14 +1,123 @@
-//! The audit record a submission leaves: every field of docs/audit.md, and no secret anywhere
-//! under the data dir.
+//! The audit record a submission leaves: every field the audit format names, attempts that
+//! are the fold of the events the submission reported, and no secret anywhere under the
+//! data dir.
 
 mod engine_common;
 
+use std::time::Duration;
+
 use cxda::audit::Outcome;
 use cxda::config::ExtraHeader;
-use cxda::engine::ExecEvent;
+use cxda::engine::{AttemptLog, ExecEvent, WaitReason};
 use cxda::sandbox::Faults;
 use engine_common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Asserts that the record's attempts are what the events fold to, with the reducer the
+/// attempts panel and the CLI progress use.
+fn assert_attempts_are_the_fold(record: &cxda::audit::AuditRecord, events: &[ExecEvent]) {
+    let fold: AttemptLog = events.iter().collect();
+    assert_eq!(fold.attempts(), record.attempts, "{events:#?}");
+    assert!(fold.wait().is_none(), "no wait outlives the submission");
+}
+
+/// `http://127.0.0.1:PORT` with nothing listening on PORT (bound, then released).
+fn nothing_listens() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("local addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_records_attempts_are_the_fold_of_the_events_through_retries_and_a_redirect() {
+    // A 429 with Retry-After, then a 307 to a port nothing listens on: two connection
+    // failures with a backoff between, then no retries left.
+    let dead = format!("{}/api/v2/data-actions/moved", nothing_listens());
+    let sandbox = start(faults(json!({
+        "fail_429": 1,
+        "redirect": "307",
+        "redirect_location": dead,
+    })))
+    .await;
+    let mut profile = profile(&sandbox);
+    profile.max_retries = 2;
+    let (engine, _dir) = engine(profile);
+
+    let done = submit_named(&engine, "folded-retries").await;
+
+    let record = &done.record;
+    assert_eq!(record.outcome, Outcome::Failed, "{:?}", record.error);
+    assert_eq!(statuses(record), [Some(429), Some(307), None, None]);
+    assert_eq!(record.attempts[0].retry_after.as_deref(), Some("1"));
+    assert!(record.attempts[0].wait_ms >= 1_000, "{record:?}");
+    assert!(record.attempts[2].error.is_some(), "{record:?}");
+    assert_eq!(
+        waits(&done.events),
+        [WaitReason::RetryAfter, WaitReason::Backoff]
+    );
+    assert_attempts_are_the_fold(record, &done.events);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_records_attempts_are_the_fold_of_the_events_through_503_backoffs() {
+    let sandbox = start(faults(json!({ "error_rate": 1.0 }))).await;
+    let mut profile = profile(&sandbox);
+    profile.max_retries = 2;
+    let (engine, _dir) = engine(profile);
+
+    let done = submit_named(&engine, "folded-503").await;
+
+    assert_eq!(statuses(&done.record), [Some(503), Some(503), Some(503)]);
+    assert_eq!(
+        waits(&done.events),
+        [WaitReason::Backoff, WaitReason::Backoff]
+    );
+    assert_attempts_are_the_fold(&done.record, &done.events);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_cancelled_in_flight_is_reported_and_recorded_alike() {
+    // The sandbox answers 3 s after storing: the cancel lands while attempt 1 is in flight.
+    let sandbox = start(faults(json!({ "latency_ms": 3_000 }))).await;
+    let (engine, _dir) = engine(profile(&sandbox));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let task = {
+        let engine = engine.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move { engine.submit(submission("in-flight"), tx, cancel).await })
+    };
+    let events = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut events = Vec::new();
+        while let Some(event) = rx.recv().await {
+            if matches!(event, ExecEvent::Sending { .. }) {
+                cancel.cancel();
+            }
+            events.push(event);
+        }
+        events
+    })
+    .await
+    .expect("the submission ends");
+    let record = task.await.expect("task").expect("record written");
+
+    assert_eq!(record.outcome, Outcome::Cancelled);
+    assert_eq!(statuses(&record), [None]);
+    assert_eq!(
+        record.attempts[0].error.as_deref(),
+        Some(cxda::engine::attempt_log::CANCELLED_IN_FLIGHT)
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ExecEvent::Abandoned { attempt: 1, .. })),
+        "{events:?}"
+    );
+    assert_attempts_are_the_fold(&record, &events);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_created_record_has_every_field_and_is_reported_last() {

@@ -30,16 +30,10 @@ async fn two_429s_then_created_on_attempt_three_after_waiting_retry_after() {
         "{:?}",
         started.elapsed()
     );
-    let waits: Vec<WaitReason> = done
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            // Pacing may add a sliver of its own; the server-asked waits are the point here.
-            ExecEvent::Waiting { reason, .. } if *reason != WaitReason::Pacing => Some(*reason),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(waits, [WaitReason::RetryAfter, WaitReason::RetryAfter]);
+    assert_eq!(
+        waits(&done.events),
+        [WaitReason::RetryAfter, WaitReason::RetryAfter]
+    );
     assert!(matches!(done.events.last(), Some(ExecEvent::Finished(_))));
 }
 

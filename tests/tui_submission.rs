@@ -9,6 +9,7 @@ use cxda::engine::events::{ExecEvent, WaitReason};
 use cxda::tui::submission::{Phase, ResponseClass, SubmissionView, draw_attempts};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
 
 const URL: &str = "http://127.0.0.1:4010/api/v2/data-actions";
 const TS: &str = "2026-11-23T21:43:01.123Z";
@@ -35,6 +36,7 @@ fn responded(attempt: u32, status: u16, latency_ms: u64, retry_after: Option<&st
             reset: Some(37),
         }),
         retry_after: retry_after.map(str::to_string),
+        error: None,
     }
 }
 
@@ -139,13 +141,13 @@ fn a_429_with_retry_after_waits_with_a_countdown_then_creates() {
 
     assert!(view.countdown_active(t0 + ms(500)));
     assert!(!view.countdown_active(until));
-    let row = &view.attempts()[0];
+    let row = &view.attempts()[0].attempt;
     assert_eq!(
         (row.n, row.status, row.retry_after.as_deref()),
         (1, Some(429), Some("1"))
     );
-    assert_eq!(row.rate.and_then(|r| r.remaining), Some(0));
-    assert_eq!(row.wait.map(|w| w.total), Some(ms(1_000)));
+    assert_eq!(row.rate_limit.and_then(|r| r.remaining), Some(0));
+    assert_eq!(row.wait_ms, 1_000);
     let frame = render(&view, t0 + ms(240), 80, 20);
     assert!(frame.contains("waiting 0.8 s (Retry-After)"), "{frame}");
 
@@ -188,11 +190,12 @@ fn a_transport_failure_is_an_error_row_charted_as_an_error() {
     view.apply(
         &ExecEvent::TransportFailed {
             attempt: 1,
+            latency: ms(3),
             error: "connection refused".to_string(),
         },
         t0 + ms(3),
     );
-    let row = &view.attempts()[0];
+    let row = &view.attempts()[0].attempt;
     assert_eq!(
         (row.status, row.error.as_deref()),
         (None, Some("connection refused"))
@@ -281,10 +284,11 @@ fn events_after_finished_are_ignored() {
 }
 
 #[test]
-fn the_record_fills_in_attempts_the_live_events_missed() {
+fn the_attempts_are_the_fold_of_the_events_and_the_record_gives_the_outcome() {
     let t0 = Instant::now();
     let mut view = started(t0);
     view.apply(&responded(2, 201, 10, None), t0);
+    // A record that disagrees with the events: the panel does not patch its rows from it.
     view.apply(
         &finished(
             Outcome::Created,
@@ -294,8 +298,20 @@ fn the_record_fills_in_attempts_the_live_events_missed() {
         ),
         t0,
     );
-    let rows: Vec<(u32, Option<u16>)> = view.attempts().iter().map(|r| (r.n, r.status)).collect();
-    assert_eq!(rows, [(1, Some(429)), (2, Some(201))]);
+    let rows: Vec<(u32, Option<u16>)> = view
+        .attempts()
+        .iter()
+        .map(|r| (r.attempt.n, r.attempt.status))
+        .collect();
+    assert_eq!(rows, [(2, Some(201))]);
+    assert!(matches!(
+        view.phase(),
+        Phase::Done {
+            outcome: Outcome::Created,
+            latency_ms: 10,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -334,13 +350,16 @@ fn server_text_reaches_the_screen_escaped() {
     view.apply(
         &ExecEvent::TransportFailed {
             attempt: 1,
+            latency: ms(1),
             error: "boom\u{1b}[2J".to_string(),
         },
         t0,
     );
     view.apply(&responded(2, 429, 1, Some("5\u{7}")), t0);
-    assert_eq!(view.attempts()[0].error.as_deref(), Some("boom\\u{1b}[2J"));
-    assert_eq!(view.attempts()[1].retry_after.as_deref(), Some("5\\u{7}"));
+    let frame = render(&view, t0, 80, 20);
+    assert!(frame.contains("boom\\u{1b}[2J"), "{frame}");
+    assert!(frame.contains("5\\u{7}"), "{frame}");
+    assert!(!frame.contains('\u{1b}') && !frame.contains('\u{7}'));
 }
 
 #[test]
@@ -378,6 +397,20 @@ fn snapshot_waiting_out_a_backoff() {
 #[test]
 fn snapshot_finished_201() {
     let t0 = Instant::now();
+    let view = created_after_a_retry_and_a_redirect(t0);
+    assert_frame!("finished_201", render(&view, t0 + ms(2_000), 80, 20));
+}
+
+/// The attempts pane as the studio lays it out on a `width`×`height` terminal with the
+/// embedded sandbox's controls (the tallest right column), rendered at that size.
+fn render_in_studio(view: &SubmissionView, now: Instant, width: u16, height: u16) -> String {
+    let screen = Rect::new(0, 0, width, height);
+    let area = cxda::tui::ui::pane_areas(screen, true, view).attempts;
+    render(view, now, area.width, area.height)
+}
+
+/// A 429 with `Retry-After: 1`, a 307 followed, then 201: the submission over.
+fn created_after_a_retry_and_a_redirect(t0: Instant) -> SubmissionView {
     let mut view = started(t0);
     view.apply(&ExecEvent::Authorizing, t0);
     view.apply(&sending(1), t0 + ms(20));
@@ -387,6 +420,7 @@ fn snapshot_finished_201() {
         t0 + ms(60),
     );
     view.apply(&sending(2), t0 + ms(1_060));
+    view.apply(&responded(2, 307, 9, None), t0 + ms(1_069));
     view.apply(
         &ExecEvent::Redirected {
             status: 307,
@@ -395,17 +429,76 @@ fn snapshot_finished_201() {
         },
         t0 + ms(1_070),
     );
-    view.apply(&responded(2, 201, 312, None), t0 + ms(1_372));
+    view.apply(&sending(3), t0 + ms(1_070));
+    view.apply(&responded(3, 201, 302, None), t0 + ms(1_372));
     view.apply(
         &finished(
             Outcome::Created,
             Some(201),
             1_372,
-            &[(1, Some(429)), (2, Some(201))],
+            &[(1, Some(429)), (2, Some(307)), (3, Some(201))],
         ),
         t0 + ms(1_380),
     );
-    assert_frame!("finished_201", render(&view, t0 + ms(2_000), 80, 20));
+    view
+}
+
+/// While a backoff runs and once created, at 120×40 and up: the Wait text whole and the
+/// chart on screen (snapshots at 120×40 and 160×50; 200×60 only asserted).
+#[test]
+fn from_120_columns_the_wait_is_whole_and_the_chart_stays_while_and_after() {
+    let t0 = Instant::now();
+    let moments = [
+        (
+            "waiting_out_a_backoff",
+            backoff_in_progress(t0),
+            t0 + ms(1_460),
+            ["waiting 0.8 s (backoff)", "before attempt 3"],
+        ),
+        (
+            "created_after_retries",
+            created_after_a_retry_and_a_redirect(t0),
+            t0 + ms(2_000),
+            ["redirected 307", "created 201"],
+        ),
+    ];
+    for (width, height) in [(120, 40), (160, 50), (200, 60)] {
+        for (moment, view, now, texts) in &moments {
+            let frame = render_in_studio(view, *now, width, height);
+            for text in ["waited 1.0 s (Retry-After)", "Responses, last 60 s"]
+                .iter()
+                .chain(texts)
+            {
+                assert!(frame.contains(text), "{width}×{height}: {text}\n{frame}");
+            }
+            if width <= 160 {
+                assert_frame!(format!("studio_{width}x{height}_{moment}"), frame);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_pane_grows_once_a_submission_starts_while_checks_and_headers_keep_their_rows() {
+    let idle = SubmissionView::default();
+    let running = started(Instant::now());
+    let areas =
+        |view, width, height| cxda::tui::ui::pane_areas(Rect::new(0, 0, width, height), true, view);
+    let (before, during) = (areas(&idle, 120, 40), areas(&running, 120, 40));
+    assert!(
+        before.attempts.height < during.attempts.height,
+        "{before:?} vs {during:?}"
+    );
+    assert!(
+        during.headers.height >= 10,
+        "the eight headers of a create stay whole: {during:?}"
+    );
+    assert!(
+        during.checks.height >= 5,
+        "the verdict and the budget: {during:?}"
+    );
+    // Below 120×40 the checks and headers would be squeezed out: the layout stays put.
+    assert_eq!(areas(&idle, 100, 30), areas(&running, 100, 30));
 }
 
 /// Sets the record's error on a `Finished` event (the helper builds records without one).

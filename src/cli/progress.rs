@@ -1,5 +1,6 @@
-//! Live progress of `cxda submit` on stderr, fed by the executor's [`ExecEvent`]s. Two
-//! views of the same state:
+//! Live progress of `cxda submit` on stderr, fed by the executor's [`ExecEvent`]s, which
+//! each file folds into an [`AttemptLog`] (the fold that gives its audit record its
+//! `attempts`). Two views of the same state:
 //! - a terminal gets indicatif bars: one for the batch (done/total and the counts of each
 //!   outcome) and one line per file in flight (its attempt, the last answer, a countdown
 //!   while it waits), redrawn by [`Progress::tick`];
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::{ExecEvent, WaitReason};
+use crate::engine::{AttemptLog, ExecEvent, WaitReason};
 use crate::text::escape_controls;
 
 /// At most this many per-file lines under the batch bar; more in flight are counted only.
@@ -58,10 +59,8 @@ struct State {
 struct FileState {
     name: String,
     started: bool,
-    attempt: u32,
-    /// The last answer: a status code or a transport error.
-    last: Option<String>,
-    waiting: Option<(Instant, WaitReason)>,
+    /// Its attempts so far and the wait under way.
+    attempts: AttemptLog,
     line: Option<ProgressBar>,
 }
 
@@ -129,32 +128,9 @@ impl Progress {
         let Some(file) = state.files.get_mut(index) else {
             return;
         };
+        file.attempts.apply(event);
         let plain = match event {
-            ExecEvent::Authorizing | ExecEvent::Finished(_) => None,
-            ExecEvent::Sending { attempt, .. } => {
-                file.attempt = *attempt;
-                file.waiting = None;
-                None
-            }
-            ExecEvent::Responded {
-                attempt, status, ..
-            } => {
-                file.attempt = *attempt;
-                file.last = Some(status.to_string());
-                None
-            }
-            ExecEvent::TransportFailed { attempt, error } => {
-                file.attempt = *attempt;
-                file.last = Some(escape_controls(error).into_owned());
-                None
-            }
-            ExecEvent::Waiting {
-                until,
-                wait,
-                reason,
-                ..
-            } => {
-                file.waiting = Some((*until, *reason));
+            ExecEvent::Waiting { wait, reason, .. } => {
                 let short_pacing = *reason == WaitReason::Pacing && *wait < PLAIN_PACING_MIN;
                 (!short_pacing).then(|| {
                     format!(
@@ -171,6 +147,7 @@ impl Progress {
                 file.name,
                 escape_controls(to)
             )),
+            _ => None,
         };
         if let Some(bars) = &self.bars {
             if file.line.is_none() && shown_lines < MAX_FILE_LINES {
@@ -199,7 +176,8 @@ impl Progress {
         }
         if let Some(file) = state.files.get_mut(index) {
             let was_started = std::mem::replace(&mut file.started, false);
-            file.waiting = None;
+            // The countdown stops with the file, whatever its last event was.
+            file.attempts = AttemptLog::default();
             if let Some(line) = file.line.take() {
                 line.finish_and_clear();
                 if let Some(bars) = &self.bars {
@@ -220,7 +198,7 @@ impl Progress {
     pub fn tick(&self) {
         let state = self.lock();
         let now = Instant::now();
-        for file in state.files.iter().filter(|f| f.waiting.is_some()) {
+        for file in state.files.iter().filter(|f| f.attempts.wait().is_some()) {
             if let Some(line) = &file.line {
                 line.set_message(file_line(file, now));
             }
@@ -304,10 +282,22 @@ impl Progress {
     }
 }
 
+/// The last attempt and its answer (a status code or why none came), once it has one.
+fn last_answer(file: &FileState) -> Option<(u32, String)> {
+    let last = file.attempts.last()?;
+    let attempt = &last.attempt;
+    let answer = match (attempt.status, &attempt.error) {
+        (Some(status), _) => status.to_string(),
+        (None, Some(error)) => escape_controls(error).into_owned(),
+        (None, None) => return None,
+    };
+    Some((attempt.n, answer))
+}
+
 /// `attempt 2 → 429, ` when the file has had an answer, else nothing.
 fn answer_prefix(file: &FileState) -> String {
-    match &file.last {
-        Some(last) => format!("attempt {} → {last}, ", file.attempt),
+    match last_answer(file) {
+        Some((n, answer)) => format!("attempt {n} → {answer}, "),
         None => String::new(),
     }
 }
@@ -315,24 +305,24 @@ fn answer_prefix(file: &FileState) -> String {
 /// The per-file line under the bar. A wait before the first attempt (pacing) is not a
 /// retry, so it does not say "retry".
 fn file_line(file: &FileState, now: Instant) -> String {
-    match file.waiting {
-        Some((until, reason)) => format!(
+    if let Some(wait) = file.attempts.wait() {
+        return format!(
             "{}: {}{} {:.1} s ({})",
             file.name,
             answer_prefix(file),
-            if file.attempt == 0 {
+            if file.attempts.is_empty() {
                 "waiting"
             } else {
                 "retry in"
             },
-            until.saturating_duration_since(now).as_secs_f64(),
-            reason.as_str()
-        ),
-        None => match (&file.last, file.attempt) {
-            (_, 0) => format!("{}: authorizing", file.name),
-            (Some(last), n) => format!("{}: attempt {n} → {last}", file.name),
-            (None, n) => format!("{}: attempt {n} sending", file.name),
-        },
+            wait.until.saturating_duration_since(now).as_secs_f64(),
+            wait.reason.as_str()
+        );
+    }
+    match (file.attempts.last(), last_answer(file)) {
+        (None, _) => format!("{}: authorizing", file.name),
+        (Some(_), Some((n, answer))) => format!("{}: attempt {n} → {answer}", file.name),
+        (Some(last), None) => format!("{}: attempt {} sending", file.name, last.attempt.n),
     }
 }
 
@@ -340,20 +330,54 @@ fn file_line(file: &FileState, now: Instant) -> String {
 mod tests {
     use super::*;
 
-    fn file(last: Option<&str>, attempt: u32) -> FileState {
+    /// A file that reported `events`.
+    fn file(events: &[ExecEvent]) -> FileState {
         FileState {
             name: "a.json".into(),
-            attempt,
-            last: last.map(String::from),
+            attempts: events.iter().collect(),
             ..FileState::default()
+        }
+    }
+
+    fn sending(attempt: u32) -> ExecEvent {
+        ExecEvent::Sending {
+            attempt,
+            url: "http://127.0.0.1:1/".into(),
+        }
+    }
+
+    fn responded(attempt: u32, status: u16) -> ExecEvent {
+        ExecEvent::Responded {
+            attempt,
+            status,
+            latency: Duration::from_millis(5),
+            rate: None,
+            retry_after: None,
+            error: None,
+        }
+    }
+
+    fn waiting(attempt: u32, until: Instant, reason: WaitReason) -> ExecEvent {
+        ExecEvent::Waiting {
+            attempt,
+            until,
+            wait: Duration::from_secs(1),
+            reason,
         }
     }
 
     #[test]
     fn a_waiting_file_shows_its_last_answer_and_the_countdown() {
         let now = Instant::now();
-        let mut f = file(Some("429"), 2);
-        f.waiting = Some((now + Duration::from_millis(800), WaitReason::RetryAfter));
+        let until = now + Duration::from_millis(800);
+        let f = file(&[
+            sending(1),
+            responded(1, 429),
+            waiting(2, now, WaitReason::RetryAfter),
+            sending(2),
+            responded(2, 429),
+            waiting(3, until, WaitReason::RetryAfter),
+        ]);
         assert_eq!(
             file_line(&f, now),
             "a.json: attempt 2 → 429, retry in 0.8 s (Retry-After)"
@@ -361,22 +385,53 @@ mod tests {
     }
 
     #[test]
+    fn a_transport_failure_is_the_last_answer_escaped() {
+        let now = Instant::now();
+        let f = file(&[
+            sending(1),
+            ExecEvent::TransportFailed {
+                attempt: 1,
+                latency: Duration::from_millis(2),
+                error: "refused\u{1b}[2J".into(),
+            },
+            waiting(2, now + Duration::from_millis(300), WaitReason::Backoff),
+        ]);
+        assert_eq!(
+            file_line(&f, now),
+            "a.json: attempt 1 → refused\\u{1b}[2J, retry in 0.3 s (backoff)"
+        );
+    }
+
+    #[test]
     fn a_paced_first_attempt_is_waiting_not_a_retry() {
         let now = Instant::now();
-        let mut f = file(None, 0);
-        f.waiting = Some((now + Duration::from_millis(1500), WaitReason::Pacing));
+        let f = file(&[
+            ExecEvent::Authorizing,
+            waiting(1, now + Duration::from_millis(1500), WaitReason::Pacing),
+        ]);
         assert_eq!(file_line(&f, now), "a.json: waiting 1.5 s (pacing)");
     }
 
     #[test]
     fn a_file_before_its_first_answer_says_so() {
+        let now = Instant::now();
         assert_eq!(
-            file_line(&file(None, 0), Instant::now()),
+            file_line(&file(&[ExecEvent::Authorizing]), now),
             "a.json: authorizing"
         );
         assert_eq!(
-            file_line(&file(None, 1), Instant::now()),
+            file_line(&file(&[sending(1)]), now),
             "a.json: attempt 1 sending"
+        );
+        let retry = [sending(1), responded(1, 503), sending(2)];
+        assert_eq!(
+            file_line(&file(&retry), now),
+            "a.json: attempt 2 sending",
+            "not the previous attempt's answer"
+        );
+        assert_eq!(
+            file_line(&file(&[sending(1), responded(1, 201)]), now),
+            "a.json: attempt 1 → 201"
         );
     }
 

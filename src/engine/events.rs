@@ -1,5 +1,6 @@
-//! What the executor reports while it works. The attempts panel, the CLI progress and the
-//! audit record's `attempts` are three views of one list of these.
+//! What the executor reports while it works. The audit record's `attempts`, the attempts
+//! panel and the CLI progress are three folds of these events by one type,
+//! [`AttemptLog`](super::attempt_log::AttemptLog).
 
 use std::time::{Duration, Instant};
 
@@ -26,7 +27,8 @@ impl WaitReason {
     }
 }
 
-/// One step of a submission, in the order it happens.
+/// One step of a submission, in the order it happens. Every attempt that is sent ends in
+/// exactly one of `Responded`, `TransportFailed` or `Abandoned`.
 #[derive(Debug, Clone)]
 pub enum ExecEvent {
     /// Getting a token (from the cache or the token endpoint).
@@ -40,9 +42,18 @@ pub enum ExecEvent {
         latency: Duration,
         rate: Option<RateLimit>,
         retry_after: Option<String>,
+        /// The body could not be read whole (cut at the size limit, or a read error).
+        error: Option<String>,
     },
     /// Attempt `attempt` failed before any response (connection refused, TLS, timeout).
-    TransportFailed { attempt: u32, error: String },
+    TransportFailed {
+        attempt: u32,
+        latency: Duration,
+        error: String,
+    },
+    /// Attempt `attempt` was in flight when the submission was cancelled: no answer was
+    /// read, and whether the server acted on it is unknown.
+    Abandoned { attempt: u32, latency: Duration },
     /// Waiting until `until` before the next attempt; cancellable.
     Waiting {
         /// The attempt that follows the wait (1-based; 1 for a pacing wait before the first).

@@ -21,11 +21,13 @@
 //!                  server's rate limit stretches past max_wait)
 //! ```
 //!
-//! Every transition is reported as an [`ExecEvent`] as it happens and leaves its trace in
-//! the record (`attempts`, `redirects`), so the attempts panel, the CLI progress and the audit
-//! record are three views of one list. Every wait and every request in flight is raced
-//! against the cancellation token. The body is one `Bytes` sent again on each attempt (never a
-//! stream consumed by the first), and the Idempotency-Key is the correlation id throughout.
+//! Every transition is reported as an [`ExecEvent`] as it happens. The record's `attempts`
+//! are not built beside the events: [`Run::emit`] folds each event it sends into an
+//! [`AttemptLog`], and that log becomes the record's `attempts`, so the attempts panel, the
+//! CLI progress (which fold the same events) and the audit record cannot disagree. Every
+//! wait and every request in flight is raced against the cancellation token. The body is one
+//! `Bytes` sent again on each attempt (never a stream consumed by the first), and the
+//! Idempotency-Key is the correlation id throughout.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -34,6 +36,7 @@ use reqwest::Url;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use super::attempt_log::{AttemptLog, millis};
 use super::auth::AccessToken;
 use super::client::{TransportFailure, classify, error_chain};
 use super::events::{ExecEvent, WaitReason};
@@ -44,7 +47,7 @@ use super::request::{
 use super::response::{self, Answer};
 use super::retry::{Cancelled, RetryAfter, backoff, deadline_after, retry_after, wait_until};
 use super::{Inner, Submission};
-use crate::audit::{Attempt, AuditRecord, Exchange, Outcome, Redirect, body_value};
+use crate::audit::{AuditRecord, Exchange, Outcome, Redirect, body_value};
 
 /// How a submission ended, before it becomes a record.
 enum End {
@@ -81,12 +84,14 @@ pub(super) async fn run(
         correlation_id,
         body,
         record,
+        attempts: AttemptLog::default(),
     };
     let end = match check_correlation_id(&run.correlation_id) {
         Ok(()) => run.execute().await,
         Err(error) => End::Failed(error),
     };
     let mut record = run.record;
+    record.attempts = run.attempts.into_attempts();
     let (outcome, error) = match end {
         End::Created => (Outcome::Created, None),
         End::Rejected(e) => (Outcome::Rejected, Some(e)),
@@ -114,11 +119,17 @@ struct Run<'a> {
     cancel: &'a CancellationToken,
     correlation_id: String,
     body: Bytes,
+    /// Everything but `attempts`, which come from `attempts` at the end.
     record: AuditRecord,
+    /// The fold of every event sent: the record's `attempts`.
+    attempts: AttemptLog,
 }
 
 impl Run<'_> {
-    fn emit(&self, event: ExecEvent) {
+    /// Reports `event` and folds it into the attempts the record will hold: the one way an
+    /// attempt gets into the record.
+    fn emit(&mut self, event: ExecEvent) {
+        self.attempts.apply(&event);
         // A caller that stopped listening does not stop the submission.
         let _ = self.events.send(event);
     }
@@ -155,7 +166,7 @@ impl Run<'_> {
             if let Err(over) = request.budget(profile.header_budget_bytes).check() {
                 return End::Rejected(over.to_string());
             }
-            let n = attempt_number(&self.record);
+            let n = self.attempts.next_attempt();
             let (result, sent_at) = match self.send(&request, n).await {
                 Ok(sent) => sent,
                 Err(end) => return end,
@@ -249,11 +260,9 @@ impl Run<'_> {
         match self.race(exchange).await {
             Some(result) => Ok((result, sent_at)),
             None => {
-                self.no_answer(Attempt {
-                    n,
-                    latency_ms: millis(sent_at.elapsed()),
-                    error: Some("cancelled in flight".to_string()),
-                    ..Attempt::default()
+                self.no_answer(ExecEvent::Abandoned {
+                    attempt: n,
+                    latency: sent_at.elapsed(),
                 });
                 Err(End::Cancelled(format!(
                     "cancelled while attempt {n} was in flight; the server may have created it"
@@ -275,14 +284,9 @@ impl Run<'_> {
     ) -> Result<(), End> {
         let profile = &self.engine.profile;
         let text = error_chain(error);
-        self.no_answer(Attempt {
-            n,
-            latency_ms: millis(sent_at.elapsed()),
-            error: Some(text.clone()),
-            ..Attempt::default()
-        });
-        self.emit(ExecEvent::TransportFailed {
+        self.no_answer(ExecEvent::TransportFailed {
             attempt: n,
+            latency: sent_at.elapsed(),
             error: text.clone(),
         });
         tracing::debug!(correlation_id = %self.correlation_id, attempt = n, error = %text, "transport failure");
@@ -365,11 +369,11 @@ impl Run<'_> {
         }
     }
 
-    /// An attempt that got no response. The record's `status` and `response` are the last
-    /// attempt's (docs/audit.md: the final status, or null), so an earlier attempt's answer is
-    /// cleared rather than left to pass for this one's.
-    fn no_answer(&mut self, attempt: Attempt) {
-        self.record.attempts.push(attempt);
+    /// An attempt that got no response (`event` says how it ended). The record's `status`
+    /// and `response` are the last attempt's (docs/audit.md: the final status, or null), so an earlier
+    /// attempt's answer is cleared rather than left to pass for this one's.
+    fn no_answer(&mut self, event: ExecEvent) {
+        self.emit(event);
         self.record.status = None;
         self.record.response = Exchange::default();
     }
@@ -379,22 +383,6 @@ impl Run<'_> {
         if let Some(rate) = &answer.rate {
             self.engine.pacer.observe(sent_at, rate);
         }
-        self.record.attempts.push(Attempt {
-            n,
-            status: Some(answer.status),
-            latency_ms: millis(latency),
-            wait_ms: 0,
-            retry_after: answer.retry_after.clone(),
-            rate_limit: answer.rate,
-            error: answer.body_error.clone().or_else(|| {
-                answer.cut.then(|| {
-                    format!(
-                        "response body cut at {} bytes",
-                        response::MAX_RESPONSE_BYTES
-                    )
-                })
-            }),
-        });
         self.record.status = Some(answer.status);
         self.record.response = Exchange::new(answer.headers.clone(), body_value(&answer.body));
         self.emit(ExecEvent::Responded {
@@ -403,6 +391,14 @@ impl Run<'_> {
             latency,
             rate: answer.rate,
             retry_after: answer.retry_after.clone(),
+            error: answer.body_error.clone().or_else(|| {
+                answer.cut.then(|| {
+                    format!(
+                        "response body cut at {} bytes",
+                        response::MAX_RESPONSE_BYTES
+                    )
+                })
+            }),
         });
         tracing::debug!(correlation_id = %self.correlation_id, attempt = n, status = answer.status, "responded");
     }
@@ -426,7 +422,7 @@ impl Run<'_> {
     }
 
     /// After a 401: a new token (one refresh shared with every submission of the profile).
-    async fn refresh(&self, rejected: &AccessToken) -> Result<AccessToken, End> {
+    async fn refresh(&mut self, rejected: &AccessToken) -> Result<AccessToken, End> {
         self.emit(ExecEvent::Authorizing);
         match self
             .race(self.engine.tokens.refresh_after_rejection(rejected))
@@ -468,8 +464,8 @@ impl Run<'_> {
             .map_err(|Cancelled| End::Cancelled("cancelled while waiting for a send slot".into()))
     }
 
-    /// A cancellable wait before attempt `next`, reported and added to the previous
-    /// attempt's `wait_ms`.
+    /// A cancellable wait before attempt `next`, reported (the report adds it to the
+    /// previous attempt's `wait_ms`).
     async fn wait(
         &mut self,
         next: u32,
@@ -477,9 +473,6 @@ impl Run<'_> {
         reason: WaitReason,
     ) -> Result<(), Cancelled> {
         let until = deadline_after(Instant::now(), wait);
-        if let Some(last) = self.record.attempts.last_mut() {
-            last.wait_ms = last.wait_ms.saturating_add(millis(wait));
-        }
         self.emit(ExecEvent::Waiting {
             attempt: next,
             until,
@@ -501,19 +494,9 @@ impl Run<'_> {
     }
 }
 
-fn attempt_number(record: &AuditRecord) -> u32 {
-    u32::try_from(record.attempts.len())
-        .unwrap_or(u32::MAX)
-        .saturating_add(1)
-}
-
 /// Whole seconds, rounded up: a wait of 3599.2 s is not "3599 s".
 fn whole_seconds_up(duration: Duration) -> u64 {
     duration
         .as_secs()
         .saturating_add(u64::from(duration.subsec_nanos() > 0))
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

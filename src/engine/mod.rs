@@ -7,6 +7,7 @@
 //! `response`, `retry` and `redirect`), writes the audit record and starts the webhook
 //! delivery (`webhook`).
 
+pub mod attempt_log;
 pub mod auth;
 pub mod client;
 pub mod events;
@@ -34,6 +35,7 @@ use crate::config::{ExtraHeader, Profile};
 use auth::TokenSource;
 use pacing::Pacer;
 
+pub use attempt_log::AttemptLog;
 pub use events::{ExecEvent, WaitReason};
 pub use preview::{AuthorizationSize, HeaderPlan, RequestPreview, TokenInfo, merge_extra_headers};
 pub use redirect::MAX_HOPS;

@@ -1,34 +1,37 @@
 //! The submission in flight, as the attempts panel shows it.
 //!
-//! [`SubmissionView`] folds the executor's [`ExecEvent`]s into what the panel draws: one row
-//! per attempt (status or transport error, latency, the wait that followed it, `Retry-After`,
-//! the `X-RateLimit-*` figures), the phase of the submission and, once it is over, its
-//! [`AuditRecord`]. It also keeps a bounded, rolling history of responses across submissions
-//! for the chart. [`draw_attempts`] (in `draw`) renders it; every time-dependent text is
-//! computed from the `now` the caller passes, so a frame is a pure function of its inputs.
+//! [`SubmissionView`] folds the executor's [`ExecEvent`]s into what the panel draws: the
+//! attempts (status or transport error, latency, the wait that followed, `Retry-After`, the
+//! `X-RateLimit-*` figures) in an [`AttemptLog`], the same fold that gives the audit record
+//! its `attempts`; the phase of the submission and, once it is over, its [`AuditRecord`]
+//! (for the outcome, never to patch the attempts). It also keeps a bounded, rolling history
+//! of responses across submissions for the chart. [`draw_attempts`] (in `draw`) renders it;
+//! every time-dependent text is computed from the `now` the caller passes, so a frame is a
+//! pure function of its inputs. Server text is kept as received and escaped when drawn.
 //!
-//! `apply` runs once per event on the UI thread, so it does constant work per event (a
-//! lookup among a handful of rows, a push onto a bounded queue) and accepts any sequence:
-//! events after `Finished` are ignored and attempts may arrive out of order.
+//! `apply` runs once per event on the UI thread, so it does constant work per event (the
+//! log's update of its newest attempt, a push onto a bounded queue) and accepts any
+//! sequence: events after `Finished` are ignored and attempts may arrive out of order.
 
 mod draw;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-pub use draw::draw_attempts;
+pub use draw::{draw_attempts, pane_height};
 
-use crate::audit::{AuditRecord, Outcome, RateLimit};
-use crate::engine::events::{ExecEvent, WaitReason};
+use crate::audit::{AuditRecord, Outcome};
+use crate::engine::attempt_log::{AttemptLog, LoggedAttempt, PendingWait};
+use crate::engine::events::ExecEvent;
 use crate::text::escape_controls;
 
 /// How far back the response chart remembers.
 pub const RESPONSE_HISTORY_SPAN: Duration = Duration::from_secs(600);
 /// The most responses the chart remembers, whatever their age: bounds memory under a storm.
 pub const RESPONSE_HISTORY_MAX: usize = 2_000;
-/// The most attempt rows one submission keeps. The executor's retry budget is far lower;
-/// this only guards against a misbehaving event source.
-const MAX_ROWS: usize = 512;
+/// The most redirect rows one submission keeps. The executor follows far fewer; this only
+/// guards against a misbehaving event source.
+const MAX_REDIRECTS: usize = 512;
 
 /// What the attempts panel knows about the current (or last) submission.
 #[derive(Debug, Default)]
@@ -39,7 +42,7 @@ pub struct SubmissionView {
     phase: Phase,
     /// Set by the core when the user asked to cancel and `Finished` has not arrived yet.
     cancelling: bool,
-    attempts: Vec<AttemptRow>,
+    attempts: AttemptLog,
     redirects: Vec<RedirectRow>,
     record: Option<Box<AuditRecord>>,
     responses: ResponseHistory,
@@ -54,13 +57,8 @@ pub enum Phase {
     Sending {
         attempt: u32,
     },
-    Waiting {
-        /// The attempt that follows the wait.
-        attempt: u32,
-        until: Instant,
-        wait: Duration,
-        reason: WaitReason,
-    },
+    /// The attempt log's wait under way.
+    Waiting(PendingWait),
     Done {
         outcome: Outcome,
         status: Option<u16>,
@@ -68,31 +66,6 @@ pub enum Phase {
         /// Escaped for the terminal.
         error: Option<String>,
     },
-}
-
-/// One attempt as the table shows it. Server text (errors, `Retry-After`) is stored escaped.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AttemptRow {
-    /// 1-based.
-    pub n: u32,
-    pub status: Option<u16>,
-    /// Why the attempt got no response (escaped).
-    pub error: Option<String>,
-    pub latency: Option<Duration>,
-    /// The wait after this attempt, before the next one.
-    pub wait: Option<AttemptWait>,
-    pub retry_after: Option<String>,
-    pub rate: Option<RateLimit>,
-}
-
-/// A wait that followed an attempt. Several waits after one attempt (backoff, then pacing)
-/// add up in `total`; `until` and `reason` are the latest one's.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AttemptWait {
-    pub total: Duration,
-    /// `None` when the wait is only known from the record (no live event).
-    pub until: Option<Instant>,
-    pub reason: Option<WaitReason>,
 }
 
 /// A redirect that was followed (escaped URLs).
@@ -220,67 +193,30 @@ impl SubmissionView {
         if self.started.is_none() {
             self.started = Some(now);
         }
+        self.attempts.apply(event);
         match event {
             ExecEvent::Authorizing => self.phase = Phase::Authorizing,
             ExecEvent::Sending { attempt, url } => {
-                self.row(*attempt);
                 if self.url.is_empty() {
                     self.url = escape_controls(url).into_owned();
                 }
                 self.phase = Phase::Sending { attempt: *attempt };
             }
-            ExecEvent::Responded {
-                attempt,
-                status,
-                latency,
-                rate,
-                retry_after,
-            } => {
-                if let Some(row) = self.row(*attempt) {
-                    row.status = Some(*status);
-                    row.error = None;
-                    row.latency = Some(*latency);
-                    row.rate = *rate;
-                    row.retry_after = retry_after.as_deref().map(|r| escape_controls(r).into());
-                }
+            ExecEvent::Responded { status, .. } => {
                 if let Some(class) = ResponseClass::of_status(*status) {
                     self.responses.push(now, class);
                 }
             }
-            ExecEvent::TransportFailed { attempt, error } => {
-                if let Some(row) = self.row(*attempt) {
-                    row.status = None;
-                    row.error = Some(escape_controls(error).into_owned());
+            ExecEvent::TransportFailed { .. } => self.responses.push(now, ResponseClass::Error),
+            // Not an answer: the record (and `Finished`) say the submission was cancelled.
+            ExecEvent::Abandoned { .. } => {}
+            ExecEvent::Waiting { .. } => {
+                if let Some(wait) = self.attempts.wait() {
+                    self.phase = Phase::Waiting(*wait);
                 }
-                self.responses.push(now, ResponseClass::Error);
-            }
-            ExecEvent::Waiting {
-                attempt,
-                until,
-                wait,
-                reason,
-            } => {
-                // The wait belongs to the attempt before it (as the record's `wait_ms`); a
-                // pacing wait before the first attempt has no row and shows in the phase only.
-                if *attempt > 1
-                    && let Some(row) = self.row(attempt - 1)
-                {
-                    let total = row.wait.map_or(Duration::ZERO, |w| w.total);
-                    row.wait = Some(AttemptWait {
-                        total: total.saturating_add(*wait),
-                        until: Some(*until),
-                        reason: Some(*reason),
-                    });
-                }
-                self.phase = Phase::Waiting {
-                    attempt: *attempt,
-                    until: *until,
-                    wait: *wait,
-                    reason: *reason,
-                };
             }
             ExecEvent::Redirected { status, from, to } => {
-                if self.redirects.len() < MAX_ROWS {
+                if self.redirects.len() < MAX_REDIRECTS {
                     self.redirects.push(RedirectRow {
                         status: *status,
                         from: escape_controls(from).into_owned(),
@@ -306,7 +242,7 @@ impl SubmissionView {
 
     /// True while a countdown is on screen: the event loop ticks only then.
     pub fn countdown_active(&self, now: Instant) -> bool {
-        matches!(self.phase, Phase::Waiting { until, .. } if until > now)
+        matches!(self.phase, Phase::Waiting(wait) if wait.until > now)
     }
 
     /// The finished submission's record, once `Finished` arrived.
@@ -318,7 +254,14 @@ impl SubmissionView {
         &self.phase
     }
 
-    pub fn attempts(&self) -> &[AttemptRow] {
+    /// The attempts so far, oldest first, as the record will store them (server text not
+    /// escaped) with the reason of each wait.
+    pub fn attempts(&self) -> &[LoggedAttempt] {
+        self.attempts.entries()
+    }
+
+    /// The attempts and the live state of their fold.
+    pub fn attempt_log(&self) -> &AttemptLog {
         &self.attempts
     }
 
@@ -344,31 +287,6 @@ impl SubmissionView {
         self.cancelling && self.is_running()
     }
 
-    /// The row of attempt `n`, created (in order) when it is new. `None` only past
-    /// [`MAX_ROWS`].
-    fn row(&mut self, n: u32) -> Option<&mut AttemptRow> {
-        // Rows are sorted by `n`; events almost always touch the last one, so search backwards.
-        let found = self.attempts.iter().rposition(|r| r.n <= n);
-        let index = match found {
-            Some(i) if self.attempts[i].n == n => i,
-            _ => {
-                if self.attempts.len() >= MAX_ROWS {
-                    return None;
-                }
-                let at = found.map_or(0, |i| i + 1);
-                self.attempts.insert(
-                    at,
-                    AttemptRow {
-                        n,
-                        ..AttemptRow::default()
-                    },
-                );
-                at
-            }
-        };
-        self.attempts.get_mut(index)
-    }
-
     /// The submission ended without a record: the engine could not write it to the audit
     /// file. The panel stops counting and says so; the last status seen stays. When that was
     /// a 2xx the action exists on the server, and the message says so: sending it again
@@ -380,7 +298,12 @@ impl SubmissionView {
         let latency_ms = self.started.map_or(0, |t| {
             u64::try_from(now.duration_since(t).as_millis()).unwrap_or(u64::MAX)
         });
-        let status = self.attempts.iter().rev().find_map(|row| row.status);
+        let status = self
+            .attempts
+            .entries()
+            .iter()
+            .rev()
+            .find_map(|e| e.attempt.status);
         let error = escape_controls(error);
         let message = match status {
             Some(status @ 200..=299) => format!(
@@ -397,36 +320,8 @@ impl SubmissionView {
         self.cancelling = false;
     }
 
-    /// The record is the authority: rows the live events missed are filled in from it.
+    /// The outcome comes from the record; the attempts stay the fold of the events.
     fn finish(&mut self, record: &AuditRecord) {
-        for attempt in &record.attempts {
-            let Some(row) = self.row(attempt.n) else {
-                break;
-            };
-            if row.status.is_none() && row.error.is_none() {
-                row.status = attempt.status;
-                row.error = attempt.error.as_deref().map(|e| escape_controls(e).into());
-            }
-            if row.latency.is_none() {
-                row.latency = Some(Duration::from_millis(attempt.latency_ms));
-            }
-            if row.wait.is_none() && attempt.wait_ms > 0 {
-                row.wait = Some(AttemptWait {
-                    total: Duration::from_millis(attempt.wait_ms),
-                    until: None,
-                    reason: None,
-                });
-            }
-            if row.retry_after.is_none() {
-                row.retry_after = attempt
-                    .retry_after
-                    .as_deref()
-                    .map(|r| escape_controls(r).into());
-            }
-            if row.rate.is_none() {
-                row.rate = attempt.rate_limit;
-            }
-        }
         if self.name.is_empty() {
             self.name = escape_controls(&record.action_name).into_owned();
         }
@@ -455,6 +350,7 @@ mod tests {
             latency: Duration::from_millis(10),
             rate: None,
             retry_after: None,
+            error: None,
         }
     }
 
@@ -485,37 +381,6 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("answered 201 (created)"), "{error}");
-    }
-
-    #[test]
-    fn attempts_arriving_out_of_order_are_kept_sorted() {
-        let t = Instant::now();
-        let mut v = SubmissionView::default();
-        v.apply(&responded(3, 500), t);
-        v.apply(&responded(1, 429), t);
-        v.apply(&responded(2, 429), t);
-        let ns: Vec<u32> = v.attempts().iter().map(|r| r.n).collect();
-        assert_eq!(ns, [1, 2, 3]);
-    }
-
-    #[test]
-    fn waits_after_one_attempt_add_up() {
-        let t = Instant::now();
-        let mut v = SubmissionView::default();
-        v.apply(&responded(1, 429), t);
-        for ms in [300, 200] {
-            v.apply(
-                &ExecEvent::Waiting {
-                    attempt: 2,
-                    until: t + Duration::from_millis(ms),
-                    wait: Duration::from_millis(ms),
-                    reason: WaitReason::Backoff,
-                },
-                t,
-            );
-        }
-        let wait = v.attempts()[0].wait.map(|w| w.total);
-        assert_eq!(wait, Some(Duration::from_millis(500)));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cxda::audit::{AuditLog, AuditRecord, Redactor};
 use cxda::config::{CaCert, Profile};
-use cxda::engine::{Engine, ExecEvent, Submission};
+use cxda::engine::{Engine, ExecEvent, Submission, WaitReason};
 use cxda::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::Url;
 use serde_json::Value;
@@ -172,6 +172,18 @@ pub fn responses(sandbox: &SandboxHandle, status: u16) -> u64 {
         .get(&status.to_string())
         .copied()
         .unwrap_or(0)
+}
+
+/// The reasons of the waits reported, in order, pacing left out (the pacer may add a
+/// sliver of its own; the server-asked waits and backoffs are what tests look at).
+pub fn waits(events: &[ExecEvent]) -> Vec<WaitReason> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ExecEvent::Waiting { reason, .. } if *reason != WaitReason::Pacing => Some(*reason),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The attempts' statuses, in order.

@@ -1,6 +1,12 @@
 //! Drawing the attempts panel: the phase line, the table of attempts and the chart of
 //! responses over time. Pure: reads the view and the `now` it is given, never the clock, so
 //! snapshots are deterministic and a frame costs no I/O.
+//!
+//! The table fits its width rather than cutting text: the Wait column always gets its
+//! widest text whole, and the `Rate limit` then `Retry-After` columns are shown only while
+//! they fit beside it (a dropped `Rate limit` column leaves the latest figures in the
+//! pane's bottom border). [`pane_height`] tells the studio's layout how many rows keep the
+//! chart on screen.
 
 use std::time::{Duration, Instant};
 
@@ -13,8 +19,10 @@ use ratatui::widgets::{
     Axis, Block, Borders, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table,
 };
 
-use super::{AttemptRow, Phase, ResponseClass, ResponseHistory, SubmissionView, class_index};
+use super::{Phase, ResponseClass, ResponseHistory, SubmissionView, class_index};
 use crate::audit::{Outcome, RateLimit};
+use crate::engine::attempt_log::LoggedAttempt;
+use crate::text::escape_controls;
 use crate::tui::widgets::pane_block;
 
 /// Rows the chart needs to be worth drawing (title, three plot rows, axis, labels); below
@@ -26,6 +34,27 @@ const TABLE_MIN_HEIGHT: u16 = 4;
 const CHART_BUCKETS: usize = 30;
 /// The spans the chart chooses from: the shortest that holds the oldest response.
 const CHART_SPANS_S: [u64; 3] = [60, 300, 600];
+/// The rows the pane asks for before the first submission (the chart is empty then).
+const IDLE_PANE_HEIGHT: u16 = 6;
+
+/// Widths of the columns before Wait (`#`, Status, Latency: "sending…" and "1372 ms" fit).
+const LEAD_WIDTHS: [u16; 3] = [2, 8, 7];
+const RETRY_AFTER_WIDTH: u16 = 11;
+const RATE_WIDTH: u16 = 17;
+/// Between two columns (ratatui's default column spacing).
+const SPACING: u16 = 1;
+
+/// The rows the attempts pane asks of the studio's layout: while and after a submission,
+/// enough for the phase line, a redirect line, the table's first rows and the chart.
+pub fn pane_height(view: &SubmissionView) -> u16 {
+    if matches!(view.phase(), Phase::Idle) {
+        return IDLE_PANE_HEIGHT;
+    }
+    let borders = 2;
+    let phase = 1;
+    let redirect = u16::from(!view.redirects().is_empty());
+    borders + phase + redirect + TABLE_MIN_HEIGHT + CHART_MIN_HEIGHT
+}
 
 /// The colour a response class is drawn in, in the table and the chart alike.
 pub(crate) fn class_color(class: ResponseClass) -> Color {
@@ -49,7 +78,14 @@ pub fn draw_attempts(
     } else {
         format!("Attempts · {}", view.name())
     };
-    let block = pane_block(&title, focused);
+    let mut block = pane_block(&title, focused);
+    let columns = Columns::fitting(area.width.saturating_sub(2), view);
+    if !columns.rate
+        && let Some(rate) = view.attempt_log().last_rate_limit()
+    {
+        let figures = format!(" rate limit {} ", rate_text(rate));
+        block = block.title_bottom(Line::from(figures).right_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
@@ -95,6 +131,7 @@ pub fn draw_attempts(
             ..rest
         },
         view,
+        columns,
         now,
     );
     if chart_height > 0 {
@@ -123,23 +160,17 @@ fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
         _ if view.is_cancelling() => ("cancelling…".to_string(), Style::new().fg(Color::Yellow)),
         Phase::Authorizing => ("authorizing…".to_string(), Style::new()),
         Phase::Sending { attempt } => (format!("sending attempt {attempt}…"), Style::new()),
-        Phase::Waiting {
-            attempt,
-            until,
-            wait,
-            reason,
-        } => {
-            let text = if *until > now {
+        Phase::Waiting(wait) => {
+            let (attempt, reason) = (wait.attempt, wait.reason.as_str());
+            let text = if wait.until > now {
                 format!(
-                    "waiting {} ({}) before attempt {attempt}",
-                    seconds(until.saturating_duration_since(now)),
-                    reason.as_str()
+                    "waiting {} ({reason}) before attempt {attempt}",
+                    seconds(wait.until.saturating_duration_since(now)),
                 )
             } else {
                 format!(
-                    "waited {} ({}), sending attempt {attempt}…",
-                    seconds(*wait),
-                    reason.as_str()
+                    "waited {} ({reason}), sending attempt {attempt}…",
+                    seconds(wait.wait),
                 )
             };
             (text, Style::new().fg(Color::Yellow))
@@ -179,88 +210,177 @@ fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
     Line::styled(text, style)
 }
 
-fn draw_table(frame: &mut Frame, area: Rect, view: &SubmissionView, now: Instant) {
+/// Which of the optional columns the table shows.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    retry_after: bool,
+    rate: bool,
+}
+
+impl Columns {
+    /// The optional columns that fit in `width` with the Wait column's widest text whole,
+    /// `Rate limit` first.
+    fn fitting(width: u16, view: &SubmissionView) -> Columns {
+        let widest_wait = view
+            .attempts()
+            .iter()
+            .map(widest_wait_text)
+            .fold(u16::try_from("Wait".len()).unwrap_or(0), u16::max);
+        let lead: u16 = LEAD_WIDTHS.iter().map(|w| w + SPACING).sum();
+        let mut used = lead + widest_wait;
+        let mut fits = |extra: u16| {
+            let fits = used + SPACING + extra <= width;
+            if fits {
+                used += SPACING + extra;
+            }
+            fits
+        };
+        let rate = fits(RATE_WIDTH);
+        let retry_after = fits(RETRY_AFTER_WIDTH);
+        Columns { retry_after, rate }
+    }
+
+    /// The columns after Wait, in table order.
+    fn details(self) -> impl Iterator<Item = (&'static str, u16)> {
+        [
+            (self.retry_after, ("Retry-After", RETRY_AFTER_WIDTH)),
+            (self.rate, ("Rate limit", RATE_WIDTH)),
+        ]
+        .into_iter()
+        .filter_map(|(shown, column)| shown.then_some(column))
+    }
+}
+
+fn draw_table(
+    frame: &mut Frame,
+    area: Rect,
+    view: &SubmissionView,
+    columns: Columns,
+    now: Instant,
+) {
     if area.height == 0 {
         return;
     }
-    let header = Row::new([
-        "#",
-        "Status",
-        "Latency",
-        "Wait",
-        "Retry-After",
-        "Rate limit",
-    ])
-    .style(Style::new().add_modifier(Modifier::BOLD));
+    let header = ["#", "Status", "Latency", "Wait"]
+        .into_iter()
+        .chain(columns.details().map(|(name, _)| name));
+    let header = Row::new(header).style(Style::new().add_modifier(Modifier::BOLD));
     // The newest attempts matter most: when they do not all fit, the oldest scroll away.
     let room = usize::from(area.height.saturating_sub(1));
     let attempts = view.attempts();
     let shown = &attempts[attempts.len().saturating_sub(room)..];
-    let rows = shown.iter().map(|row| attempt_row(row, view, now));
-    let widths = [
-        Constraint::Length(2),
-        Constraint::Length(8),
-        Constraint::Length(7),
-        Constraint::Fill(1),
-        Constraint::Length(11),
-        Constraint::Length(17),
-    ];
-    frame.render_widget(Table::new(rows, widths).header(header), area);
+    let rows = shown.iter().map(|row| attempt_row(row, view, columns, now));
+    let widths = LEAD_WIDTHS
+        .into_iter()
+        .map(Constraint::Length)
+        .chain([Constraint::Fill(1)])
+        .chain(
+            columns
+                .details()
+                .map(|(_, width)| Constraint::Length(width)),
+        );
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(SPACING),
+        area,
+    );
 }
 
-fn attempt_row<'a>(row: &'a AttemptRow, view: &SubmissionView, now: Instant) -> Row<'a> {
-    let status = match (row.status, &row.error) {
+fn attempt_row(
+    row: &LoggedAttempt,
+    view: &SubmissionView,
+    columns: Columns,
+    now: Instant,
+) -> Row<'static> {
+    let attempt = &row.attempt;
+    let status = match (attempt.status, &attempt.error) {
         (Some(status), _) => {
             let color = ResponseClass::of_status(status).map_or(Color::Cyan, class_color);
             Cell::new(status.to_string()).style(Style::new().fg(color))
         }
         (None, Some(_)) => Cell::new("error").style(Style::new().fg(Color::Red)),
-        (None, None) if view.phase() == &(Phase::Sending { attempt: row.n }) => {
+        (None, None) if view.phase() == &(Phase::Sending { attempt: attempt.n }) => {
             Cell::new("sending…")
         }
         (None, None) => Cell::new("—"),
     };
-    let latency = row.latency.map_or_else(String::new, |l| millis(as_ms(l)));
-    let wait = wait_cell(row, view, now);
+    let latency = if row.is_over() {
+        millis(attempt.latency_ms)
+    } else {
+        String::new()
+    };
     let mut cells = vec![
-        Cell::new(row.n.to_string()),
+        Cell::new(attempt.n.to_string()),
         status,
         Cell::new(latency),
-        wait,
+        wait_cell(row, view, now),
     ];
-    if let Some(error) = &row.error {
+    let details = u16::from(columns.retry_after) + u16::from(columns.rate);
+    match (&attempt.error, attempt.status) {
         // A transport failure has no headers to show: its reason takes their columns.
-        cells.push(
-            Cell::new(error.as_str())
+        (Some(error), None) if details > 0 => cells.push(
+            Cell::new(escape_controls(error).into_owned())
                 .style(Style::new().fg(Color::Red))
-                .column_span(2),
-        );
-    } else {
-        cells.push(Cell::new(row.retry_after.as_deref().unwrap_or("")));
-        cells.push(Cell::new(row.rate.map_or_else(String::new, rate_text)));
+                .column_span(details),
+        ),
+        (Some(_), None) => {}
+        _ => {
+            if columns.retry_after {
+                let retry_after = attempt.retry_after.as_deref().unwrap_or("");
+                cells.push(Cell::new(escape_controls(retry_after).into_owned()));
+            }
+            if columns.rate {
+                cells.push(Cell::new(
+                    attempt.rate_limit.map_or_else(String::new, rate_text),
+                ));
+            }
+        }
     }
     Row::new(cells)
 }
 
-fn wait_cell<'a>(row: &AttemptRow, view: &SubmissionView, now: Instant) -> Cell<'a> {
-    let Some(wait) = row.wait else {
+/// The wait after `row` while it counts down, else as it went.
+fn wait_cell(row: &LoggedAttempt, view: &SubmissionView, now: Instant) -> Cell<'static> {
+    let total = row.attempt.wait_ms;
+    if total == 0 && row.wait_reason.is_none() {
         return Cell::new("");
-    };
-    let reason = wait
-        .reason
-        .map_or_else(String::new, |r| format!(" ({})", r.as_str()));
-    let counting = matches!(
-        view.phase(),
-        Phase::Waiting { attempt, until, .. } if *attempt == row.n.saturating_add(1) && *until > now
-    );
-    match wait.until {
-        Some(until) if counting => Cell::new(format!(
-            "waiting {}{reason}",
-            seconds(until.saturating_duration_since(now))
-        ))
-        .style(Style::new().fg(Color::Yellow)),
-        _ => Cell::new(format!("waited {}{reason}", seconds(wait.total))),
     }
+    let reason = wait_reason_text(row);
+    match view.phase() {
+        Phase::Waiting(wait)
+            if wait.attempt == row.attempt.n.saturating_add(1) && wait.until > now =>
+        {
+            Cell::new(format!(
+                "waiting {}{reason}",
+                seconds(wait.until.saturating_duration_since(now))
+            ))
+            .style(Style::new().fg(Color::Yellow))
+        }
+        _ => Cell::new(format!(
+            "waited {}{reason}",
+            seconds(Duration::from_millis(total))
+        )),
+    }
+}
+
+fn wait_reason_text(row: &LoggedAttempt) -> String {
+    row.wait_reason
+        .map_or_else(String::new, |r| format!(" ({})", r.as_str()))
+}
+
+/// The widest text `row`'s wait cell can show: a countdown never shows more than the
+/// total, and "waiting" is one letter longer than "waited".
+fn widest_wait_text(row: &LoggedAttempt) -> u16 {
+    if row.attempt.wait_ms == 0 && row.wait_reason.is_none() {
+        return 0;
+    }
+    let text = format!(
+        "waiting {}{}",
+        seconds(Duration::from_millis(row.attempt.wait_ms)),
+        wait_reason_text(row)
+    );
+    u16::try_from(Span::raw(text).width()).unwrap_or(u16::MAX)
 }
 
 /// `remaining/limit reset Ns`, with `?` for a header the response lacked.
@@ -272,10 +392,6 @@ fn rate_text(rate: RateLimit) -> String {
         figure(rate.limit),
         figure(rate.reset)
     )
-}
-
-fn as_ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A latency: milliseconds while short, seconds once they are hard to read.
