@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use super::app::{App, Pane};
 use super::{history, sandbox_controls, submission};
+use crate::text::thousands;
 
 /// The smallest terminal the layout fits; below it a message replaces the panes.
 pub const MIN_WIDTH: u16 = 80;
@@ -100,31 +101,5 @@ pub(crate) fn pane_block(title: &str, focused: bool) -> Block<'static> {
             .title_style(Style::default().add_modifier(Modifier::BOLD))
     } else {
         block.border_style(Style::default().fg(Color::DarkGray))
-    }
-}
-
-/// `8192` → `8,192`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn thousands_groups_digits_by_three() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(8192), "8,192");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }
