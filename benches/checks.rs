@@ -1,5 +1,6 @@
-//! Full payload checks (syntax, schema, secret lint, positions) over 1 KiB, 100 KiB and
-//! 1 MiB payloads. Target: ≤ 10 ms median at 1 MiB.
+//! Full payload checks (body limit, syntax, duplicate keys, schema, secret lint, positions)
+//! over 1 KiB, 100 KiB and 1 MiB payloads; target ≤ 10 ms median at 1 MiB. And a 30 MB
+//! payload on one line, far over the API's body limit, which must not take seconds.
 //!
 //! Run: `cargo bench --bench checks`
 
@@ -32,4 +33,33 @@ fn payload_with_errors(bencher: divan::Bencher, size: usize) {
     bencher
         .counter(divan::counter::BytesCount::new(text.len()))
         .bench(|| check_text(divan::black_box(&text)));
+}
+
+/// A duplicate key in every item of the big body: thousands found, the first 200 located.
+#[divan::bench]
+fn duplicate_keys_1_mib(bencher: divan::Bencher) {
+    let text =
+        payload(1024 * 1024 - 64 * 1024, "GET").replace("\"ok\": true", "\"ok\": 1, \"ok\": 2");
+    assert!(text.len() <= cxda::payload::MAX_BODY_BYTES);
+    assert_eq!(check_text(&text).diagnostics.len(), 200);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| check_text(divan::black_box(&text)));
+}
+
+/// A 30 MB payload on one line (minified, as other tools write it), far over the API's body
+/// limit: what the studio's off-loop check and `cxda validate` pay for a file that big.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn oversized_one_line(bencher: divan::Bencher) {
+    let text = one_line_30_mb();
+    assert_eq!(check_text(&text).diagnostics.len(), 1);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| check_text(divan::black_box(&text)));
+}
+
+fn one_line_30_mb() -> String {
+    let pretty = payload(30 * 1024 * 1024, "GET");
+    let value: serde_json::Value = serde_json::from_str(&pretty).expect("valid payload");
+    value.to_string()
 }

@@ -1,6 +1,6 @@
-//! Text that came from outside (a payload, a server) is data: before it reaches a terminal,
-//! control characters are made visible so they cannot move the cursor, recolour the screen
-//! or retitle the window.
+//! Text for people. Text that came from outside (a payload, a server) is data: before it
+//! reaches a terminal, control characters are made visible so they cannot move the cursor,
+//! recolour the screen or retitle the window. Sizes are shown with grouped digits.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -22,9 +22,30 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `8192` → `8,192`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_groups_digits_by_three() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(8192), "8,192");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {

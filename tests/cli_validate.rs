@@ -116,6 +116,71 @@ fn json_prints_one_array_with_file_line_column_path_severity_message() {
     assert_eq!(problems[1]["path"], "/configuration/headers/X-API-Key");
 }
 
+/// `cxda validate [FLAGS] FILE` on `text` saved as `name` in `dir`, which must fail the
+/// checks (exit 1): the file's path and what was printed on stdout.
+fn validate_failing(dir: &Path, name: &str, text: &str, flags: &[&str]) -> (String, String) {
+    let file = write(dir, name, text.as_bytes());
+    let path = file.to_str().expect("utf-8 path").to_string();
+    let args: Vec<&str> = ["validate"]
+        .into_iter()
+        .chain(flags.iter().copied())
+        .chain([path.as_str()])
+        .collect();
+    let out = cxda(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    (path, stdout(&out))
+}
+
+#[test]
+fn a_duplicate_key_is_an_error_at_the_repeat_in_text_and_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = GOOD.replace(
+        "\"method\": \"GET\",",
+        "\"method\": \"GET\", \"url\": \"https://a.example.com\",",
+    );
+    let (path, printed) = validate_failing(dir.path(), "dup.json", &text, &[]);
+    assert_eq!(
+        printed,
+        format!(
+            "{path}:6:5: error: configuration: duplicate key \"url\" (first at line 5, column 22); JSON readers keep only one of its values, so remove the repeat\n"
+        )
+    );
+
+    let (_, printed) = validate_failing(dir.path(), "dup.json", &text, &["--json"]);
+    let problems: serde_json::Value = serde_json::from_str(&printed).expect("one JSON document");
+    assert_eq!(
+        problems,
+        serde_json::json!([{
+            "file": path,
+            "line": 6,
+            "column": 5,
+            "path": "/configuration/url",
+            "severity": "error",
+            "message": "configuration: duplicate key \"url\" (first at line 5, column 22); JSON readers keep only one of its values, so remove the repeat",
+        }])
+    );
+}
+
+#[test]
+fn a_payload_over_the_api_body_limit_is_an_error_at_1_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = GOOD.replace(
+        "\"method\": \"GET\",",
+        &format!(
+            "\"method\": \"GET\", \"body\": \"{}\",",
+            "x".repeat(cxda::payload::MAX_BODY_BYTES)
+        ),
+    );
+    assert_eq!(big.len(), 1_048_783);
+    let (path, printed) = validate_failing(dir.path(), "big.json", &big, &[]);
+    assert_eq!(
+        printed,
+        format!(
+            "{path}:1:1: error: payload is 1,048,783 bytes, over the API's 1 MiB (1,048,576-byte) body limit; the server will refuse it with 413\n"
+        )
+    );
+}
+
 #[test]
 fn a_missing_file_exits_two_naming_its_path_and_two_wins_over_one() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -198,19 +198,29 @@ async fn headers_just_under_the_limit_are_accepted() {
     assert_eq!(response.status(), 201);
 }
 
+/// A create that the payload checks reject: asserts a 400 problem+json, returns the problem.
+async fn rejected_create(
+    client: &reqwest::Client,
+    sandbox: &cxda::sandbox::SandboxHandle,
+    token: &str,
+    body: String,
+) -> Value {
+    let response = post_create(client, &collection_url(sandbox), token, body).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        header(&response, "content-type"),
+        "application/problem+json"
+    );
+    response.json().await.expect("json")
+}
+
 #[tokio::test]
 async fn invalid_json_is_400_problem_json_with_line_and_column() {
     let sandbox = start_plain().await;
     let client = client();
     let token = token(&client, &sandbox).await;
     let body = "{\n  \"name\": \"Broken\",\n  \"type\": \n}".to_string();
-    let response = post_create(&client, &collection_url(&sandbox), &token, body).await;
-    assert_eq!(response.status(), 400);
-    assert_eq!(
-        header(&response, "content-type"),
-        "application/problem+json"
-    );
-    let problem: Value = response.json().await.expect("json");
+    let problem = rejected_create(&client, &sandbox, &token, body).await;
     let errors = problem["errors"].as_array().expect("errors");
     assert!(!errors.is_empty());
     assert_eq!(errors[0]["pointer"], "");
@@ -225,19 +235,34 @@ async fn a_schema_error_is_400_with_its_json_pointer() {
     let client = client();
     let token = token(&client, &sandbox).await;
     let body = payload("BadMethod").replace("\"GET\"", "\"FETCH\"");
-    let response = post_create(&client, &collection_url(&sandbox), &token, body).await;
-    assert_eq!(response.status(), 400);
-    assert_eq!(
-        header(&response, "content-type"),
-        "application/problem+json"
-    );
-    let problem: Value = response.json().await.expect("json");
+    let problem = rejected_create(&client, &sandbox, &token, body).await;
     let errors = problem["errors"].as_array().expect("errors");
     let method = errors
         .iter()
         .find(|e| e["pointer"] == "/configuration/method")
         .unwrap_or_else(|| panic!("no error at /configuration/method in {problem}"));
     assert!(method["line"].as_u64().is_some() && method["column"].as_u64().is_some());
+    assert_eq!(stored_count(&client, &sandbox, &token).await, 0);
+}
+
+#[tokio::test]
+async fn a_duplicate_key_is_400_with_the_pointer_and_position_of_the_repeat() {
+    let sandbox = start_plain().await;
+    let client = client();
+    let token = token(&client, &sandbox).await;
+    let body = payload("Duplicated").replace(
+        "\"method\":\"GET\"",
+        "\"method\":\"GET\",\"method\":\"POST\"",
+    );
+    let repeat = body.rfind("\"method\"").expect("the repeat");
+    let problem = rejected_create(&client, &sandbox, &token, body).await;
+    let errors = problem["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{problem}");
+    assert_eq!(errors[0]["pointer"], "/configuration/method");
+    assert_eq!(errors[0]["line"], 1);
+    assert_eq!(errors[0]["column"], repeat + 1, "{problem}");
+    let detail = errors[0]["detail"].as_str().expect("detail");
+    assert!(detail.contains("duplicate key \"method\""), "{detail}");
     assert_eq!(stored_count(&client, &sandbox, &token).await, 0);
 }
 

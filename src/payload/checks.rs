@@ -1,11 +1,14 @@
-//! Pure payload checks: JSON syntax, the schema, the secret-header lint, and the header
-//! budget. No I/O; the CLI, the TUI and the sandbox all call these.
+//! Pure payload checks: the API's body limit, JSON syntax, duplicate keys, the schema, the
+//! secret-header lint, and the header budget. No I/O; the CLI, the TUI and the sandbox all
+//! call these.
 
 use serde_json::Value;
 
+use super::parse::{self, DuplicateKey};
 use super::position::{LineIndex, Locator, pointer_escape};
-use super::schema::{self, Anchor, label};
-use super::{Diagnostic, Severity};
+use super::schema::{self, Anchor, label, show};
+use super::{Diagnostic, MAX_BODY_BYTES, Severity};
+use crate::text::thousands;
 
 /// More problems than this are summarised: nobody reads the ten-thousandth, and locating
 /// each one walks the text.
@@ -30,44 +33,52 @@ impl CheckReport {
     }
 }
 
-/// Checks a payload text: syntax first; when it parses, the schema and the secret lint.
+/// Checks a payload text: its size against the API's body limit, syntax, duplicate keys;
+/// when it parses, the schema and the secret lint.
 pub fn check_text(text: &str) -> CheckReport {
     let index = LineIndex::new(text);
+    let mut diagnostics: Vec<Diagnostic> = over_body_limit(text).into_iter().collect();
     if text.starts_with('\u{feff}') {
+        diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            line: 1,
+            column: 1,
+            pointer: String::new(),
+            message:
+                "the text starts with a byte-order mark (U+FEFF); save it as UTF-8 without BOM"
+                    .into(),
+        });
         return CheckReport {
-            diagnostics: vec![Diagnostic {
-                severity: Severity::Error,
-                line: 1,
-                column: 1,
-                pointer: String::new(),
-                message:
-                    "the text starts with a byte-order mark (U+FEFF); save it as UTF-8 without BOM"
-                        .into(),
-            }],
+            diagnostics,
             value: None,
         };
     }
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
+    let (value, duplicates) = match parse::parse(text, MAX_DIAGNOSTICS) {
+        Ok(parsed) => parsed,
         Err(error) => {
+            diagnostics.push(syntax_diagnostic(text, &index, &error));
             return CheckReport {
-                diagnostics: vec![syntax_diagnostic(text, &index, &error)],
+                diagnostics,
                 value: None,
             };
         }
     };
     let mut locator = Locator::new(text);
-    let mut diagnostics: Vec<Diagnostic> = schema::problems(&value)
-        .into_iter()
-        .map(|p| {
-            let offset = anchor_offset(&mut locator, &p.pointer, p.anchor);
-            at(text, &index, offset, Severity::Error, p.pointer, p.message)
-        })
-        .collect();
+    diagnostics.extend(schema::problems(&value).into_iter().map(|p| {
+        let offset = anchor_offset(&mut locator, &p.pointer, p.anchor);
+        at(text, &index, offset, Severity::Error, p.pointer, p.message)
+    }));
     diagnostics.extend(secret_header_warnings(text, &index, &mut locator, &value));
+    diagnostics.extend(
+        duplicates
+            .noted
+            .iter()
+            .map(|d| duplicate_key_error(text, &index, &mut locator, d)),
+    );
     diagnostics.sort_by_key(|d| (d.line, d.column, d.severity));
-    if diagnostics.len() > MAX_DIAGNOSTICS {
-        let hidden = diagnostics.len() - (MAX_DIAGNOSTICS - 1);
+    let not_noted = duplicates.more;
+    if diagnostics.len() + not_noted > MAX_DIAGNOSTICS {
+        let hidden = diagnostics.len() + not_noted - (MAX_DIAGNOSTICS - 1);
         diagnostics.truncate(MAX_DIAGNOSTICS - 1);
         let last = diagnostics.last().cloned();
         if let Some(last) = last {
@@ -81,6 +92,46 @@ pub fn check_text(text: &str) -> CheckReport {
         diagnostics,
         value: Some(value),
     }
+}
+
+/// The API refuses a larger body outright, whatever is in it.
+fn over_body_limit(text: &str) -> Option<Diagnostic> {
+    (text.len() > MAX_BODY_BYTES).then(|| Diagnostic {
+        severity: Severity::Error,
+        line: 1,
+        column: 1,
+        pointer: String::new(),
+        message: format!(
+            "payload is {} bytes, over the API's {} MiB ({}-byte) body limit; the server will refuse it with 413",
+            thousands(text.len()),
+            MAX_BODY_BYTES >> 20,
+            thousands(MAX_BODY_BYTES)
+        ),
+    })
+}
+
+/// Shown at the repeated key, naming where the first one is: which of the two values a
+/// reader keeps is up to the reader, so the payload does not say one thing.
+fn duplicate_key_error(
+    text: &str,
+    index: &LineIndex,
+    locator: &mut Locator<'_>,
+    duplicate: &DuplicateKey,
+) -> Diagnostic {
+    let Some(found) = locator.duplicate(&duplicate.object, duplicate.member) else {
+        // The locator walks the text the parser accepted, so this is not expected; the
+        // problem is still reported rather than lost.
+        let message = "payload: a duplicate key (its position could not be found)".to_string();
+        return at(text, index, 0, Severity::Error, String::new(), message);
+    };
+    let (line, column) = index.position(text, found.first_key);
+    let message = format!(
+        "{}: duplicate key {} (first at line {line}, column {column}); JSON readers keep only one of its values, so remove the repeat",
+        label(&found.object),
+        show(&Value::String(found.name.clone())),
+    );
+    let pointer = format!("{}/{}", found.object, pointer_escape(&found.name));
+    at(text, index, found.key, Severity::Error, pointer, message)
 }
 
 fn at(

@@ -405,6 +405,187 @@ fn a_flood_of_problems_is_capped_with_a_summary() {
     );
 }
 
+/// Line, column and pointer of every diagnostic, in order.
+fn positions(report: &CheckReport) -> Vec<(usize, usize, &str)> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, d.pointer.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_duplicate_top_level_key_is_an_error_at_the_repeat_naming_the_first() {
+    let d = only(&with_line(3, r#"  "type": "REST", "name": "Other","#));
+    assert_eq!(d.severity, Severity::Error);
+    assert_at(&d, 3, 19, "/name");
+    assert_eq!(
+        d.message,
+        "payload: duplicate key \"name\" (first at line 2, column 3); JSON readers keep only one of its values, so remove the repeat"
+    );
+}
+
+#[test]
+fn a_duplicate_key_in_a_nested_object_is_found() {
+    let d = only(&with_line(
+        7,
+        r#"    "timeout": 3000, "url": "https://b.example.com","#,
+    ));
+    assert_at(&d, 7, 22, "/configuration/url");
+    assert!(
+        d.message
+            .starts_with("configuration: duplicate key \"url\" (first at line 6, column 5)"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn a_duplicate_key_in_an_array_of_objects_is_found() {
+    let d = only(&with_line(
+        7,
+        r#"    "timeout": 3000, "body": [{"a": 1}, {"a": 1, "b": 2, "a": 3}],"#,
+    ));
+    assert_at(&d, 7, 58, "/configuration/body/1/a");
+    assert!(
+        d.message.contains("(first at line 7, column 42)"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn keys_are_compared_after_unescaping() {
+    let d = only(&with_line(
+        10,
+        r#"  "enabled": true, "en\u0061bled": false,"#,
+    ));
+    assert_at(&d, 10, 20, "/enabled");
+    assert!(
+        d.message
+            .contains("duplicate key \"enabled\" (first at line 10, column 3)"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn three_occurrences_are_two_findings_each_naming_the_first() {
+    let text = with_line(
+        5,
+        r#"    "method": "GET", "method": "GET", "method": "GET","#,
+    );
+    let report = check_text(&text);
+    assert_eq!(
+        positions(&report),
+        vec![
+            (5, 22, "/configuration/method"),
+            (5, 39, "/configuration/method")
+        ]
+    );
+    for d in &report.diagnostics {
+        assert!(
+            d.message.contains("(first at line 5, column 5)"),
+            "{}",
+            d.message
+        );
+    }
+}
+
+#[test]
+fn a_duplicate_inside_a_value_that_a_later_key_replaces_is_still_found() {
+    let text = with_line(
+        7,
+        r#"    "timeout": 3000, "body": {"x": 1, "x": 2}, "body": null,"#,
+    );
+    let report = check_text(&text);
+    assert_eq!(
+        positions(&report),
+        vec![
+            (7, 39, "/configuration/body/x"),
+            (7, 48, "/configuration/body")
+        ],
+        "{:#?}",
+        report.diagnostics
+    );
+}
+
+#[test]
+fn a_control_character_in_a_duplicate_key_is_not_shown_raw() {
+    let d = only(&with_line(
+        7,
+        r#"    "timeout": 3000, "body": {"\u001b[2J": 1, "\u001b[2J": 2},"#,
+    ));
+    assert!(d.message.contains(r#""\u001b[2J""#), "{}", d.message);
+    assert!(!d.message.contains('\u{1b}'), "{:?}", d.message);
+}
+
+#[test]
+fn a_flood_of_duplicate_keys_is_capped_and_counted() {
+    let members = vec![r#""a": 0"#; 300].join(", ");
+    let text = with_line(
+        7,
+        &format!(r#"    "timeout": 3000, "body": {{{members}}},"#),
+    );
+    let report = check_text(&text);
+    assert_eq!(report.diagnostics.len(), MAX_DIAGNOSTICS);
+    let last = report.diagnostics.last().expect("has diagnostics");
+    // 299 duplicates: 199 shown, the 200th line says how many more there are.
+    assert!(
+        last.message.starts_with("100 more problems not shown"),
+        "{}",
+        last.message
+    );
+}
+
+/// BASE with a `configuration.body` string of `fill` repeated `n` times.
+fn with_body_string(fill: &str, n: usize) -> String {
+    with_line(
+        7,
+        &format!(r#"    "timeout": 3000, "body": "{}","#, fill.repeat(n)),
+    )
+}
+
+#[test]
+fn a_payload_over_the_body_limit_is_an_error_at_1_1_naming_both_sizes() {
+    let fits = with_body_string("x", 0).len();
+    let at_limit = with_body_string("x", MAX_BODY_BYTES - fits);
+    assert_eq!(at_limit.len(), MAX_BODY_BYTES);
+    assert!(check_text(&at_limit).diagnostics.is_empty());
+
+    let over = with_body_string("x", MAX_BODY_BYTES - fits + 1);
+    let d = only(&over);
+    assert_eq!(d.severity, Severity::Error);
+    assert_at(&d, 1, 1, "");
+    assert_eq!(
+        d.message,
+        "payload is 1,048,577 bytes, over the API's 1 MiB (1,048,576-byte) body limit; the server will refuse it with 413"
+    );
+}
+
+#[test]
+fn the_body_limit_counts_utf8_bytes_not_characters() {
+    let text = with_body_string("é", MAX_BODY_BYTES / 2);
+    assert!(text.chars().count() < MAX_BODY_BYTES);
+    let d = only(&text);
+    assert_at(&d, 1, 1, "");
+    assert!(d.message.contains("body limit"), "{}", d.message);
+}
+
+#[test]
+fn an_oversized_text_that_is_not_json_gets_both_errors() {
+    let text = format!("{{\"a\": \"{}\"", "x".repeat(MAX_BODY_BYTES));
+    let report = check_text(&text);
+    let messages: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(messages[0].contains("body limit"), "{}", messages[0]);
+    assert!(messages[1].starts_with("invalid JSON"), "{}", messages[1]);
+}
+
 #[test]
 fn header_budget_counts_name_colon_space_value_crlf() {
     let budget = header_budget([("Host", "a"), ("X-Long", "0123456789")], 100);
@@ -469,6 +650,7 @@ fn json_like() -> impl Strategy<Value = String> {
         Just("\"headers\"".to_string()),
         Just("\"tags\"".to_string()),
         Just("\"ü€\"".to_string()),
+        Just("\"\\u006eame\"".to_string()),
         Just("\"\\u00e9\\\"\"".to_string()),
         Just("12.5e3".to_string()),
         Just("true".to_string()),

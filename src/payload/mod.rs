@@ -4,6 +4,7 @@
 
 mod checks;
 mod diagnostic;
+mod parse;
 mod position;
 mod schema;
 
@@ -13,6 +14,10 @@ pub use checks::{
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use position::{LineIndex, pointer_escape};
+
+/// The largest payload the Data Actions API accepts in a create (1 MiB); a larger body is
+/// refused with 413. The checks report a payload over it, and the sandbox enforces it.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The JSON Schema (2020-12) that the checks, the CLI and the sandbox all use.
 pub const SCHEMA_JSON: &str = include_str!("../../assets/schema/data-action.schema.json");

@@ -1,5 +1,6 @@
 //! Positions in the original payload text: byte offsets → 1-based line and character
-//! column, and JSON pointers → the byte offset of the value (or key) they name.
+//! column, JSON pointers → the byte offset of the value (or key) they name, and where a
+//! duplicate key and the first key of its name sit.
 //!
 //! The locator walks the text itself rather than keeping spans for every node, because
 //! diagnostics are few and payloads can be a megabyte: building a span tree on every
@@ -78,6 +79,19 @@ pub(crate) struct Located {
     pub key: Option<usize>,
 }
 
+/// A member whose name an earlier member of its object has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Duplicate {
+    /// JSON pointer of the object holding both.
+    pub object: String,
+    /// The member name, unescaped.
+    pub name: String,
+    /// First byte (the opening quote) of the duplicate's key.
+    pub key: usize,
+    /// First byte of the first key with that name.
+    pub first_key: usize,
+}
+
 /// Finds values by JSON pointer in well-formed JSON text. Each object or array is walked
 /// at most once whatever the number of lookups into it: its member (or element) positions
 /// are kept, so ten problems under a megabyte-long `configuration` cost one walk, not ten.
@@ -106,21 +120,19 @@ impl<'a> Locator<'a> {
     /// Where the pointer's target is. Duplicate member names resolve to the last one, as
     /// the parser keeps the last. `None` if the pointer does not resolve.
     pub(crate) fn locate(&mut self, pointer: &str) -> Option<Located> {
-        let mut scanner = Scanner::new(self.text);
-        scanner.skip_ws();
         let mut here = Located {
-            value: scanner.pos,
+            value: self.root(),
             key: None,
         };
         for token in pointer_tokens(pointer) {
             let start = here.value;
             here = match self.text.as_bytes().get(start)? {
                 b'{' => {
-                    let members = match self.objects.entry(start) {
-                        Entry::Occupied(e) => e.into_mut(),
-                        Entry::Vacant(e) => e.insert(Scanner::at(self.text, start).members()?),
-                    };
-                    let member = members.iter().rev().find(|m| m.name == token)?;
+                    let member = self
+                        .members_at(start)?
+                        .iter()
+                        .rev()
+                        .find(|m| m.name == token)?;
                     Located {
                         value: member.value,
                         key: Some(member.key),
@@ -128,12 +140,8 @@ impl<'a> Locator<'a> {
                 }
                 b'[' => {
                     let index: usize = token.parse().ok()?;
-                    let elements = match self.arrays.entry(start) {
-                        Entry::Occupied(e) => e.into_mut(),
-                        Entry::Vacant(e) => e.insert(Scanner::at(self.text, start).elements()?),
-                    };
                     Located {
-                        value: *elements.get(index)?,
+                        value: *self.elements_at(start)?.get(index)?,
                         key: None,
                     }
                 }
@@ -141,6 +149,61 @@ impl<'a> Locator<'a> {
             };
         }
         Some(here)
+    }
+
+    /// Where a duplicate key sits, and the first member with the same name. `object` holds
+    /// child indices in text order from the root (which the pointer cannot express: the
+    /// object may sit under an earlier member that a later one with its name hides).
+    pub(crate) fn duplicate(&mut self, object: &[usize], member: usize) -> Option<Duplicate> {
+        let mut start = self.root();
+        let mut pointer = String::new();
+        for &index in object {
+            start = match self.text.as_bytes().get(start)? {
+                b'{' => {
+                    let child = self.members_at(start)?.get(index)?;
+                    pointer.push('/');
+                    pointer.push_str(&pointer_escape(&child.name));
+                    child.value
+                }
+                b'[' => {
+                    pointer.push_str(&format!("/{index}"));
+                    *self.elements_at(start)?.get(index)?
+                }
+                _ => return None,
+            };
+        }
+        let members = self.members_at(start)?;
+        let repeat = members.get(member)?;
+        let first = members.iter().find(|m| m.name == repeat.name)?;
+        Some(Duplicate {
+            object: pointer,
+            name: repeat.name.clone(),
+            key: repeat.key,
+            first_key: first.key,
+        })
+    }
+
+    /// The first byte of the document's value.
+    fn root(&self) -> usize {
+        let mut scanner = Scanner::new(self.text);
+        scanner.skip_ws();
+        scanner.pos
+    }
+
+    /// The members of the object starting at `start`, walked once.
+    fn members_at(&mut self, start: usize) -> Option<&[Member]> {
+        match self.objects.entry(start) {
+            Entry::Occupied(e) => Some(e.into_mut()),
+            Entry::Vacant(e) => Some(e.insert(Scanner::at(self.text, start).members()?)),
+        }
+    }
+
+    /// The element starts of the array starting at `start`, walked once.
+    fn elements_at(&mut self, start: usize) -> Option<&[usize]> {
+        match self.arrays.entry(start) {
+            Entry::Occupied(e) => Some(e.into_mut()),
+            Entry::Vacant(e) => Some(e.insert(Scanner::at(self.text, start).elements()?)),
+        }
     }
 }
 

@@ -53,8 +53,8 @@ use crate::payload::{Diagnostic, check_text};
 /// The largest request header block accepted, counted as the HTTP/1.1 lines
 /// `name: value\r\n` (the header budget of docs/engine.md, the server's side of it).
 pub const MAX_HEADER_BYTES: usize = 8192;
-/// The largest create body accepted (1 MiB).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The largest create body accepted (1 MiB), the same limit the payload checks report.
+pub use crate::payload::MAX_BODY_BYTES;
 /// An oversized body is still read and dropped up to this size, so the client can finish
 /// sending and read its 413; past it the connection is simply closed.
 const DRAIN_CAP: usize = 16 * MAX_BODY_BYTES;

@@ -16,8 +16,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Pane};
 use super::submission::{self, SubmissionView};
-pub(crate) use super::widgets::{pane_block, thousands};
+pub(crate) use super::widgets::pane_block;
 use super::{history, sandbox_controls};
+pub(crate) use crate::text::thousands;
 
 /// The smallest terminal the layout fits; below it a message replaces the panes.
 pub const MIN_WIDTH: u16 = 80;
