@@ -6,7 +6,14 @@
 //! The same figures as `scripts/bench-tui.sh`, with a far lower harness floor:
 //!
 //!   a. launch -> first full frame (the status bar's `Ctrl+Q quit`)   target <= 20 ms
-//!   b. idle RSS ~2 s after the first frame, the sandbox started    target <= 14 MiB
+//!  a2. launch -> the complete first frame: the token state and the header budget
+//!      (`token:` and `/ 8,192 B`) on screen                         target <= floor + 5 ms
+//!   b. idle RSS ~2 s after the first frame, the sandbox started    target <= 11 MiB
+//!   f. Ctrl+Q -> terminal restored and -> process gone, in three states: idle just after
+//!      start, after a submission, and while a submission waits out a Retry-After
+//!                              target: gone <= 100 ms idle, <= 1 s with work in flight
+//!   g. idle wake-ups per second of the whole process (context switches of every thread
+//!      over 10 s, from 2 s after the complete frame)                  target <= 2/s
 //!   c. keystroke -> the character on screen, 200 KiB and 1 MiB payloads open, live checks
 //!      on (`x` typed at 1:1 and erased with Backspace, each timed)  target <= 8 ms
 //!   d. at 1 MiB, keystroke -> that revision's checks on screen (`x` -> `1:1 error`,
@@ -14,7 +21,7 @@
 //!   e. the floor: the same machinery with `printf` (a) and the tty echoing for `cat` (c).
 //!
 //! Run: `cargo bench --bench tui_pty` (env: LAUNCH_RUNS=20 KEY_RUNS=60 KEY_GAP_MS=100
-//! CHECK_RUNS=10). Every wait is bounded (10 s) and panics with the screen. Not run by CI.
+//! CHECK_RUNS=10 QUIT_RUNS=5). Every wait is bounded (10 s) and panics with the screen. Not run by CI.
 
 use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
@@ -32,7 +39,11 @@ use pty_common::{COLS, ROWS, open_pty, screen_parser, studio_command};
 
 const WAIT: Duration = Duration::from_secs(10);
 const MARKER: &str = "Ctrl+Q quit";
+/// The complete first frame: the token state and the header budget are known.
+const COMPLETE: [&str; 3] = [MARKER, "token:", "/ 8,192 B"];
 const CTRL_Q: &[u8] = b"\x11";
+const F5: &[u8] = b"\x1b[15~";
+const SHIFT_TAB: &[u8] = b"\x1b[Z";
 const BACKSPACE: &[u8] = b"\x7f";
 
 type Pred = Box<dyn Fn(&vt100::Screen) -> bool + Send>;
@@ -137,6 +148,24 @@ impl Term {
         self.child.process_id().expect("the child's pid")
     }
 
+    /// Ctrl+Q, then the time until the terminal is back on the main screen and until the
+    /// process is gone (its exit status polled every 0.1 ms).
+    fn timed_quit(mut self) -> (Duration, Duration) {
+        self.arm(|s| !s.alternate_screen());
+        let t0 = Instant::now();
+        self.send(CTRL_Q);
+        let gone = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                assert!(status.success(), "cxda exited with {status:?}");
+                break t0.elapsed();
+            }
+            assert!(t0.elapsed() < WAIT, "cxda did not exit in {WAIT:?}");
+            std::thread::sleep(Duration::from_micros(100));
+        };
+        let restored = self.wait_hit("the main screen back").saturating_duration_since(t0);
+        (restored, gone)
+    }
+
     /// Sets the condition to wait for; true if the screen already satisfies it.
     fn arm(&self, pred: impl Fn(&vt100::Screen) -> bool + Send + 'static) -> bool {
         let mut st = self.shared.lock();
@@ -222,6 +251,47 @@ fn contains(text: &'static str) -> Pred {
     Box::new(move |s: &vt100::Screen| s.contents().contains(text))
 }
 
+fn contains_all(texts: &'static [&'static str]) -> Pred {
+    Box::new(move |s: &vt100::Screen| {
+        let contents = s.contents();
+        texts.iter().all(|t| contents.contains(t))
+    })
+}
+
+/// Context switches of every thread of `pid` now, by thread id.
+fn context_switches(pid: u32) -> std::collections::HashMap<String, u64> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
+            continue;
+        };
+        let switches: u64 = status
+            .lines()
+            .filter(|l| l.starts_with("voluntary_ctxt") || l.starts_with("nonvoluntary_ctxt"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum();
+        out.insert(task.file_name().to_string_lossy().into_owned(), switches);
+    }
+    out
+}
+
+/// Wake-ups of the whole process over `span`: the context switches of every thread alive at
+/// both ends, plus those of threads started meanwhile, plus one for each that ended.
+fn wakeups(pid: u32, span: Duration) -> u64 {
+    let before = context_switches(pid);
+    std::thread::sleep(span);
+    let after = context_switches(pid);
+    let counted: u64 = after
+        .iter()
+        .map(|(tid, n)| n - before.get(tid).copied().unwrap_or(0))
+        .sum();
+    let ended = before.keys().filter(|tid| !after.contains_key(*tid)).count();
+    counted + ended as u64
+}
+
 fn row(screen: &vt100::Screen, index: usize) -> String {
     screen.rows(0, COLS).nth(index).unwrap_or_default()
 }
@@ -236,12 +306,23 @@ fn studio(file: Option<&Path>) -> (Term, Duration) {
     (term, launch)
 }
 
+/// [`studio`] on nothing, waited for until its complete first frame (token state and header
+/// budget); returns the time from the spawn to that frame.
+fn studio_complete() -> (Term, Duration) {
+    let home = tempfile::tempdir().expect("temp home");
+    let command = studio_command(home.path(), &home.path().join("data"), None);
+    let term = Term::spawn(command, Some(home), contains_all(&COMPLETE));
+    let complete = term.since_spawn("the complete first frame");
+    (term, complete)
+}
+
 /// What the environment asks for (defaults in the header).
 struct Config {
     launch_runs: usize,
     key_pairs: usize,
     gap: Duration,
     check_runs: usize,
+    quit_runs: usize,
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -287,12 +368,47 @@ fn report(label: &str, samples: &[Duration]) {
     );
 }
 
+/// f.: Ctrl+Q in three states, each run on a fresh studio.
+fn quit_times(cfg: &Config) {
+    let runs = cfg.quit_runs;
+    println!("== f. Ctrl+Q -> terminal restored / process gone ({runs} runs each)");
+    let states: [(&str, fn(&mut Term)); 3] = [
+        ("idle, just after start", |_| {}),
+        ("after a submission", |term| {
+            term.send(F5);
+            term.wait_for("created 201", contains("created 201"));
+        }),
+        ("waiting out a Retry-After", |term| {
+            // The Sandbox pane (Shift+Tab from the editor), `4`: a storm of 429s with
+            // Retry-After: 1; F5 then waits out the first.
+            term.send(SHIFT_TAB);
+            term.send(b"4");
+            term.wait_for("the 429 storm set", contains("429×5"));
+            term.send(F5);
+            term.wait_for("the Retry-After wait", contains("(Retry-After) before attempt"));
+        }),
+    ];
+    for (label, prepare) in states {
+        let (mut restored, mut gone) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (mut term, _) = studio_complete();
+            prepare(&mut term);
+            let (r, g) = term.timed_quit();
+            restored.push(r);
+            gone.push(g);
+        }
+        report(&format!("{label}: terminal restored"), &restored);
+        report(&format!("{label}: process gone"), &gone);
+    }
+}
+
 fn main() {
     let cfg = Config {
         launch_runs: env_usize("LAUNCH_RUNS", 20).max(1),
         key_pairs: env_usize("KEY_RUNS", 60).div_ceil(2).max(1),
         gap: Duration::from_millis(env_usize("KEY_GAP_MS", 100) as u64),
         check_runs: env_usize("CHECK_RUNS", 10).max(1),
+        quit_runs: env_usize("QUIT_RUNS", 5).max(1),
     };
 
     let runs = cfg.launch_runs;
@@ -311,9 +427,32 @@ fn main() {
     report("e. floor (printf of the marker)", &floor);
     report("cxda first full frame", &launch);
 
-    println!("== b. idle RSS (first frame up, sandbox started, 2 s idle)");
-    let (term, _) = studio(None);
-    term.wait_for("the engine started (token:)", contains("token:"));
+    println!("== a2. launch -> the complete first frame ({runs} runs)");
+    let mut complete = Vec::new();
+    for _ in 0..cfg.launch_runs {
+        let (term, t) = studio_complete();
+        complete.push(t);
+        term.quit();
+    }
+    report("e. floor (printf of the marker)", &floor);
+    report("cxda complete first frame", &complete);
+
+    quit_times(&cfg);
+
+    println!("== g. idle wake-ups (2 s after the complete frame, over 10 s)");
+    let (term, _) = studio_complete();
+    std::thread::sleep(Duration::from_secs(2));
+    let span = Duration::from_secs(10);
+    let woken = wakeups(term.pid(), span);
+    println!(
+        "   whole process: {woken} in {} s = {:.2}/s",
+        span.as_secs(),
+        woken as f64 / span.as_secs_f64()
+    );
+    term.quit();
+
+    println!("== b. idle RSS (the complete first frame up, 2 s idle)");
+    let (term, _) = studio_complete();
     std::thread::sleep(Duration::from_secs(2));
     let path = format!("/proc/{}/status", term.pid());
     let status = std::fs::read_to_string(&path).expect("read /proc/<pid>/status");
