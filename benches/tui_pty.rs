@@ -26,7 +26,7 @@ use tempfile::TempDir;
 
 #[path = "common/payload.rs"]
 mod payload;
-#[path = "../tests/pty_common/mod.rs"]
+#[path = "../tests/it/pty_common/mod.rs"]
 mod pty_common;
 use pty_common::{COLS, ROWS, open_pty, screen_parser, studio_command};
 
