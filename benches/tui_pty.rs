@@ -33,7 +33,7 @@ use tempfile::TempDir;
 
 #[path = "common/payload.rs"]
 mod payload;
-#[path = "../tests/pty_common/mod.rs"]
+#[path = "../tests/it/pty_common/mod.rs"]
 mod pty_common;
 use pty_common::{COLS, ROWS, open_pty, screen_parser, studio_command};
 
@@ -162,7 +162,9 @@ impl Term {
             assert!(t0.elapsed() < WAIT, "cxda did not exit in {WAIT:?}");
             std::thread::sleep(Duration::from_micros(100));
         };
-        let restored = self.wait_hit("the main screen back").saturating_duration_since(t0);
+        let restored = self
+            .wait_hit("the main screen back")
+            .saturating_duration_since(t0);
         (restored, gone)
     }
 
@@ -288,7 +290,10 @@ fn wakeups(pid: u32, span: Duration) -> u64 {
         .iter()
         .map(|(tid, n)| n - before.get(tid).copied().unwrap_or(0))
         .sum();
-    let ended = before.keys().filter(|tid| !after.contains_key(*tid)).count();
+    let ended = before
+        .keys()
+        .filter(|tid| !after.contains_key(*tid))
+        .count();
     counted + ended as u64
 }
 
@@ -385,7 +390,10 @@ fn quit_times(cfg: &Config) {
             term.send(b"4");
             term.wait_for("the 429 storm set", contains("429×5"));
             term.send(F5);
-            term.wait_for("the Retry-After wait", contains("(Retry-After) before attempt"));
+            term.wait_for(
+                "the Retry-After wait",
+                contains("(Retry-After) before attempt"),
+            );
         }),
     ];
     for (label, prepare) in states {

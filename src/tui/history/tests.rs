@@ -1,6 +1,6 @@
 //! Unit tests of the view's state: paging, filters, new records, reopening, odd records.
-//! Paging across real cursors is covered in `tests/tui_history.rs` (a `Cursor` can only come
-//! from a real audit file).
+//! Paging across real cursors is covered in `tests/it/tui_history.rs` (a `Cursor` can only
+//! come from a real audit file).
 
 use std::sync::Arc;
 

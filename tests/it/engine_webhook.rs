@@ -1,0 +1,124 @@
+//! Webhook delivery (docs/engine.md, Webhooks) to the sandbox's receiver: the fields, the
+//! retry, and a failure that never fails the submission but is recorded.
+
+use crate::engine_common;
+
+use std::time::Duration;
+
+use cxda::audit::{Filter, Outcome};
+use cxda::sandbox::Faults;
+use engine_common::*;
+use reqwest::Url;
+use serde_json::json;
+
+fn webhook_profile(sandbox: &cxda::sandbox::SandboxHandle, url: &str) -> cxda::config::Profile {
+    let mut profile = profile(sandbox);
+    profile.webhook_url = Some(Url::parse(url).expect("webhook url"));
+    profile
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_submission_is_announced_with_the_7b_fields_and_recorded() {
+    let sandbox = start(Faults::off()).await;
+    let url = format!("{}/_sandbox/webhook", sandbox.base_url());
+    let (engine, dir) = engine(webhook_profile(&sandbox, &url));
+
+    let done = submit_named(&engine, "announced").await;
+    assert_eq!(engine.drain_webhooks(Duration::from_secs(10)).await, 0);
+
+    let inbox = webhook_inbox(&sandbox).await;
+    assert_eq!(inbox.len(), 1, "{inbox:?}");
+    let body = &inbox[0]["body"];
+    let record = &done.record;
+    assert_eq!(body["event"], "data_action.created");
+    assert_eq!(body["status"], 201);
+    assert_eq!(body["outcome"], "created");
+    assert_eq!(body["latency_ms"], record.latency_ms);
+    assert_eq!(body["correlation_id"], record.correlation_id.as_str());
+    assert_eq!(body["action_name"], "announced");
+    assert_eq!(body["audit_id"], record.id.to_string());
+    assert!(body["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    let page = cxda::audit::AuditReader::new(dir.path())
+        .newest(10, Filter::default())
+        .expect("history");
+    let delivery = page
+        .records
+        .iter()
+        .find(|r| r.outcome == Outcome::WebhookDelivered)
+        .expect("a webhook_delivered record");
+    assert_eq!(delivery.correlation_id, record.correlation_id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_submission_is_announced_as_failed() {
+    let sandbox = start(Faults::off()).await;
+    let url = format!("{}/_sandbox/webhook", sandbox.base_url());
+    let (engine, _dir) = engine(webhook_profile(&sandbox, &url));
+    let _ = submit_named(&engine, "twice").await;
+
+    let second = submit_named(&engine, "twice").await;
+    engine.drain_webhooks(Duration::from_secs(10)).await;
+
+    assert_eq!(second.record.outcome, Outcome::Rejected);
+    let inbox = webhook_inbox(&sandbox).await;
+    let failed = inbox
+        .iter()
+        .find(|d| d["body"]["correlation_id"] == second.record.correlation_id.as_str())
+        .expect("the second delivery");
+    assert_eq!(failed["body"]["event"], "data_action.failed");
+    assert_eq!(failed["body"]["status"], 409);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_that_fails_once_is_retried_and_delivered() {
+    let sandbox = start(faults(json!({ "webhook_fail": 1 }))).await;
+    let url = format!("{}/_sandbox/webhook", sandbox.base_url());
+    let (engine, dir) = engine(webhook_profile(&sandbox, &url));
+
+    let done = submit_named(&engine, "second-time-lucky").await;
+    assert_eq!(engine.drain_webhooks(Duration::from_secs(10)).await, 0);
+
+    assert_eq!(webhook_inbox(&sandbox).await.len(), 1);
+    let page = cxda::audit::AuditReader::new(dir.path())
+        .newest(10, Filter::default())
+        .expect("history");
+    let delivery = page
+        .records
+        .iter()
+        .find(|r| r.outcome.is_webhook())
+        .expect("a delivery record");
+    assert_eq!(delivery.outcome, Outcome::WebhookDelivered);
+    assert_eq!(statuses(delivery), [Some(503), Some(200)]);
+    assert_eq!(delivery.correlation_id, done.record.correlation_id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_webhook_does_not_fail_the_submission_and_is_recorded() {
+    let sandbox = start(faults(json!({ "webhook_fail": 100 }))).await;
+    let url = format!("{}/_sandbox/webhook", sandbox.base_url());
+    let (engine, dir) = engine(webhook_profile(&sandbox, &url));
+
+    let done = submit_named(&engine, "unheard").await;
+    assert_eq!(
+        done.record.outcome,
+        Outcome::Created,
+        "{:?}",
+        done.record.error
+    );
+    assert_eq!(engine.drain_webhooks(Duration::from_secs(10)).await, 0);
+
+    let page = cxda::audit::AuditReader::new(dir.path())
+        .newest(10, Filter::default())
+        .expect("history");
+    let delivery = page
+        .records
+        .iter()
+        .find(|r| r.outcome.is_webhook())
+        .expect("a delivery record");
+    assert_eq!(delivery.outcome, Outcome::WebhookFailed);
+    assert_eq!(delivery.correlation_id, done.record.correlation_id);
+    assert_eq!(delivery.attempts.len(), 3);
+    assert!(delivery.error.as_deref().is_some_and(|e| e.contains("503")));
+    let submission = read_back(dir.path(), &done.record);
+    assert_eq!(submission.outcome, Outcome::Created);
+}

@@ -1,0 +1,266 @@
+//! End to end in a pseudo-terminal: the built `cxda` binary runs in a
+//! portable-pty against the embedded sandbox, with a temp data dir and a temp `HOME`; its
+//! output is parsed by vt100. First frame, live checks that change as we type, F5 to a
+//! `created 201`, F2 to the history holding the record, Ctrl+Q, exit status 0, one audit
+//! record, and the terminal back on the main screen.
+//!
+//! Every wait is a poll of the parsed screen with a generous timeout (a loaded 2-core CI
+//! machine runs a debug build here); a timeout panics with the screen as it was.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, MasterPty};
+
+use crate::pty_common;
+use pty_common::{COLS, open_pty, screen_parser, studio_command};
+/// Per step; the whole test normally takes about a second.
+const STEP: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(25);
+
+const F2: &[u8] = b"\x1bOQ";
+const F5: &[u8] = b"\x1b[15~";
+const CTRL_Q: &[u8] = b"\x11";
+const BACKSPACE: &[u8] = b"\x7f";
+const LEAVE_ALTERNATE_SCREEN: &[u8] = b"\x1b[?1049l";
+
+/// What the reader thread has seen: the parsed screen and every raw byte.
+struct Output {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    closed: bool,
+}
+
+/// `cxda` running in a pseudo-terminal, its output parsed on a reader thread.
+struct Session {
+    output: Arc<Mutex<Output>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    // Kept open for the session's life: dropping the master hangs the child up.
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Session {
+    fn start(home: &Path, data_dir: &Path) -> Session {
+        let pty = open_pty();
+        // Nothing configured: the embedded sandbox profile.
+        let command = studio_command(home, data_dir, None);
+        let child = pty.slave.spawn_command(command).expect("spawn cxda");
+        // Only the child holds the slave now, so reads end when it exits.
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let writer = pty.master.take_writer().expect("pty writer");
+        let output = Arc::new(Mutex::new(Output {
+            parser: screen_parser(),
+            raw: Vec::new(),
+            closed: false,
+        }));
+        let shared = Arc::clone(&output);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 64 * 1024];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut out = shared.lock().expect("output lock");
+                        out.parser.process(&buf[..n]);
+                        out.raw.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+            shared.lock().expect("output lock").closed = true;
+        });
+        Session {
+            output,
+            writer,
+            child,
+            _master: pty.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.output
+            .lock()
+            .expect("output lock")
+            .parser
+            .screen()
+            .contents()
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    /// Polls the parsed screen until `cond` holds; panics with the screen after [`STEP`].
+    fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if cond(&screen) {
+                return screen;
+            }
+            if start.elapsed() > STEP {
+                panic!(
+                    "timed out after {STEP:?} waiting for {what}; the screen:\n{}\n{}",
+                    screen,
+                    "-".repeat(COLS as usize)
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits for the child to exit; kills it (and panics with the screen) after [`STEP`].
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if start.elapsed() > STEP {
+                let _ = self.child.kill();
+                panic!(
+                    "cxda did not exit within {STEP:?} of Ctrl+Q; the screen:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // A failed step must not leave the binary running.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The text of the Checks pane: from its title down to the bottom of its box, cut at the
+/// box's left edge (so the payload text on the left cannot satisfy a check by accident).
+fn checks_pane(screen: &str) -> String {
+    let mut lines = screen.lines();
+    let Some((title, col)) = lines.by_ref().find_map(|line| {
+        let at = line.find("Checks")?;
+        // The box's corner is two characters before the title (`┌ Checks`).
+        let col = line[..at].chars().count().saturating_sub(2);
+        Some((line, col))
+    }) else {
+        return String::new();
+    };
+    let mut out: String = title.chars().skip(col).collect();
+    out.push('\n');
+    for line in lines {
+        let right: String = line.chars().skip(col).collect();
+        if right.starts_with('└') || right.starts_with('┗') {
+            break;
+        }
+        out.push_str(&right);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn studio_checks_submits_shows_history_quits_and_restores_the_terminal() {
+    let home = tempfile::tempdir().expect("temp home");
+    let data = tempfile::tempdir().expect("temp data dir");
+    let data_dir = data.path().join("cxda");
+    let mut session = Session::start(home.path(), &data_dir);
+
+    // 1. The first frame: the editor with the template, the Checks pane, the status bar.
+    session.wait_for("the first frame (Payload, Checks, SANDBOX)", |s| {
+        s.contains("Payload") && s.contains("Checks") && s.contains("SANDBOX")
+    });
+    session.wait_for("the template's clean checks", |s| {
+        checks_pane(s).contains("no problems")
+    });
+    // The sandbox comes up alongside the first frame; submit only once it is ready.
+    session.wait_for("the embedded sandbox ready (token state)", |s| {
+        s.contains("token:") && !s.contains("sandbox starting")
+    });
+
+    // 2. Live checks: break the JSON at 1:1, see the error with its line:col, then fix it.
+    session.send(b"x");
+    session.wait_for("the syntax error at 1:1 in the Checks pane", |s| {
+        let checks = checks_pane(s);
+        checks.contains("1:1") && checks.contains("error") && !checks.contains("no problems")
+    });
+    session.send(BACKSPACE);
+    session.wait_for("the checks clean again after the fix", |s| {
+        let checks = checks_pane(s);
+        checks.contains("no problems") && !checks.contains("error")
+    });
+
+    // 3. F5: confirm if the profile asks, then the created result in the attempts pane.
+    session.send(F5);
+    let screen = session.wait_for("the created result or a confirmation", |s| {
+        s.contains("created 201") || s.contains("Confirm submit")
+    });
+    if screen.contains("Confirm submit") && !screen.contains("created 201") {
+        session.send(b"y");
+    }
+    session.wait_for("`created 201` in the Attempts pane", |s| {
+        s.contains("Attempts") && s.contains("created 201")
+    });
+
+    // 4. F2: the history, with the record's action name and outcome on a row.
+    session.send(F2);
+    session.wait_for("the History view with the created record", |s| {
+        s.contains("History")
+            && s.lines()
+                .any(|l| l.contains("FetchExternalInventory") && l.contains("created"))
+    });
+
+    // 5. Ctrl+Q from the history view: exit status 0.
+    session.send(CTRL_Q);
+    let status = session.wait_exit();
+    assert!(
+        status.success(),
+        "cxda exited with {status:?}; the screen:\n{}",
+        session.screen()
+    );
+
+    // The reader drains what the child wrote before it exited.
+    let start = Instant::now();
+    while !session.output.lock().expect("output lock").closed && start.elapsed() < STEP {
+        std::thread::sleep(POLL);
+    }
+    {
+        let out = session.output.lock().expect("output lock");
+        assert!(
+            !out.parser.screen().alternate_screen(),
+            "the terminal was left on the alternate screen:\n{}",
+            out.parser.screen().contents()
+        );
+        assert!(
+            out.raw
+                .windows(LEAVE_ALTERNATE_SCREEN.len())
+                .any(|w| w == LEAVE_ALTERNATE_SCREEN),
+            "cxda never wrote the leave-alternate-screen sequence"
+        );
+    }
+
+    // 6. The audit file: exactly one record, created.
+    let audit_path = data_dir.join("audit.jsonl");
+    let audit = std::fs::read_to_string(&audit_path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", audit_path.display()));
+    let records: Vec<serde_json::Value> = audit
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("an audit line is JSON"))
+        .collect();
+    assert_eq!(records.len(), 1, "one audit record expected:\n{audit}");
+    assert_eq!(records[0]["outcome"], "created", "{audit}");
+    assert_eq!(
+        records[0]["action_name"], "FetchExternalInventory",
+        "{audit}"
+    );
+    assert_eq!(records[0]["status"], 201, "{audit}");
+}
