@@ -53,6 +53,7 @@ mod sandbox_tls;
 mod tui_app;
 mod tui_history;
 mod tui_pty;
+mod tui_quit;
 mod tui_snapshots;
 mod tui_submission;
 mod tui_submission_sandbox;

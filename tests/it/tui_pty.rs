@@ -27,14 +27,14 @@ const BACKSPACE: &[u8] = b"\x7f";
 const LEAVE_ALTERNATE_SCREEN: &[u8] = b"\x1b[?1049l";
 
 /// What the reader thread has seen: the parsed screen and every raw byte.
-struct Output {
+pub(crate) struct Output {
     parser: vt100::Parser,
     raw: Vec<u8>,
     closed: bool,
 }
 
 /// `cxda` running in a pseudo-terminal, its output parsed on a reader thread.
-struct Session {
+pub(crate) struct Session {
     output: Arc<Mutex<Output>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
@@ -43,7 +43,7 @@ struct Session {
 }
 
 impl Session {
-    fn start(home: &Path, data_dir: &Path) -> Session {
+    pub(crate) fn start(home: &Path, data_dir: &Path) -> Session {
         let pty = open_pty();
         // Nothing configured: the embedded sandbox profile.
         let command = studio_command(home, data_dir, None);
@@ -80,7 +80,7 @@ impl Session {
         }
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.output
             .lock()
             .expect("output lock")
@@ -89,13 +89,13 @@ impl Session {
             .contents()
     }
 
-    fn send(&mut self, bytes: &[u8]) {
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).expect("write to the pty");
         self.writer.flush().expect("flush the pty");
     }
 
     /// Polls the parsed screen until `cond` holds; panics with the screen after [`STEP`].
-    fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
@@ -114,7 +114,7 @@ impl Session {
     }
 
     /// Waits for the child to exit; kills it (and panics with the screen) after [`STEP`].
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+    pub(crate) fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
@@ -129,6 +129,43 @@ impl Session {
             }
             std::thread::sleep(POLL);
         }
+    }
+
+    /// Sends Ctrl+Q and returns how long the process took to be gone (its status polled
+    /// every millisecond) and its exit status; panics after [`STEP`].
+    pub(crate) fn timed_quit(&mut self) -> (Duration, portable_pty::ExitStatus) {
+        let sent = Instant::now();
+        self.send(CTRL_Q);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return (sent.elapsed(), status);
+            }
+            if sent.elapsed() > STEP {
+                let _ = self.child.kill();
+                panic!("cxda did not exit within {STEP:?} of Ctrl+Q:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Waits (bounded) until the reader has parsed everything the exited child wrote.
+    pub(crate) fn drain(&self) {
+        let start = Instant::now();
+        while !self.output.lock().expect("output lock").closed && start.elapsed() < STEP {
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// True once the terminal is back on the main screen (after [`Session::drain`]).
+    pub(crate) fn restored(&self) -> bool {
+        self.drain();
+        !self
+            .output
+            .lock()
+            .expect("output lock")
+            .parser
+            .screen()
+            .alternate_screen()
     }
 }
 
@@ -228,10 +265,7 @@ fn studio_checks_submits_shows_history_quits_and_restores_the_terminal() {
     );
 
     // The reader drains what the child wrote before it exited.
-    let start = Instant::now();
-    while !session.output.lock().expect("output lock").closed && start.elapsed() < STEP {
-        std::thread::sleep(POLL);
-    }
+    session.drain();
     {
         let out = session.output.lock().expect("output lock");
         assert!(
