@@ -45,7 +45,7 @@ pub(crate) async fn put_faults(AxumState(state): AxumState<Arc<State>>, body: By
 
 /// `GET /_sandbox/stats`.
 pub(crate) async fn stats(AxumState(state): AxumState<Arc<State>>) -> Response {
-    respond::json(StatusCode::OK, &state.stats.snapshot())
+    respond::json(StatusCode::OK, &state.stats_snapshot())
 }
 
 /// `POST /_sandbox/webhook`: records `{id, received_at, headers, body}`. The body is kept
