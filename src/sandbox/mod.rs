@@ -8,7 +8,7 @@
 //! target); `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`, `POST|GET /_sandbox/webhook`.
 //! The create pipeline's order is documented in `actions.rs`; the action store keeps at
 //! most [`MAX_STORED_ACTIONS`] actions ([`MAX_STORED_BYTES`] bytes), forgetting the oldest
-//! first (`store.rs`).
+//! first (`store.rs`), and the webhook inbox the last [`MAX_WEBHOOK_DELIVERIES`].
 
 mod actions;
 mod admin;
@@ -43,6 +43,7 @@ pub use faults::{
     DEFAULT_TOKEN_TTL_S, Faults, FaultsError, MAX_LATENCY_MS, MAX_TOKEN_TTL_S, RedirectFault,
 };
 pub use oauth::{SCOPE_READ, SCOPE_WRITE};
+pub use state::MAX_WEBHOOK_DELIVERIES;
 pub use stats::StatsSnapshot;
 pub use store::{MAX_STORED_ACTIONS, MAX_STORED_BYTES, StoreLimits};
 

@@ -3,7 +3,7 @@
 //! inbox and a cheap random source. Every lock here is held for a few
 //! map operations only, never across an await, so a std `Mutex` beats an async one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -26,7 +26,7 @@ pub(crate) struct State {
     tokens: RwLock<HashMap<String, Grant>>,
     pub store: Mutex<Store>,
     pub stats: Stats,
-    pub webhooks: Mutex<Vec<Value>>,
+    pub webhooks: Mutex<WebhookInbox>,
     pub rng: FastRng,
 }
 
@@ -43,6 +43,34 @@ struct FaultState {
 struct Window {
     index: u64,
     used: u32,
+}
+
+/// The most webhook deliveries `/_sandbox/webhook` keeps; older ones are dropped first, for
+/// the same reason as the action store's limits.
+pub const MAX_WEBHOOK_DELIVERIES: usize = 10_000;
+
+/// The deliveries `/_sandbox/webhook` received, oldest first, numbered from 1 in arrival
+/// order (numbers keep counting past the ones dropped).
+#[derive(Default)]
+pub(crate) struct WebhookInbox {
+    deliveries: VecDeque<Value>,
+    received: u64,
+}
+
+impl WebhookInbox {
+    /// Keeps a delivery, built from its number; returns that number.
+    pub fn push(&mut self, delivery: impl FnOnce(u64) -> Value) -> u64 {
+        self.received += 1;
+        if self.deliveries.len() >= MAX_WEBHOOK_DELIVERIES {
+            self.deliveries.pop_front();
+        }
+        self.deliveries.push_back(delivery(self.received));
+        self.received
+    }
+
+    pub fn deliveries(&self) -> &VecDeque<Value> {
+        &self.deliveries
+    }
 }
 
 /// What the rate limiter decided for one request on `/api/v2/*`.
@@ -87,7 +115,7 @@ impl State {
             tokens: RwLock::new(HashMap::new()),
             store: Mutex::new(Store::new(limits)),
             stats: Stats::new(),
-            webhooks: Mutex::new(Vec::new()),
+            webhooks: Mutex::new(WebhookInbox::default()),
             rng: FastRng::new(),
         }
     }
@@ -280,6 +308,21 @@ mod tests {
         assert!(!state.take_fail_429());
         state.set_faults(faults);
         assert!(state.take_fail_429());
+    }
+
+    #[test]
+    fn the_webhook_inbox_drops_the_oldest_past_its_limit_and_keeps_numbering() {
+        let mut inbox = WebhookInbox::default();
+        for _ in 0..MAX_WEBHOOK_DELIVERIES + 2 {
+            inbox.push(Value::from);
+        }
+        let kept = inbox.deliveries();
+        assert_eq!(kept.len(), MAX_WEBHOOK_DELIVERIES);
+        assert_eq!(kept.front(), Some(&Value::from(3)));
+        assert_eq!(
+            kept.back(),
+            Some(&Value::from(MAX_WEBHOOK_DELIVERIES as u64 + 2))
+        );
     }
 
     #[test]
