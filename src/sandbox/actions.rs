@@ -49,7 +49,7 @@ use super::faults::RedirectFault;
 use super::oauth::{Need, authorize};
 use super::respond;
 use super::state::State;
-use super::store::{NewAction, Replay};
+use super::store::{NewAction, Replay, body_digest};
 use crate::payload::{Diagnostic, check_text};
 
 /// The largest request header block accepted, counted as the HTTP/1.1 lines
@@ -172,17 +172,17 @@ async fn pipeline(
             None,
         ));
     }
-    let key = idempotency_key(headers)?;
-    if let Some(key) = &key {
-        replayed(super::state::lock(&state.store).replay(key, &body))?;
+    let key = idempotency_key(headers)?.map(|key| (key, body_digest(&body)));
+    if let Some((key, digest)) = &key {
+        replayed(super::state::lock(&state.store).replay(key, digest))?;
     }
 
     let (payload, name) = check_payload(&body)?;
 
     let response = {
         let mut store = super::state::lock(&state.store);
-        if let Some(key) = &key {
-            replayed(store.replay(key, &body))?;
+        if let Some((key, digest)) = &key {
+            replayed(store.replay(key, digest))?;
         }
         if store.name_exists(&name) {
             return Err(respond::problem(
@@ -207,7 +207,7 @@ async fn pipeline(
             name,
             json,
             status,
-            key: key.map(|key| (key, body)),
+            key,
         });
         response
     };

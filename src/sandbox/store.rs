@@ -2,7 +2,7 @@
 //! by the `Idempotency-Key` that created them, with a bounded memory.
 //!
 //! The store keeps at most [`MAX_STORED_ACTIONS`] actions and [`MAX_STORED_BYTES`] bytes of
-//! them (their JSON, plus the request body kept for an idempotent replay); past either, the
+//! them (their JSON, names and keys); past either, the
 //! oldest actions are forgotten first, as if never created: a GET of an evicted id is a 404,
 //! its name is free again (a create with it is a 201, not a 409), and a retry with its
 //! `Idempotency-Key` is taken as a new request. A key is kept exactly as long as the action
@@ -21,8 +21,8 @@ use axum::http::StatusCode;
 
 /// How many actions the store keeps before it forgets the oldest.
 pub const MAX_STORED_ACTIONS: usize = 100_000;
-/// How many bytes of actions (JSON and kept request bodies) the store keeps before it
-/// forgets the oldest.
+/// How many bytes of actions (their JSON, names and keys) the store keeps before it forgets
+/// the oldest.
 pub const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
 
 /// How much the store keeps; the oldest actions go first when either limit is passed. The
@@ -66,11 +66,21 @@ pub(crate) struct StoredAction {
     keyed: Option<Keyed>,
 }
 
-/// The `Idempotency-Key` a create came with and its request body, to tell a retry (same
-/// body) from a client bug (another body).
+/// The `Idempotency-Key` a create came with and the SHA-256 of its request body, to tell a
+/// retry (same body) from a client bug (another body) without keeping the body.
 struct Keyed {
     key: String,
-    request_body: Bytes,
+    body_digest: BodyDigest,
+}
+
+pub(crate) type BodyDigest = [u8; 32];
+
+/// Computed by the caller, outside the store's lock: hashing a 1 MiB body takes milliseconds.
+pub(crate) fn body_digest(body: &[u8]) -> BodyDigest {
+    let digest = ring::digest::digest(&ring::digest::SHA256, body);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
 }
 
 /// A create to store.
@@ -79,8 +89,8 @@ pub(crate) struct NewAction {
     pub name: String,
     pub json: Bytes,
     pub status: StatusCode,
-    /// The `Idempotency-Key` and the request body, when the create had a key.
-    pub key: Option<(String, Bytes)>,
+    /// The `Idempotency-Key` and the request body's [`body_digest`], when the create had a key.
+    pub key: Option<(String, BodyDigest)>,
 }
 
 /// What an `Idempotency-Key` lookup found.
@@ -110,12 +120,12 @@ impl Store {
         }
     }
 
-    pub fn replay(&self, key: &str, body: &[u8]) -> Replay<'_> {
+    pub fn replay(&self, key: &str, body: &BodyDigest) -> Replay<'_> {
         let Some(action) = self.by_key.get(key).and_then(|&seq| self.at(seq)) else {
             return Replay::None;
         };
         match &action.keyed {
-            Some(keyed) if keyed.request_body == body => Replay::Same {
+            Some(keyed) if keyed.body_digest == *body => Replay::Same {
                 status: action.status,
                 action,
             },
@@ -137,14 +147,9 @@ impl Store {
         let seq = self.first_seq + self.actions.len() as u64;
         self.by_id.insert(new.id.clone(), seq);
         self.by_name.insert(new.name.clone(), seq);
-        let keyed = new.key.map(|(key, body)| {
+        let keyed = new.key.map(|(key, body_digest)| {
             self.by_key.insert(key.clone(), seq);
-            // A copy: the body is a slice of the connection's read buffer, and keeping the
-            // slice would keep that whole buffer alive with it.
-            Keyed {
-                key,
-                request_body: Bytes::copy_from_slice(&body),
-            }
+            Keyed { key, body_digest }
         });
         let action = StoredAction {
             id: new.id,
@@ -201,14 +206,9 @@ impl Store {
 
 impl StoredAction {
     /// What the action counts against [`StoreLimits::max_bytes`]: the bytes it holds that
-    /// grow with the payload (the small fixed overhead per action is bounded by the count).
+    /// grow with the payload (the fixed overhead per action is bounded by the count).
     fn cost(&self) -> usize {
-        self.json.len()
-            + self.name.len()
-            + self
-                .keyed
-                .as_ref()
-                .map_or(0, |k| k.key.len() + k.request_body.len())
+        self.json.len() + self.name.len() + self.keyed.as_ref().map_or(0, |k| k.key.len())
     }
 }
 
@@ -235,7 +235,12 @@ mod tests {
             name: format!("name-{n}"),
             json: Bytes::from(format!("{{\"id\":\"da_{n}\"}}")),
             status: StatusCode::CREATED,
-            key: keyed.then(|| (format!("key-{n}"), Bytes::from(format!("body-{n}")))),
+            key: keyed.then(|| {
+                (
+                    format!("key-{n}"),
+                    body_digest(format!("body-{n}").as_bytes()),
+                )
+            }),
         }
     }
 
@@ -255,12 +260,18 @@ mod tests {
         assert_eq!(store.get("da_4").map(|a| a.id.as_str()), Some("da_4"));
         assert!(!store.name_exists("name-2") && store.name_exists("name-3"));
         assert!(!store.id_exists("da_1") && store.id_exists("da_5"));
-        assert!(matches!(store.replay("key-1", b"body-1"), Replay::None));
         assert!(matches!(
-            store.replay("key-3", b"body-3"),
+            store.replay("key-1", &body_digest(b"body-1")),
+            Replay::None
+        ));
+        assert!(matches!(
+            store.replay("key-3", &body_digest(b"body-3")),
             Replay::Same { action, .. } if action.id == "da_3"
         ));
-        assert!(matches!(store.replay("key-3", b"other"), Replay::Mismatch));
+        assert!(matches!(
+            store.replay("key-3", &body_digest(b"other")),
+            Replay::Mismatch
+        ));
     }
 
     #[test]
