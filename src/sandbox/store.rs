@@ -2,10 +2,10 @@
 //! by the `Idempotency-Key` that created them, with a bounded memory.
 //!
 //! The store keeps at most [`MAX_STORED_ACTIONS`] actions and [`MAX_STORED_BYTES`] bytes of
-//! them (their JSON, names and keys); past either, the
-//! oldest actions are forgotten first, as if never created: a GET of an evicted id is a 404,
-//! its name is free again (a create with it is a 201, not a 409), and a retry with its
-//! `Idempotency-Key` is taken as a new request. A key is kept exactly as long as the action
+//! them (their JSON, names and keys); past either, the oldest actions are forgotten first,
+//! as if never created: a GET of an evicted id is a 404, its name is free again (a create
+//! with it is a 201, not a 409), and a retry with its `Idempotency-Key` is taken as a new
+//! request. A key is kept exactly as long as the action
 //! it created, so keys need no cap of their own. Eviction is O(1) per action (a queue, and
 //! three map removals), so a sandbox left running under load stays as fast and as small.
 //!
