@@ -4,7 +4,10 @@
 //! p99 latency and the status histogram; exits non-zero if any response was not a 201.
 //!
 //! `cargo bench --bench sandbox_load` (target: at least 5,000 creates/s on a 2-core box).
-//! `CXDA_LOAD_SECS` sets the measured duration (default 5 s).
+//! `CXDA_LOAD_SECS` sets the measured duration (default 5 s). Also prints how many actions
+//! the store holds and has evicted at the end, and how much the process's resident memory
+//! grew during the run (Linux): at ~20,000 creates/s the store fills (`MAX_STORED_ACTIONS`)
+//! within about 5 s, so a run of 10 s or more measures a full store and creates that evict.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -77,6 +80,7 @@ async fn run() -> anyhow::Result<ExitCode> {
         .to_string();
     let url = format!("{}/api/v2/data-actions", sandbox.base_url());
 
+    let rss_before = resident_kib();
     let warm_until = Instant::now() + WARM_UP;
     let measure_until = warm_until + duration;
     let tasks: Vec<_> = (0..CLIENTS)
@@ -105,6 +109,8 @@ async fn run() -> anyhow::Result<ExitCode> {
         }
         tally.errors += part.errors;
     }
+    let store = sandbox.stats();
+    let rss_after = resident_kib();
     sandbox.shutdown().await;
 
     let created = tally.statuses.get(&201).copied().unwrap_or(0);
@@ -127,6 +133,21 @@ async fn run() -> anyhow::Result<ExitCode> {
     println!(
         "statuses: {:?}, transport errors: {}",
         tally.statuses, tally.errors
+    );
+    let growth = match (rss_before, rss_after) {
+        (Some(before), Some(after)) => format!(
+            "{:.1} MiB ({:.1} -> {:.1} MiB)",
+            (after as f64 - before as f64) / 1024.0,
+            before as f64 / 1024.0,
+            after as f64 / 1024.0
+        ),
+        _ => "not measured (no /proc/self/status)".to_string(),
+    };
+    println!(
+        "store: {} actions stored, {} evicted (cap {}); resident memory grew {growth}",
+        store.stored_actions,
+        store.evicted_actions,
+        cxda::sandbox::MAX_STORED_ACTIONS
     );
 
     let non_201: u64 = tally
@@ -203,4 +224,17 @@ async fn load_client(
             None => tally.errors += 1,
         }
     }
+}
+
+/// The process's resident set (`VmRSS`, KiB), where `/proc` has it.
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }

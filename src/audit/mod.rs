@@ -5,7 +5,8 @@
 //! What it owns:
 //! - [`AuditRecord`] and its parts: the on-disk format (see [`record`] for the decisions);
 //! - [`Redactor`]: what never reaches the file in clear. [`AuditLog`] redacts inside every
-//!   append, so there is no way to write a record that skipped it;
+//!   append, so there is no way to write a record that skipped it; [`redact_url`] shows a
+//!   URL without its credentials, for logs and messages;
 //! - [`AuditLog`]: the writer — advisory lock, torn-tail repair, whole-record writes,
 //!   `fdatasync` before an append returns, group commit of appends that arrive together,
 //!   rotation past `audit_max_mib`, bodies over 256 KiB cut and marked;
@@ -18,6 +19,7 @@ mod id;
 mod reader;
 pub mod record;
 mod redact;
+mod redact_url;
 mod segments;
 mod writer;
 
@@ -33,6 +35,7 @@ pub use record::{
     body_value,
 };
 pub use redact::{REDACTED, Redactor};
+pub use redact_url::{is_secret_query_name, redact_url};
 pub use writer::AuditLog;
 
 /// The audit log of a resolved configuration (its data dir and `audit_max_mib`), told the

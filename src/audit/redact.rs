@@ -5,9 +5,10 @@
 //!
 //! Structured rules come first (header names, JSON field names); then every remaining string
 //! goes through [`Redactor::redact_text`], a net for secrets that turn up inside text: the
-//! sandbox's `sbx_` tokens, `Bearer`/`Basic` credentials, `access_token=…`-style pairs, and
-//! any literal the caller registered ([`Redactor::with_secret`], e.g. the profile's client
-//! secret) or that the record's own payload holds under a secret-looking header name (the
+//! sandbox's `sbx_` tokens, `Bearer`/`Basic` credentials, `access_token=…`-style pairs, the
+//! credentials of any URL (`redact_url.rs`), and any literal the caller registered
+//! ([`Redactor::with_secret`], e.g. the profile's client secret or a webhook URL's
+//! credentials) or that the record's own payload holds under a secret-looking header name (the
 //! server echoes the stored action back). Bodies are redacted before they are truncated, so
 //! a cut never hides a field name from the structured pass.
 
@@ -186,7 +187,12 @@ impl Redactor {
                 out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
             }
         }
-        for scrub in [scrub_sbx_tokens, scrub_secret_pairs, scrub_auth_schemes] {
+        for scrub in [
+            scrub_sbx_tokens,
+            scrub_secret_pairs,
+            scrub_auth_schemes,
+            super::redact_url::scrub_urls,
+        ] {
             if let Some(scrubbed) = scrub(&out) {
                 out = Cow::Owned(scrubbed);
             }
@@ -236,7 +242,7 @@ fn is_secret_field(key: &str) -> bool {
     SECRET_FIELDS.iter().any(|f| key.eq_ignore_ascii_case(f))
 }
 
-fn is_placeholder_or_empty(value: &str) -> bool {
+pub(super) fn is_placeholder_or_empty(value: &str) -> bool {
     value.trim().is_empty() || has_placeholder(value) || value == REDACTED
 }
 
@@ -255,7 +261,7 @@ fn is_token_char(b: u8) -> bool {
 
 /// Replaces the byte ranges (sorted, non-overlapping after merging) with [`REDACTED`].
 /// Ranges start and end next to ASCII bytes, so slicing stays on character boundaries.
-fn replace_ranges(text: &str, mut ranges: Vec<(usize, usize)>) -> Option<String> {
+pub(super) fn replace_ranges(text: &str, mut ranges: Vec<(usize, usize)>) -> Option<String> {
     if ranges.is_empty() {
         return None;
     }

@@ -139,6 +139,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         tls: args.tls,
         faults: faults.clone(),
         ca_dir: args.tls.then(std::env::temp_dir),
+        ..SandboxConfig::default()
     };
     let handle = Sandbox::start(config).await?;
     {

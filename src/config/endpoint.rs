@@ -11,7 +11,7 @@ pub(crate) fn parse_endpoint(profile: &str, key: &str, text: &str) -> Result<Url
     let url = Url::parse(text).map_err(|e| ConfigError::InvalidUrl {
         profile: profile.to_string(),
         key: key.to_string(),
-        value: text.to_string(),
+        value: crate::audit::redact_url(text).into_owned(),
         reason: e.to_string(),
     })?;
     check_endpoint(profile, key, url)
@@ -21,7 +21,7 @@ pub(crate) fn check_endpoint(profile: &str, key: &str, url: Url) -> Result<Url, 
     let invalid = |reason: &str| ConfigError::InvalidUrl {
         profile: profile.to_string(),
         key: key.to_string(),
-        value: url.to_string(),
+        value: crate::audit::redact_url(url.as_str()).into_owned(),
         reason: reason.to_string(),
     };
     let Some(host) = url.host_str().map(str::to_string) else {

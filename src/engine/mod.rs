@@ -115,10 +115,10 @@ impl Engine {
     /// Builds the profile's HTTP client, token cache and pacer. The profile must have its
     /// connection (a sandbox profile after `complete_sandbox`).
     ///
-    /// The client secret is registered with the engine's own redactor, applied to every
-    /// record it writes, so it never reaches the audit file even if `audit` was opened with
-    /// a plain `Redactor::new()` (opening it with `with_secret(client_secret)` as well costs
-    /// nothing).
+    /// The client secret and a webhook URL's credentials are registered with the engine's
+    /// own redactor, applied to every record it writes, so they never reach the audit file
+    /// even if `audit` was opened with a plain `Redactor::new()` (opening it with
+    /// `with_secret(client_secret)` as well costs nothing).
     pub fn new(profile: Profile, audit: AuditLog) -> Result<Engine, EngineError> {
         let Some(connection) = profile.connection.clone() else {
             return Err(EngineError::NoConnection {
@@ -134,7 +134,10 @@ impl Engine {
             profile.timeout,
         );
         let pacer = Pacer::new(profile.rate_limit);
-        let redactor = Redactor::new().with_secret(connection.client_secret.expose());
+        let mut redactor = Redactor::new().with_secret(connection.client_secret.expose());
+        if let Some(url) = &profile.webhook_url {
+            redactor = redactor.with_url_secrets(url);
+        }
         Ok(Engine {
             inner: Arc::new(Inner {
                 create_url: connection.create_url.clone(),

@@ -6,6 +6,11 @@
 //! It never delays the submission's result: the task is spawned after the result exists.
 //! Tasks are counted ([`Deliveries`]) so a headless command can wait for them, bounded,
 //! before it exits ([`super::Engine::drain_webhooks`]).
+//!
+//! The URL may carry credentials (`user:password@`, `?token=…`): the record and the log
+//! line show it through [`redact_url`], transport errors are taken without the URL reqwest
+//! puts in them, and the engine's redactor knows the credentials' values
+//! ([`crate::audit::Redactor::with_url_secrets`]) for any other place that quotes them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,7 +25,9 @@ use tokio::sync::Notify;
 use super::Inner;
 use super::client::{USER_AGENT, error_chain};
 use super::response;
-use crate::audit::{Attempt, AuditRecord, Exchange, Headers, Outcome, body_value};
+use crate::audit::{
+    Attempt, AuditRecord, Exchange, Headers, Outcome, REDACTED, body_value, redact_url,
+};
 use crate::time::{format_rfc3339_ms, now_ms};
 
 /// Attempts per delivery, and the pause before each retry (short: the result is already
@@ -79,9 +86,9 @@ pub(super) fn spawn(engine: Arc<Inner>, url: Url, submission: &AuditRecord) {
     let guard = Running(engine);
     tokio::spawn(async move {
         let engine = Arc::clone(&guard.0);
-        let record = deliver(&engine, &url, payload, correlation_id, action_name).await;
-        let mut record = record;
+        let mut record = deliver(&engine, &url, payload, correlation_id, action_name).await;
         engine.redactor.redact_record(&mut record);
+        log_outcome(&record);
         if let Err(e) = engine.audit.append_async(record).await {
             tracing::warn!(error = %e, "cannot record a webhook delivery");
         }
@@ -121,14 +128,18 @@ async fn deliver(
     record.profile = engine.profile.name.clone();
     record.correlation_id = correlation_id;
     record.method = "POST".to_string();
-    record.url = url.to_string();
+    record.url = redact_url(url.as_str()).into_owned();
     record.action_name = action_name;
-    let headers: Headers = [
+    let mut headers: Headers = [
         ("Content-Type", "application/json"),
         ("User-Agent", USER_AGENT),
     ]
     .into_iter()
     .collect();
+    if !url.username().is_empty() || url.password().is_some() {
+        // reqwest sends a URL's `user:password@` as Basic credentials.
+        headers.push("Authorization", REDACTED);
+    }
     record.request = Exchange::new(headers, payload);
 
     let mut last_error = String::new();
@@ -168,6 +179,9 @@ async fn deliver(
                 );
             }
             Err(e) => {
+                // The record shows the URL, without its credentials; the error's copy of
+                // it would show the query's.
+                let e = e.without_url();
                 last_error = format!("the webhook could not be reached: {}", error_chain(&e));
                 attempt.error = Some(last_error.clone());
             }
@@ -185,6 +199,17 @@ async fn deliver(
     ));
     record.latency_ms = elapsed_ms(started);
     record
+}
+
+/// One line per delivery, from the redacted record: where it went and how it ended.
+fn log_outcome(record: &AuditRecord) {
+    let attempts = record.attempts.len();
+    if record.outcome == Outcome::WebhookDelivered {
+        tracing::info!(correlation_id = %record.correlation_id, url = %record.url, attempts, "webhook delivered");
+    } else {
+        let error = record.error.as_deref().unwrap_or_default();
+        tracing::warn!(correlation_id = %record.correlation_id, url = %record.url, attempts, error, "webhook not delivered");
+    }
 }
 
 fn elapsed_ms(started: Instant) -> u64 {

@@ -13,7 +13,8 @@
 //!     taken as JSON);
 //! 11. `Idempotency-Key` seen before: same body → the first response replayed byte for
 //!     byte (status, headers, body; the rate-limit headers are this response's own), another
-//!     body → 422;
+//!     body → 422; a key is remembered as long as the action it created is stored (see
+//!     `store.rs` for the store's limits);
 //! 12. 400 problem+json for invalid JSON or schema errors (one entry per error, with its
 //!     pointer, line and column); 13. 409 when the name exists; 14. store;
 //! 15. `latency_ms` delay; 16. 201 with `Location` (303 under `redirect: 303`).
@@ -40,14 +41,15 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Path, State as AxumState};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::faults::RedirectFault;
 use super::oauth::{Need, authorize};
 use super::respond;
-use super::state::{RecordedResponse, Replay, State, StoredAction};
+use super::state::State;
+use super::store::{NewAction, Replay, body_digest};
 use crate::payload::{Diagnostic, check_text};
 
 /// The largest request header block accepted, counted as the HTTP/1.1 lines
@@ -170,17 +172,17 @@ async fn pipeline(
             None,
         ));
     }
-    let key = idempotency_key(headers)?;
-    if let Some(key) = &key {
-        replayed(super::state::lock(&state.store).replay(key, &body))?;
+    let key = idempotency_key(headers)?.map(|key| (key, body_digest(&body)));
+    if let Some((key, digest)) = &key {
+        replayed(super::state::lock(&state.store).replay(key, digest))?;
     }
 
     let (payload, name) = check_payload(&body)?;
 
     let response = {
         let mut store = super::state::lock(&state.store);
-        if let Some(key) = &key {
-            replayed(store.replay(key, &body))?;
+        if let Some((key, digest)) = &key {
+            replayed(store.replay(key, digest))?;
         }
         if store.name_exists(&name) {
             return Err(respond::problem(
@@ -199,18 +201,21 @@ async fn pipeline(
         } else {
             StatusCode::CREATED
         };
-        let recorded = created_response(status, &id, json.clone());
-        store.insert(name, StoredAction { id, json });
-        if let Some(key) = key {
-            store.remember(key, body, recorded.clone());
-        }
-        recorded
+        let response = created_response(status, &id, json.clone());
+        store.insert(NewAction {
+            id,
+            name,
+            json,
+            status,
+            key,
+        });
+        response
     };
 
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
-    Ok(into_response(response))
+    Ok(response)
 }
 
 /// The checks every `/api/v2` route makes after the rate limit: 431, then 401 and 403.
@@ -240,10 +245,14 @@ fn redirect(fault: RedirectFault, location: &str) -> Response {
     respond::with_header(response, header::LOCATION, location)
 }
 
-fn replayed(replay: Replay) -> Result<(), Response> {
+/// A replay is the create's response built again from what was stored: the same status,
+/// headers and body bytes as the first time.
+fn replayed(replay: Replay<'_>) -> Result<(), Response> {
     match replay {
         Replay::None => Ok(()),
-        Replay::Same(recorded) => Err(into_response(recorded)),
+        Replay::Same { status, action } => {
+            Err(created_response(status, &action.id, action.json.clone()))
+        }
         Replay::Mismatch => Err(respond::problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "this Idempotency-Key was already used with a different body",
@@ -252,27 +261,13 @@ fn replayed(replay: Replay) -> Result<(), Response> {
     }
 }
 
-fn created_response(status: StatusCode, id: &str, json: Bytes) -> RecordedResponse {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(location) = HeaderValue::from_str(&format!("{COLLECTION_PATH}/{id}")) {
-        headers.insert(header::LOCATION, location);
-    }
-    RecordedResponse {
-        status,
-        headers,
-        body: json,
-    }
-}
-
-fn into_response(recorded: RecordedResponse) -> Response {
-    let mut response = Response::new(Body::from(recorded.body));
-    *response.status_mut() = recorded.status;
-    *response.headers_mut() = recorded.headers;
-    response
+fn created_response(status: StatusCode, id: &str, json: Bytes) -> Response {
+    let response = respond::bytes(status, "application/json", json);
+    respond::with_header(
+        response,
+        header::LOCATION,
+        &format!("{COLLECTION_PATH}/{id}"),
+    )
 }
 
 fn new_id(state: &State) -> String {

@@ -45,7 +45,7 @@ pub(crate) async fn put_faults(AxumState(state): AxumState<Arc<State>>, body: By
 
 /// `GET /_sandbox/stats`.
 pub(crate) async fn stats(AxumState(state): AxumState<Arc<State>>) -> Response {
-    respond::json(StatusCode::OK, &state.stats.snapshot())
+    respond::json(StatusCode::OK, &state.stats_snapshot())
 }
 
 /// `POST /_sandbox/webhook`: records `{id, received_at, headers, body}`. The body is kept
@@ -74,19 +74,21 @@ pub(crate) async fn receive_webhook(
     }
     let body = serde_json::from_slice::<Value>(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    let mut inbox = lock(&state.webhooks);
-    let id = inbox.len() + 1;
-    inbox.push(json!({
-        "id": id,
-        "received_at": crate::time::format_rfc3339_ms(crate::time::now_ms()),
-        "headers": recorded_headers,
-        "body": body,
-    }));
+    let received_at = crate::time::format_rfc3339_ms(crate::time::now_ms());
+    let id = lock(&state.webhooks).push(|id| {
+        json!({
+            "id": id,
+            "received_at": received_at,
+            "headers": recorded_headers,
+            "body": body,
+        })
+    });
     respond::json(StatusCode::OK, &json!({ "id": id }))
 }
 
-/// `GET /_sandbox/webhook`: every delivery recorded, oldest first.
+/// `GET /_sandbox/webhook`: every delivery kept (the last `MAX_WEBHOOK_DELIVERIES`),
+/// oldest first.
 pub(crate) async fn list_webhooks(AxumState(state): AxumState<Arc<State>>) -> Response {
-    let inbox = lock(&state.webhooks).clone();
+    let inbox = lock(&state.webhooks).deliveries().clone();
     respond::json(StatusCode::OK, &inbox)
 }

@@ -6,7 +6,9 @@
 //! Routes: `POST /oauth/token`; `POST|GET /api/v2/data-actions`,
 //! `GET /api/v2/data-actions/{id}`, `POST /api/v2/data-actions/moved` (the redirect
 //! target); `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`, `POST|GET /_sandbox/webhook`.
-//! The create pipeline's order is documented in `actions.rs`.
+//! The create pipeline's order is documented in `actions.rs`; the action store keeps at
+//! most [`MAX_STORED_ACTIONS`] actions ([`MAX_STORED_BYTES`] bytes), forgetting the oldest
+//! first (`store.rs`), and the webhook inbox the last [`MAX_WEBHOOK_DELIVERIES`].
 
 mod actions;
 mod admin;
@@ -16,6 +18,7 @@ mod ratelimit;
 mod respond;
 mod state;
 mod stats;
+mod store;
 mod tls;
 
 use std::fs::OpenOptions;
@@ -40,7 +43,9 @@ pub use faults::{
     DEFAULT_TOKEN_TTL_S, Faults, FaultsError, MAX_LATENCY_MS, MAX_TOKEN_TTL_S, RedirectFault,
 };
 pub use oauth::{SCOPE_READ, SCOPE_WRITE};
+pub use state::MAX_WEBHOOK_DELIVERIES;
 pub use stats::StatsSnapshot;
+pub use store::{MAX_STORED_ACTIONS, MAX_STORED_BYTES, StoreLimits};
 
 use state::State;
 
@@ -77,16 +82,20 @@ pub struct SandboxConfig {
     /// With `tls`, also write the CA certificate (PEM) to a new file in this directory,
     /// named `cxda-sandbox-ca-PORT-RANDOM.pem`; removed again on shutdown.
     pub ca_dir: Option<PathBuf>,
+    /// How many actions (and bytes of them) are kept before the oldest are forgotten.
+    pub store_limits: StoreLimits,
 }
 
 impl Default for SandboxConfig {
-    /// An ephemeral loopback port, plain HTTP, the default faults (`100/min`).
+    /// An ephemeral loopback port, plain HTTP, the default faults (`100/min`), the default
+    /// store limits ([`MAX_STORED_ACTIONS`], [`MAX_STORED_BYTES`]).
     fn default() -> Self {
         SandboxConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             tls: false,
             faults: Faults::default(),
             ca_dir: None,
+            store_limits: StoreLimits::default(),
         }
     }
 }
@@ -122,7 +131,7 @@ impl Sandbox {
             addr: config.addr,
             source,
         })?;
-        let state = Arc::new(State::new(config.faults));
+        let state = Arc::new(State::new(config.faults, config.store_limits));
         let app = router(Arc::clone(&state));
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let signal = async move {
@@ -297,7 +306,7 @@ impl SandboxHandle {
 
     /// The counters `/_sandbox/stats` shows.
     pub fn stats(&self) -> StatsSnapshot {
-        self.state.stats.snapshot()
+        self.state.stats_snapshot()
     }
 
     /// Stops accepting, lets requests in flight finish (up to a few seconds), and removes

@@ -1,19 +1,18 @@
 //! The sandbox's shared state: the current faults (with the fail-429 budget and the rate
-//! window that depend on them), issued tokens, the action store with its idempotency
-//! records, the webhook inbox and a cheap random source. Every lock here is held for a few
+//! window that depend on them), issued tokens, the action store (`store.rs`), the webhook
+//! inbox and a cheap random source. Every lock here is held for a few
 //! map operations only, never across an await, so a std `Mutex` beats an async one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
 use super::faults::Faults;
-use super::stats::Stats;
+use super::stats::{Stats, StatsSnapshot};
+use super::store::{Store, StoreLimits};
 use crate::rate::RateSpec;
 
 /// Locks, taking over a poisoned lock: every critical section here leaves its data valid
@@ -27,7 +26,7 @@ pub(crate) struct State {
     tokens: RwLock<HashMap<String, Grant>>,
     pub store: Mutex<Store>,
     pub stats: Stats,
-    pub webhooks: Mutex<Vec<Value>>,
+    pub webhooks: Mutex<WebhookInbox>,
     pub rng: FastRng,
 }
 
@@ -44,6 +43,34 @@ struct FaultState {
 struct Window {
     index: u64,
     used: u32,
+}
+
+/// The most webhook deliveries `/_sandbox/webhook` keeps; older ones are dropped first, for
+/// the same reason as the action store's limits.
+pub const MAX_WEBHOOK_DELIVERIES: usize = 10_000;
+
+/// The deliveries `/_sandbox/webhook` received, oldest first, numbered from 1 in arrival
+/// order (numbers keep counting past the ones dropped).
+#[derive(Default)]
+pub(crate) struct WebhookInbox {
+    deliveries: VecDeque<Value>,
+    received: u64,
+}
+
+impl WebhookInbox {
+    /// Keeps a delivery, built from its number; returns that number.
+    pub fn push(&mut self, delivery: impl FnOnce(u64) -> Value) -> u64 {
+        self.received += 1;
+        if self.deliveries.len() >= MAX_WEBHOOK_DELIVERIES {
+            self.deliveries.pop_front();
+        }
+        self.deliveries.push_back(delivery(self.received));
+        self.received
+    }
+
+    pub fn deliveries(&self) -> &VecDeque<Value> {
+        &self.deliveries
+    }
 }
 
 /// What the rate limiter decided for one request on `/api/v2/*`.
@@ -76,47 +103,8 @@ pub(crate) enum TokenRejection {
     Expired,
 }
 
-/// Stored actions in creation order, indexed by id and name, and the responses recorded
-/// under each `Idempotency-Key`.
-#[derive(Default)]
-pub(crate) struct Store {
-    actions: Vec<StoredAction>,
-    by_id: HashMap<String, usize>,
-    by_name: HashMap<String, usize>,
-    idempotency: HashMap<String, IdempotentEntry>,
-}
-
-pub(crate) struct StoredAction {
-    pub id: String,
-    /// The action exactly as the API returns it, serialized once at creation.
-    pub json: Bytes,
-}
-
-/// The first response to a keyed request, replayed byte for byte to a retry.
-#[derive(Clone)]
-pub(crate) struct RecordedResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-struct IdempotentEntry {
-    request_body: Bytes,
-    response: RecordedResponse,
-}
-
-/// What an `Idempotency-Key` lookup found.
-pub(crate) enum Replay {
-    /// The key is new.
-    None,
-    /// Same key, same body: answer with this.
-    Same(RecordedResponse),
-    /// Same key, another body: a client bug.
-    Mismatch,
-}
-
 impl State {
-    pub fn new(faults: Faults) -> State {
+    pub fn new(faults: Faults, limits: StoreLimits) -> State {
         State {
             faults: Mutex::new(FaultState {
                 fail_429_left: faults.fail_429,
@@ -125,11 +113,20 @@ impl State {
                 window: Window::default(),
             }),
             tokens: RwLock::new(HashMap::new()),
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(Store::new(limits)),
             stats: Stats::new(),
-            webhooks: Mutex::new(Vec::new()),
+            webhooks: Mutex::new(WebhookInbox::default()),
             rng: FastRng::new(),
         }
+    }
+
+    /// The counters, with the store's size and evictions.
+    pub fn stats_snapshot(&self) -> StatsSnapshot {
+        let mut snapshot = self.stats.snapshot();
+        let store = lock(&self.store);
+        snapshot.stored_actions = store.all().len() as u64;
+        snapshot.evicted_actions = store.evicted();
+        snapshot
     }
 
     pub fn faults(&self) -> Arc<Faults> {
@@ -225,49 +222,6 @@ fn take_one(left: &mut u32) -> bool {
     }
 }
 
-impl Store {
-    pub fn replay(&self, key: &str, body: &Bytes) -> Replay {
-        match self.idempotency.get(key) {
-            None => Replay::None,
-            Some(entry) if entry.request_body == *body => Replay::Same(entry.response.clone()),
-            Some(_) => Replay::Mismatch,
-        }
-    }
-
-    pub fn remember(&mut self, key: String, request_body: Bytes, response: RecordedResponse) {
-        self.idempotency.insert(
-            key,
-            IdempotentEntry {
-                request_body,
-                response,
-            },
-        );
-    }
-
-    pub fn name_exists(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
-    }
-
-    pub fn id_exists(&self, id: &str) -> bool {
-        self.by_id.contains_key(id)
-    }
-
-    pub fn insert(&mut self, name: String, action: StoredAction) {
-        let at = self.actions.len();
-        self.by_id.insert(action.id.clone(), at);
-        self.by_name.insert(name, at);
-        self.actions.push(action);
-    }
-
-    pub fn get(&self, id: &str) -> Option<&StoredAction> {
-        self.by_id.get(id).and_then(|&at| self.actions.get(at))
-    }
-
-    pub fn all(&self) -> &[StoredAction] {
-        &self.actions
-    }
-}
-
 /// A lock-free generator (wyrand over an atomic counter) for what needs speed, not secrecy:
 /// action ids and the error-rate draw. Tokens use the OS generator instead.
 pub(crate) struct FastRng(AtomicU64);
@@ -312,7 +266,7 @@ mod tests {
     fn limited(spec: &str) -> State {
         let mut faults = Faults::off();
         faults.rate_limit = Some(spec.parse().expect("spec"));
-        State::new(faults)
+        State::new(faults, StoreLimits::default())
     }
 
     #[test]
@@ -339,7 +293,7 @@ mod tests {
     #[test]
     fn off_makes_no_decision() {
         assert!(
-            State::new(Faults::off())
+            State::new(Faults::off(), StoreLimits::default())
                 .rate_check(SystemTime::now())
                 .is_none()
         );
@@ -349,11 +303,26 @@ mod tests {
     fn changing_faults_rearms_fail_429() {
         let mut faults = Faults::off();
         faults.fail_429 = 1;
-        let state = State::new(faults.clone());
+        let state = State::new(faults.clone(), StoreLimits::default());
         assert!(state.take_fail_429());
         assert!(!state.take_fail_429());
         state.set_faults(faults);
         assert!(state.take_fail_429());
+    }
+
+    #[test]
+    fn the_webhook_inbox_drops_the_oldest_past_its_limit_and_keeps_numbering() {
+        let mut inbox = WebhookInbox::default();
+        for _ in 0..MAX_WEBHOOK_DELIVERIES + 2 {
+            inbox.push(Value::from);
+        }
+        let kept = inbox.deliveries();
+        assert_eq!(kept.len(), MAX_WEBHOOK_DELIVERIES);
+        assert_eq!(kept.front(), Some(&Value::from(3)));
+        assert_eq!(
+            kept.back(),
+            Some(&Value::from(MAX_WEBHOOK_DELIVERIES as u64 + 2))
+        );
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub struct StatsSnapshot {
     pub create_requests: u64,
     /// Responses by status code (`{"201": 3, "429": 2}`); codes never sent are absent.
     pub responses: BTreeMap<String, u64>,
+    /// Actions stored now.
+    pub stored_actions: u64,
+    /// Actions forgotten, oldest first, to keep the store within its limits.
+    pub evicted_actions: u64,
 }
 
 impl Stats {
@@ -49,6 +53,7 @@ impl Stats {
         }
     }
 
+    /// The counters; the store's two are left at 0 for the caller to fill in.
     pub fn snapshot(&self) -> StatsSnapshot {
         let responses = self
             .responses
@@ -63,6 +68,8 @@ impl Stats {
             token_requests: self.token_requests.load(Ordering::Relaxed),
             create_requests: self.create_requests.load(Ordering::Relaxed),
             responses,
+            stored_actions: 0,
+            evicted_actions: 0,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `cxda submit` and `cxda audit` never show a literal secret the payload itself carries in
-//! a secret-looking `configuration.headers` entry (docs/audit.md, Redaction), wherever it
-//! turns up: the request, the server's echo of the stored action, a payload that is not valid JSON.
+//! a secret-looking `configuration.headers` entry (docs/audit.md, Redaction), wherever it turns up: the
+//! request, the server's echo of the stored action, a payload that is not valid JSON. Nor
+//! the credentials of a `webhook_url`, delivered or not, in the audit history or the log.
 
 use crate::cli_submit_common;
 use crate::files_common;
@@ -92,4 +93,93 @@ fn a_literal_secret_in_a_payload_that_is_not_valid_json_never_reaches_the_data_d
     );
     assert!(!data_dir_text(&ws.data_dir()).contains(SECRET));
     assert!(!stdout(&out).contains(SECRET) && !stderr(&out).contains(SECRET));
+}
+
+const HOOK_PASSWORD: &str = "hookPASSword91";
+const HOOK_TOKEN: &str = "hookTOKENvalue73";
+const HOOK_SIG: &str = "hookSIGvalue55";
+
+/// A webhook URL to `addr` with a `user:password@` and two secret query values.
+fn webhook_url(addr: std::net::SocketAddr) -> String {
+    format!(
+        "http://hookuser:{HOOK_PASSWORD}@{addr}/_sandbox/webhook?token={HOOK_TOKEN}&sig={HOOK_SIG}&channel=ops"
+    )
+}
+
+/// Submits one payload with `webhook_url` set, and returns the webhook delivery's record,
+/// everything the run left in the data dir (audit history and log) or printed, and the log.
+fn submit_with_webhook(url: &str) -> (Value, String, String) {
+    let sandbox = TestSandbox::plain();
+    let ws = Workspace::new();
+    ws.use_sandbox(&sandbox.handle, &format!("webhook_url = \"{url}\""));
+    let file = ws.payload("a.json", "Hooked");
+    let out = ws.run(&["submit", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let delivery = ws
+        .audit_records()
+        .into_iter()
+        .find(|r| {
+            r["outcome"]
+                .as_str()
+                .is_some_and(|o| o.starts_with("webhook_"))
+        })
+        .expect("a webhook delivery record");
+    let mut seen = data_dir_text(&ws.data_dir());
+    seen.push_str(&stdout(&out));
+    seen.push_str(&stderr(&out));
+    let log = data_dir_text(&cxda::logging::log_dir(&ws.data_dir()));
+    (delivery, seen, log)
+}
+
+fn assert_no_webhook_credentials(seen: &str) {
+    for secret in [HOOK_PASSWORD, HOOK_TOKEN, HOOK_SIG, "hookuser"] {
+        assert!(!seen.contains(secret), "{secret} is shown:\n{seen}");
+    }
+}
+
+#[test]
+fn a_webhook_urls_credentials_are_redacted_in_the_record_and_the_log() {
+    let receiver = TestSandbox::plain();
+    let addr = receiver.handle.addr();
+
+    let (delivery, seen, log) = submit_with_webhook(&webhook_url(addr));
+
+    assert_eq!(delivery["outcome"], "webhook_delivered", "{delivery}");
+    let shown = format!(
+        "http://[redacted]@{addr}/_sandbox/webhook?token=[redacted]&sig=[redacted]&channel=ops"
+    );
+    assert_eq!(delivery["url"], shown.as_str());
+    assert!(
+        delivery["request"]["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .any(|h| h[0] == "Authorization" && h[1] == "[redacted]"),
+        "the Basic credentials sent are shown redacted: {delivery}"
+    );
+    assert!(
+        log.contains("webhook delivered") && log.contains(&shown),
+        "the log names the delivery and its URL:\n{log}"
+    );
+    assert_no_webhook_credentials(&seen);
+}
+
+#[test]
+fn a_webhook_that_cannot_be_reached_shows_no_credentials_in_its_error() {
+    // A port nothing listens on: the connection is refused, and reqwest's error names the URL.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+
+    let (delivery, seen, log) = submit_with_webhook(&webhook_url(closed));
+
+    assert_eq!(delivery["outcome"], "webhook_failed", "{delivery}");
+    let error = delivery["error"].as_str().expect("an error");
+    assert!(error.contains("could not be reached"), "{error}");
+    assert_eq!(delivery["attempts"].as_array().map(Vec::len), Some(3));
+    assert!(
+        log.contains("webhook not delivered") && log.contains("could not be reached"),
+        "the log says why:\n{log}"
+    );
+    assert_no_webhook_credentials(&seen);
 }

@@ -352,3 +352,106 @@ async fn concurrent_identical_retries_store_once() {
     assert!(bodies.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(stored_count(&client, &sandbox, &token).await, 1);
 }
+
+/// A keyed create: the status and the created (or replayed) id.
+async fn keyed_create(
+    client: &reqwest::Client,
+    sandbox: &cxda::sandbox::SandboxHandle,
+    token: &str,
+    key: &str,
+    name: &str,
+) -> (u16, String) {
+    let response = client
+        .post(collection_url(sandbox))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(payload(name))
+        .send()
+        .await
+        .expect("create");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("json");
+    (status, body["id"].as_str().unwrap_or_default().to_string())
+}
+
+/// The names `GET /api/v2/data-actions` lists, in its order.
+async fn listed_names(
+    client: &reqwest::Client,
+    sandbox: &cxda::sandbox::SandboxHandle,
+    token: &str,
+) -> Vec<String> {
+    let list: Value = client
+        .get(collection_url(sandbox))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(list["total"], items.len());
+    items
+        .iter()
+        .map(|a| a["name"].as_str().expect("name").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn past_the_store_limit_the_oldest_actions_and_their_keys_are_forgotten_first() {
+    let sandbox = cxda::sandbox::Sandbox::start(cxda::sandbox::SandboxConfig {
+        faults: cxda::sandbox::Faults::off(),
+        store_limits: cxda::sandbox::StoreLimits {
+            max_actions: 3,
+            max_bytes: cxda::sandbox::MAX_STORED_BYTES,
+        },
+        ..cxda::sandbox::SandboxConfig::default()
+    })
+    .await
+    .expect("the sandbox starts");
+    let client = client();
+    let token = token(&client, &sandbox).await;
+    let mut ids = Vec::new();
+    for n in 1..=5 {
+        let (status, id) = keyed_create(
+            &client,
+            &sandbox,
+            &token,
+            &format!("k{n}"),
+            &format!("A{n}"),
+        )
+        .await;
+        assert_eq!(status, 201);
+        ids.push(id);
+    }
+    assert_eq!(
+        listed_names(&client, &sandbox, &token).await,
+        ["A3", "A4", "A5"]
+    );
+    let status_of = |id: &str| {
+        client
+            .get(format!("{}/{id}", collection_url(&sandbox)))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(status_of(&ids[0]).await.expect("get").status(), 404);
+    assert_eq!(status_of(&ids[2]).await.expect("get").status(), 200);
+
+    // The evicted A1's name is free again; a kept action's key still replays; the evicted
+    // A2's key is a new request.
+    assert_eq!(create(&client, &sandbox, &token, "A1").await.status(), 201);
+    assert_eq!(
+        keyed_create(&client, &sandbox, &token, "k5", "A5").await,
+        (201, ids[4].clone())
+    );
+    let (status, again) = keyed_create(&client, &sandbox, &token, "k2", "A2").await;
+    assert_eq!(status, 201);
+    assert_ne!(again, ids[1]);
+    assert_eq!(
+        listed_names(&client, &sandbox, &token).await,
+        ["A5", "A1", "A2"]
+    );
+    let stats = sandbox.stats();
+    assert_eq!((stats.stored_actions, stats.evicted_actions), (3, 4));
+}

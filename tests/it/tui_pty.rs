@@ -142,7 +142,10 @@ impl Session {
             }
             if sent.elapsed() > STEP {
                 let _ = self.child.kill();
-                panic!("cxda did not exit within {STEP:?} of Ctrl+Q:\n{}", self.screen());
+                panic!(
+                    "cxda did not exit within {STEP:?} of Ctrl+Q:\n{}",
+                    self.screen()
+                );
             }
             std::thread::sleep(Duration::from_millis(1));
         }

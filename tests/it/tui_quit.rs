@@ -36,9 +36,10 @@ fn studio(home: &Path, config: Option<&str>) -> (Session, PathBuf) {
     }
     let data_dir = home.join("data");
     let session = Session::start(home, &data_dir);
-    session.wait_for("the complete first frame (token state, header budget)", |s| {
-        s.contains("token:") && s.contains("/ 8,192 B")
-    });
+    session.wait_for(
+        "the complete first frame (token state, header budget)",
+        |s| s.contains("token:") && s.contains("/ 8,192 B"),
+    );
     (session, data_dir)
 }
 
@@ -134,8 +135,7 @@ fn webhook_receiver(delay: Option<Duration>) -> (String, mpsc::Receiver<()>) {
                 match delay {
                     Some(delay) => {
                         std::thread::sleep(delay);
-                        let _ = stream
-                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
                     }
                     // Held open, unanswered, until the test process ends.
                     None => std::thread::sleep(Duration::from_secs(600)),

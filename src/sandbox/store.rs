@@ -1,0 +1,318 @@
+//! The sandbox's action store: stored actions in creation order, indexed by id, by name and
+//! by the `Idempotency-Key` that created them, with a bounded memory.
+//!
+//! The store keeps at most [`MAX_STORED_ACTIONS`] actions and [`MAX_STORED_BYTES`] bytes of
+//! them (their JSON, names and keys); past either, the oldest actions are forgotten first,
+//! as if never created: a GET of an evicted id is a 404, its name is free again (a create
+//! with it is a 201, not a 409), and a retry with its `Idempotency-Key` is taken as a new
+//! request. A key is kept exactly as long as the action
+//! it created, so keys need no cap of their own. Eviction is O(1) per action (a queue, and
+//! three map removals), so a sandbox left running under load stays as fast and as small.
+//!
+//! Why these numbers: the `sandbox_load` bench creates about 20,000 actions a second, so a
+//! full store holds the last 5 s of that load, or far more than a person's use in days. A
+//! full store of the bench's payloads (261 bytes sent, 327 stored) takes about 110 MiB: the
+//! bench's resident memory grows by 111 MiB to hold 100,000 actions, about 1.1 KiB each,
+//! a third of it the JSON and the rest the indexes. The byte cap keeps larger payloads (up to
+//! 1 MiB each) within about as much: 128 MiB of them, plus that per-action overhead.
+
+use std::collections::{HashMap, VecDeque};
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+
+/// How many actions the store keeps before it forgets the oldest.
+pub const MAX_STORED_ACTIONS: usize = 100_000;
+/// How many bytes of actions (their JSON, names and keys) the store keeps before it forgets
+/// the oldest.
+pub const MAX_STORED_BYTES: usize = 128 * 1024 * 1024;
+
+/// How much the store keeps; the oldest actions go first when either limit is passed. The
+/// newest action is always kept, even alone over `max_bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreLimits {
+    pub max_actions: usize,
+    pub max_bytes: usize,
+}
+
+impl Default for StoreLimits {
+    /// [`MAX_STORED_ACTIONS`] and [`MAX_STORED_BYTES`].
+    fn default() -> Self {
+        StoreLimits {
+            max_actions: MAX_STORED_ACTIONS,
+            max_bytes: MAX_STORED_BYTES,
+        }
+    }
+}
+
+/// Stored actions, oldest first. Each has a sequence number (`first_seq` + its position),
+/// which the indexes hold, so evicting from the front never renumbers the rest.
+pub(crate) struct Store {
+    limits: StoreLimits,
+    actions: VecDeque<StoredAction>,
+    first_seq: u64,
+    bytes: usize,
+    evicted: u64,
+    by_id: HashMap<String, u64>,
+    by_name: HashMap<String, u64>,
+    by_key: HashMap<String, u64>,
+}
+
+pub(crate) struct StoredAction {
+    pub id: String,
+    name: String,
+    /// The action exactly as the API returns it, serialized once at creation.
+    pub json: Bytes,
+    /// The status the create answered (201, or 303 under the `redirect: 303` fault).
+    status: StatusCode,
+    keyed: Option<Keyed>,
+}
+
+/// The `Idempotency-Key` a create came with and the SHA-256 of its request body, to tell a
+/// retry (same body) from a client bug (another body) without keeping the body.
+struct Keyed {
+    key: String,
+    body_digest: BodyDigest,
+}
+
+pub(crate) type BodyDigest = [u8; 32];
+
+/// Computed by the caller, outside the store's lock: hashing a 1 MiB body takes milliseconds.
+pub(crate) fn body_digest(body: &[u8]) -> BodyDigest {
+    let digest = ring::digest::digest(&ring::digest::SHA256, body);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+/// A create to store.
+pub(crate) struct NewAction {
+    pub id: String,
+    pub name: String,
+    pub json: Bytes,
+    pub status: StatusCode,
+    /// The `Idempotency-Key` and the request body's [`body_digest`], when the create had a key.
+    pub key: Option<(String, BodyDigest)>,
+}
+
+/// What an `Idempotency-Key` lookup found.
+pub(crate) enum Replay<'a> {
+    /// The key is new (or its action was evicted).
+    None,
+    /// Same key, same body: answer as the create did.
+    Same {
+        status: StatusCode,
+        action: &'a StoredAction,
+    },
+    /// Same key, another body: a client bug.
+    Mismatch,
+}
+
+impl Store {
+    pub fn new(limits: StoreLimits) -> Store {
+        Store {
+            limits,
+            actions: VecDeque::new(),
+            first_seq: 0,
+            bytes: 0,
+            evicted: 0,
+            by_id: HashMap::new(),
+            by_name: HashMap::new(),
+            by_key: HashMap::new(),
+        }
+    }
+
+    pub fn replay(&self, key: &str, body: &BodyDigest) -> Replay<'_> {
+        let Some(action) = self.by_key.get(key).and_then(|&seq| self.at(seq)) else {
+            return Replay::None;
+        };
+        match &action.keyed {
+            Some(keyed) if keyed.body_digest == *body => Replay::Same {
+                status: action.status,
+                action,
+            },
+            _ => Replay::Mismatch,
+        }
+    }
+
+    pub fn name_exists(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    pub fn id_exists(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// Stores a create whose name, id and key the caller found free under the same lock,
+    /// then forgets the oldest actions while the store is over its limits.
+    pub fn insert(&mut self, new: NewAction) {
+        let seq = self.first_seq + self.actions.len() as u64;
+        self.by_id.insert(new.id.clone(), seq);
+        self.by_name.insert(new.name.clone(), seq);
+        let keyed = new.key.map(|(key, body_digest)| {
+            self.by_key.insert(key.clone(), seq);
+            Keyed { key, body_digest }
+        });
+        let action = StoredAction {
+            id: new.id,
+            name: new.name,
+            json: new.json,
+            status: new.status,
+            keyed,
+        };
+        self.bytes += action.cost();
+        self.actions.push_back(action);
+        while self.actions.len() > self.limits.max_actions
+            || (self.bytes > self.limits.max_bytes && self.actions.len() > 1)
+        {
+            self.evict_oldest();
+        }
+    }
+
+    fn evict_oldest(&mut self) {
+        let seq = self.first_seq;
+        let Some(old) = self.actions.pop_front() else {
+            return;
+        };
+        self.first_seq += 1;
+        self.bytes -= old.cost();
+        self.evicted += 1;
+        // Names, ids and keys are unique among stored actions, so each index entry for
+        // them is this action's; the check only guards that invariant.
+        remove_if_at(&mut self.by_id, &old.id, seq);
+        remove_if_at(&mut self.by_name, &old.name, seq);
+        if let Some(keyed) = &old.keyed {
+            remove_if_at(&mut self.by_key, &keyed.key, seq);
+        }
+    }
+
+    fn at(&self, seq: u64) -> Option<&StoredAction> {
+        let index = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        self.actions.get(index)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&StoredAction> {
+        self.by_id.get(id).and_then(|&seq| self.at(seq))
+    }
+
+    /// Every stored action, oldest first.
+    pub fn all(&self) -> &VecDeque<StoredAction> {
+        &self.actions
+    }
+
+    /// How many actions were forgotten to stay within the limits.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+}
+
+impl StoredAction {
+    /// What the action counts against [`StoreLimits::max_bytes`]: the bytes it holds that
+    /// grow with the payload (the fixed overhead per action is bounded by the count).
+    fn cost(&self) -> usize {
+        self.json.len() + self.name.len() + self.keyed.as_ref().map_or(0, |k| k.key.len())
+    }
+}
+
+fn remove_if_at(index: &mut HashMap<String, u64>, name: &str, seq: u64) {
+    if index.get(name) == Some(&seq) {
+        index.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_actions: usize, max_bytes: usize) -> StoreLimits {
+        StoreLimits {
+            max_actions,
+            max_bytes,
+        }
+    }
+
+    fn action(n: u32, keyed: bool) -> NewAction {
+        NewAction {
+            id: format!("da_{n}"),
+            name: format!("name-{n}"),
+            json: Bytes::from(format!("{{\"id\":\"da_{n}\"}}")),
+            status: StatusCode::CREATED,
+            key: keyed.then(|| {
+                (
+                    format!("key-{n}"),
+                    body_digest(format!("body-{n}").as_bytes()),
+                )
+            }),
+        }
+    }
+
+    fn ids(store: &Store) -> Vec<&str> {
+        store.all().iter().map(|a| a.id.as_str()).collect()
+    }
+
+    #[test]
+    fn past_the_count_limit_the_oldest_actions_go_first() {
+        let mut store = Store::new(limits(3, usize::MAX));
+        for n in 1..=5 {
+            store.insert(action(n, true));
+        }
+        assert_eq!(ids(&store), ["da_3", "da_4", "da_5"]);
+        assert_eq!(store.evicted(), 2);
+        assert!(store.get("da_2").is_none());
+        assert_eq!(store.get("da_4").map(|a| a.id.as_str()), Some("da_4"));
+        assert!(!store.name_exists("name-2") && store.name_exists("name-3"));
+        assert!(!store.id_exists("da_1") && store.id_exists("da_5"));
+        assert!(matches!(
+            store.replay("key-1", &body_digest(b"body-1")),
+            Replay::None
+        ));
+        assert!(matches!(
+            store.replay("key-3", &body_digest(b"body-3")),
+            Replay::Same { action, .. } if action.id == "da_3"
+        ));
+        assert!(matches!(
+            store.replay("key-3", &body_digest(b"other")),
+            Replay::Mismatch
+        ));
+    }
+
+    #[test]
+    fn an_evicted_name_can_be_stored_again_and_is_then_the_newest() {
+        let mut store = Store::new(limits(2, usize::MAX));
+        for n in 1..=3 {
+            store.insert(action(n, false));
+        }
+        let mut again = action(9, false);
+        again.name = "name-1".to_string();
+        store.insert(again);
+        assert_eq!(ids(&store), ["da_3", "da_9"]);
+        assert!(store.name_exists("name-1"));
+    }
+
+    #[test]
+    fn past_the_byte_limit_the_oldest_go_first_but_the_newest_stays() {
+        // Each unkeyed action costs its JSON (13 bytes) and its name (6).
+        let mut store = Store::new(limits(100, 40));
+        for n in 1..=3 {
+            store.insert(action(n, false));
+        }
+        assert_eq!(ids(&store), ["da_2", "da_3"]);
+        let mut big = action(4, false);
+        big.json = Bytes::from(vec![b' '; 100]);
+        store.insert(big);
+        assert_eq!(ids(&store), ["da_4"]);
+        assert_eq!(store.bytes, 106);
+    }
+
+    #[test]
+    fn the_byte_count_follows_inserts_and_evictions() {
+        let mut store = Store::new(limits(2, usize::MAX));
+        for n in 1..=10 {
+            store.insert(action(n, n % 2 == 0));
+        }
+        let expected: usize = store.all().iter().map(StoredAction::cost).sum();
+        assert_eq!(store.bytes, expected);
+        assert_eq!(store.by_key.len(), 1);
+        assert_eq!((store.by_id.len(), store.by_name.len()), (2, 2));
+    }
+}
