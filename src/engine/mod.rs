@@ -99,7 +99,7 @@ struct Inner {
     /// Applied to every record before it is appended: knows the client secret, whatever
     /// redactor the audit log was opened with.
     redactor: Redactor,
-    webhooks: webhook::Deliveries,
+    webhooks: Arc<webhook::Deliveries>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -147,7 +147,7 @@ impl Engine {
                 pacer,
                 audit,
                 redactor,
-                webhooks: webhook::Deliveries::default(),
+                webhooks: Arc::default(),
             }),
         })
     }
@@ -221,6 +221,13 @@ impl Engine {
         self.inner.webhooks.drain(timeout).await
     }
 
+    /// Cancels the webhook deliveries still running: each ends at once and is recorded
+    /// `webhook_failed`, saying it was cancelled (drain them to wait for those records).
+    /// Deliveries this engine starts afterwards are cancelled as they start.
+    pub fn cancel_webhooks(&self) {
+        self.inner.webhooks.cancel();
+    }
+
     /// How many webhook deliveries are running now (their audit records included).
     pub fn webhooks_in_flight(&self) -> usize {
         self.inner.webhooks.running()
@@ -233,7 +240,7 @@ impl Engine {
     /// This engine sending `extra_headers` instead of its profile's. The HTTP client (and
     /// its open connections), the token cache and the pacer are shared, so the studio can
     /// add a tracking header without fetching a new token or forgetting the rate it has
-    /// learnt. Webhook deliveries already running stay with the engine that started them.
+    /// learnt. Webhook deliveries are counted (and drained, or cancelled) across both.
     /// The value of a secret-looking header is also scrubbed wherever a record holds it (a
     /// server that echoes it back).
     pub fn with_extra_headers(&self, extra_headers: Vec<ExtraHeader>) -> Engine {
@@ -256,7 +263,7 @@ impl Engine {
                 pacer: inner.pacer.clone(),
                 audit: inner.audit.clone(),
                 redactor,
-                webhooks: webhook::Deliveries::default(),
+                webhooks: Arc::clone(&inner.webhooks),
             }),
         }
     }

@@ -5,7 +5,9 @@
 //!
 //! It never delays the submission's result: the task is spawned after the result exists.
 //! Tasks are counted ([`Deliveries`]) so a headless command can wait for them, bounded,
-//! before it exits ([`super::Engine::drain_webhooks`]).
+//! before it exits ([`super::Engine::drain_webhooks`]); one that must exit sooner (the
+//! studio, quitting) cancels those still running ([`super::Engine::cancel_webhooks`]), and
+//! each is recorded `webhook_failed`, saying it was cancelled, within milliseconds.
 //!
 //! The URL may carry credentials (`user:password@`, `?token=…`): the record and the log
 //! line show it through [`redact_url`], transport errors are taken without the URL reqwest
@@ -21,6 +23,7 @@ use reqwest::Url;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use super::Inner;
 use super::client::{USER_AGENT, error_chain};
@@ -35,11 +38,14 @@ use crate::time::{format_rfc3339_ms, now_ms};
 const ATTEMPTS: u32 = 3;
 const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
 
-/// Deliveries still running.
+/// Deliveries still running, shared by every engine of a profile (the studio's, whatever
+/// extra headers it sends now).
 #[derive(Debug, Default)]
 pub(super) struct Deliveries {
     running: AtomicUsize,
     changed: Notify,
+    /// Cancels every delivery running or started from now on.
+    cancel: CancellationToken,
 }
 
 /// Decrements the count when the task ends, however it ends (a panic included).
@@ -56,6 +62,11 @@ impl Deliveries {
     /// How many are running now.
     pub(super) fn running(&self) -> usize {
         self.running.load(Ordering::Acquire)
+    }
+
+    /// Cancels the deliveries: each ends at once and is recorded as cancelled.
+    pub(super) fn cancel(&self) {
+        self.cancel.cancel();
     }
 
     /// Waits until none is running or `timeout` passes; how many are still running.
@@ -143,15 +154,35 @@ async fn deliver(
     record.request = Exchange::new(headers, payload);
 
     let mut last_error = String::new();
+    let cancel = &engine.webhooks.cancel;
     for n in 1..=ATTEMPTS {
         let sent_at = Instant::now();
-        let result = engine
-            .client
-            .post(url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body.clone())
-            .send()
-            .await;
+        let exchange = async {
+            let result = engine
+                .client
+                .post(url.clone())
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body.clone())
+                .send()
+                .await;
+            match result {
+                Ok(reply) => Ok(response::read(reply).await),
+                Err(e) => Err(e),
+            }
+        };
+        let result = tokio::select! {
+            biased;
+            () = cancel.cancelled() => {
+                record.attempts.push(Attempt {
+                    n,
+                    latency_ms: elapsed_ms(sent_at),
+                    error: Some("cancelled in flight".to_string()),
+                    ..Attempt::default()
+                });
+                return cancelled(record, started, &format!("attempt {n} was in flight"));
+            }
+            result = exchange => result,
+        };
         let latency_ms = u64::try_from(sent_at.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut attempt = Attempt {
             n,
@@ -159,8 +190,7 @@ async fn deliver(
             ..Attempt::default()
         };
         match result {
-            Ok(reply) => {
-                let answer = response::read(reply).await;
+            Ok(answer) => {
                 attempt.status = Some(answer.status);
                 attempt.retry_after = answer.retry_after.clone();
                 record.status = Some(answer.status);
@@ -189,7 +219,13 @@ async fn deliver(
         if let Some(pause) = RETRY_PAUSES.get(usize::try_from(n - 1).unwrap_or(usize::MAX)) {
             attempt.wait_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
             record.attempts.push(attempt);
-            tokio::time::sleep(*pause).await;
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => {
+                    return cancelled(record, started, &format!("waiting to retry after attempt {n}"));
+                }
+                () = tokio::time::sleep(*pause) => {}
+            }
         } else {
             record.attempts.push(attempt);
         }
@@ -197,6 +233,14 @@ async fn deliver(
     record.error = Some(format!(
         "not delivered after {ATTEMPTS} attempts: {last_error}"
     ));
+    record.latency_ms = elapsed_ms(started);
+    record
+}
+
+/// A delivery ended by [`Deliveries::cancel`] (`when`: what it was doing): not delivered.
+fn cancelled(mut record: AuditRecord, started: Instant, when: &str) -> AuditRecord {
+    record.outcome = Outcome::WebhookFailed;
+    record.error = Some(format!("not delivered: cancelled when cxda quit ({when})"));
     record.latency_ms = elapsed_ms(started);
     record
 }
@@ -235,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn the_body_has_every_field_of_7b() {
+    fn the_body_has_every_field_of_the_event() {
         let body = event_body(&AuditRecord::new(Outcome::Cancelled));
         for key in [
             "event",

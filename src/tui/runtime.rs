@@ -345,9 +345,14 @@ async fn shut_down(rt: &mut Runtime) {
     .await;
     if let Some(engine) = &rt.engine {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        engine
+        let unfinished = engine
             .drain_webhooks(left.saturating_sub(WEBHOOK_RECORD_MARGIN))
             .await;
+        if unfinished > 0 {
+            engine.cancel_webhooks();
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            engine.drain_webhooks(left).await;
+        }
     }
 }
 

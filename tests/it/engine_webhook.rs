@@ -18,7 +18,7 @@ fn webhook_profile(sandbox: &cxda::sandbox::SandboxHandle, url: &str) -> cxda::c
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_created_submission_is_announced_with_the_7b_fields_and_recorded() {
+async fn a_created_submission_is_announced_with_every_field_and_recorded() {
     let sandbox = start(Faults::off()).await;
     let url = format!("{}/_sandbox/webhook", sandbox.base_url());
     let (engine, dir) = engine(webhook_profile(&sandbox, &url));
@@ -121,4 +121,41 @@ async fn a_failing_webhook_does_not_fail_the_submission_and_is_recorded() {
     assert!(delivery.error.as_deref().is_some_and(|e| e.contains("503")));
     let submission = read_back(dir.path(), &done.record);
     assert_eq!(submission.outcome, Outcome::Created);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_delivery_ends_at_once_and_is_recorded_as_cancelled() {
+    // A receiver that accepts the delivery and never answers.
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a receiver");
+    let url = format!("http://{}/hook", receiver.local_addr().expect("address"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = receiver.accept().await {
+            open.push(stream);
+        }
+    });
+    let sandbox = start(Faults::off()).await;
+    let (engine, dir) = engine(webhook_profile(&sandbox, &url));
+    let done = submit_named(&engine, "unheard").await;
+    assert_eq!(done.record.outcome, Outcome::Created);
+    // Still in flight after a while: nothing answers.
+    assert_eq!(engine.drain_webhooks(Duration::from_millis(300)).await, 1);
+
+    engine.cancel_webhooks();
+    assert_eq!(engine.drain_webhooks(Duration::from_secs(5)).await, 0);
+    let page = cxda::audit::AuditReader::new(dir.path())
+        .newest(10, Filter::default())
+        .expect("history");
+    let delivery = page
+        .records
+        .iter()
+        .find(|r| r.outcome == Outcome::WebhookFailed)
+        .expect("a webhook_failed record");
+    let error = delivery.error.as_deref().unwrap_or_default();
+    assert!(error.contains("cancelled"), "{error}");
+    assert_eq!(delivery.attempts.len(), 1, "{:?}", delivery.attempts);
+    assert_eq!(delivery.correlation_id, done.record.correlation_id);
+    held.abort();
 }
