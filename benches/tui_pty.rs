@@ -373,11 +373,14 @@ fn report(label: &str, samples: &[Duration]) {
     );
 }
 
+/// Brings a fresh studio into the state its quit is timed in.
+type Prepare = fn(&mut Term);
+
 /// f.: Ctrl+Q in three states, each run on a fresh studio.
 fn quit_times(cfg: &Config) {
     let runs = cfg.quit_runs;
     println!("== f. Ctrl+Q -> terminal restored / process gone ({runs} runs each)");
-    let states: [(&str, fn(&mut Term)); 3] = [
+    let states: [(&str, Prepare); 3] = [
         ("idle, just after start", |_| {}),
         ("after a submission", |term| {
             term.send(F5);
