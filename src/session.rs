@@ -48,11 +48,37 @@ pub fn open_data_dir(
         return None;
     }
     let log = crate::logging::init(&resolved.data_dir);
-    match crate::audit::open_for(resolved) {
+    match open_audit(resolved) {
         Ok(audit) => Some((log, audit)),
         Err(error) => {
             eprintln!("cxda: {error}");
             None
         }
     }
+}
+
+/// The audit log of a resolved configuration (its data dir and `audit_max_mib`), told the
+/// profile's literal secrets so they are redacted wherever they turn up: the client secret,
+/// the sandbox's, and values of secret-looking `extra_headers`. The commands and the studio
+/// both open it here, so none can forget a secret.
+pub fn open_audit(
+    resolved: &crate::config::Resolved,
+) -> Result<crate::audit::AuditLog, crate::audit::AuditError> {
+    const MIB: u64 = 1024 * 1024;
+    let profile = &resolved.profile;
+    let mut redactor = crate::audit::Redactor::new();
+    if let Some(connection) = &profile.connection {
+        redactor = redactor.with_secret(connection.client_secret.expose());
+    }
+    if profile.kind == crate::config::ProfileKind::Sandbox {
+        redactor = redactor.with_secret(crate::config::SANDBOX_CLIENT_SECRET);
+    }
+    for header in profile.extra_headers.iter().filter(|h| h.looks_secret()) {
+        redactor = redactor.with_secret(header.value.clone());
+    }
+    crate::audit::AuditLog::open_with(
+        &resolved.data_dir,
+        resolved.audit_max_mib.saturating_mul(MIB),
+        redactor,
+    )
 }

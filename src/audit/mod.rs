@@ -38,30 +38,6 @@ pub use redact::{REDACTED, Redactor};
 pub use redact_url::{is_secret_query_name, redact_url};
 pub use writer::AuditLog;
 
-/// The audit log of a resolved configuration (its data dir and `audit_max_mib`), told the
-/// profile's literal secrets so they are redacted wherever they turn up: the client secret,
-/// the sandbox's, and values of secret-looking `extra_headers`. The CLI and the TUI both
-/// open it here, so neither can forget a secret.
-pub fn open_for(resolved: &crate::config::Resolved) -> Result<AuditLog, AuditError> {
-    const MIB: u64 = 1024 * 1024;
-    let profile = &resolved.profile;
-    let mut redactor = Redactor::new();
-    if let Some(connection) = &profile.connection {
-        redactor = redactor.with_secret(connection.client_secret.expose());
-    }
-    if profile.kind == crate::config::ProfileKind::Sandbox {
-        redactor = redactor.with_secret(crate::config::SANDBOX_CLIENT_SECRET);
-    }
-    for header in profile.extra_headers.iter().filter(|h| h.looks_secret()) {
-        redactor = redactor.with_secret(header.value.clone());
-    }
-    AuditLog::open_with(
-        &resolved.data_dir,
-        resolved.audit_max_mib.saturating_mul(MIB),
-        redactor,
-    )
-}
-
 /// The file records are appended to, inside the data dir.
 pub const AUDIT_FILE: &str = "audit.jsonl";
 
