@@ -14,7 +14,7 @@
 //! - [`logging`]: diagnostics to a daily rolling file under the data dir.
 //! - [`text`]: making outside text safe to print on a terminal.
 //! - [`tui`]: the terminal studio: App state, messages, drawing.
-//! - [`time`]: RFC 3339 timestamps without a date library.
+//! - [`time`]: the RFC 3339 `ts` and the compact segment-name time forms (on the `time` crate).
 
 pub mod audit;
 pub mod cli;

@@ -1,11 +1,26 @@
-//! Wall-clock times as cxda spells them (the audit file, the sandbox's `createdAt`): RFC 3339 UTC with milliseconds for `ts`
-//! (`2026-11-23T21:43:01.123Z`) and a compact, sortable form for rotated segment names
-//! (`20261123T214301.123Z`). Hand-written (civil-from-days) so the crate needs no date
-//! library for two fixed formats.
+//! Wall-clock times as cxda spells them (the audit file, the sandbox's `createdAt`, webhook
+//! timestamps): RFC 3339 UTC with milliseconds for `ts` (`2026-11-23T21:43:01.123Z`) and a
+//! compact, sortable form for rotated segment names (`20261123T214301.123Z`). This module
+//! owns the two formats, one `time` format description each for writing and reading; the
+//! calendar is the `time` crate's (already linked for the log file's daily rotation).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MS_PER_DAY: u64 = 86_400_000;
+use ::time::UtcDateTime;
+use ::time::format_description::BorrowedFormatItem;
+use ::time::macros::format_description;
+
+/// `2026-11-23T21:43:01.123Z`: 24 bytes.
+const RFC3339_MS: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+const RFC3339_MS_LEN: usize = 24;
+
+/// `20261123T214301.123Z`: 20 bytes.
+const COMPACT: &[BorrowedFormatItem<'_>] =
+    format_description!("[year][month][day]T[hour][minute][second].[subsecond digits:3]Z");
+const COMPACT_LEN: usize = 20;
+
+const NANOS_PER_MS: i128 = 1_000_000;
 
 /// Milliseconds since the Unix epoch; a clock set before 1970 counts as the epoch.
 pub fn now_ms() -> u64 {
@@ -17,141 +32,41 @@ pub fn now_ms() -> u64 {
 
 /// `ms` since the epoch as RFC 3339 UTC with millisecond precision and `Z`.
 pub fn format_rfc3339_ms(ms: u64) -> String {
-    let c = Civil::from_ms(ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second, c.milli
-    )
+    format(ms, RFC3339_MS)
 }
 
 /// The compact form used in rotated file names; sorts as the time does (years 0–9999).
 pub(crate) fn format_compact(ms: u64) -> String {
-    let c = Civil::from_ms(ms);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:03}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second, c.milli
-    )
+    format(ms, COMPACT)
 }
 
 /// Parses exactly the form [`format_rfc3339_ms`] writes.
 pub(crate) fn parse_rfc3339_ms(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    if b.len() != 24
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'.'
-        || b[23] != b'Z'
-    {
-        return None;
-    }
-    Civil {
-        year: digits(b, 0, 4)?,
-        month: digits(b, 5, 2)?,
-        day: digits(b, 8, 2)?,
-        hour: digits(b, 11, 2)?,
-        minute: digits(b, 14, 2)?,
-        second: digits(b, 17, 2)?,
-        milli: digits(b, 20, 3)?,
-    }
-    .to_ms()
+    parse(s, RFC3339_MS_LEN, RFC3339_MS)
 }
 
 /// Parses exactly the form [`format_compact`] writes.
 pub(crate) fn parse_compact(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    if b.len() != 20 || b[8] != b'T' || b[15] != b'.' || b[19] != b'Z' {
+    parse(s, COMPACT_LEN, COMPACT)
+}
+
+fn format(ms: u64, description: &[BorrowedFormatItem<'_>]) -> String {
+    // Past the end of year 9999 (beyond a four-digit year and `time`'s range) the last
+    // millisecond it holds is written: no clock of this program's lifetime gets there.
+    let at = UtcDateTime::from_unix_timestamp_nanos(i128::from(ms) * NANOS_PER_MS)
+        .unwrap_or(UtcDateTime::MAX);
+    // Formatting fails only for components the value lacks or on an I/O error, and a
+    // `UtcDateTime` has every component used here, written to a `String`.
+    at.format(description).unwrap_or_default()
+}
+
+fn parse(s: &str, len: usize, description: &[BorrowedFormatItem<'_>]) -> Option<u64> {
+    // The length check keeps out a signed year (`+2026`), which `[year]` would accept.
+    if s.len() != len {
         return None;
     }
-    Civil {
-        year: digits(b, 0, 4)?,
-        month: digits(b, 4, 2)?,
-        day: digits(b, 6, 2)?,
-        hour: digits(b, 9, 2)?,
-        minute: digits(b, 11, 2)?,
-        second: digits(b, 13, 2)?,
-        milli: digits(b, 16, 3)?,
-    }
-    .to_ms()
-}
-
-fn digits(b: &[u8], at: usize, len: usize) -> Option<u64> {
-    b.get(at..at + len)?.iter().try_fold(0u64, |acc, &d| {
-        d.is_ascii_digit().then(|| acc * 10 + u64::from(d - b'0'))
-    })
-}
-
-struct Civil {
-    year: u64,
-    month: u64,
-    day: u64,
-    hour: u64,
-    minute: u64,
-    second: u64,
-    milli: u64,
-}
-
-impl Civil {
-    fn from_ms(ms: u64) -> Civil {
-        let days = ms / MS_PER_DAY;
-        let rest = ms % MS_PER_DAY;
-        // Howard Hinnant's civil_from_days, for days ≥ 0 (the epoch is 1970-01-01).
-        let z = days + 719_468;
-        let era = z / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + u64::from(month <= 2);
-        Civil {
-            year,
-            month,
-            day,
-            hour: rest / 3_600_000,
-            minute: rest / 60_000 % 60,
-            second: rest / 1000 % 60,
-            milli: rest % 1000,
-        }
-    }
-
-    fn to_ms(&self) -> Option<u64> {
-        if !(1..=12).contains(&self.month)
-            || !(1..=31).contains(&self.day)
-            || self.hour > 23
-            || self.minute > 59
-            || self.second > 60
-            || self.year < 1970
-        {
-            return None;
-        }
-        // days_from_civil, the inverse of the above.
-        let y = if self.month <= 2 {
-            self.year - 1
-        } else {
-            self.year
-        };
-        let era = y / 400;
-        let yoe = y - era * 400;
-        let mp = if self.month > 2 {
-            self.month - 3
-        } else {
-            self.month + 9
-        };
-        let doy = (153 * mp + 2) / 5 + self.day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = (era * 146_097 + doe).checked_sub(719_468)?;
-        Some(
-            days * MS_PER_DAY
-                + self.hour * 3_600_000
-                + self.minute * 60_000
-                + self.second * 1000
-                + self.milli,
-        )
-    }
+    let at = UtcDateTime::parse(s, description).ok()?;
+    u64::try_from(at.unix_timestamp_nanos() / NANOS_PER_MS).ok()
 }
 
 #[cfg(test)]
@@ -161,6 +76,7 @@ mod tests {
     #[test]
     fn epoch_formats_as_1970() {
         assert_eq!(format_rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_compact(0), "19700101T000000.000Z");
     }
 
     #[test]
@@ -181,6 +97,12 @@ mod tests {
     }
 
     #[test]
+    fn whole_tenths_keep_three_digits() {
+        assert_eq!(format_rfc3339_ms(100), "1970-01-01T00:00:00.100Z");
+        assert_eq!(format_compact(1_000), "19700101T000001.000Z");
+    }
+
+    #[test]
     fn formats_parse_back_to_the_same_instant() {
         for ms in [0, 1, 951_782_400_000, 1_709_208_000_999, 4_102_444_799_999] {
             assert_eq!(parse_rfc3339_ms(&format_rfc3339_ms(ms)), Some(ms));
@@ -189,14 +111,49 @@ mod tests {
     }
 
     #[test]
+    fn times_written_by_the_earlier_hand_formatter_parse() {
+        // A record's `ts` and a rotated segment's name from before the `time` crate.
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-24T10:03:16.374Z"),
+            Some(1_795_514_596_374)
+        );
+        assert_eq!(
+            parse_compact("20261124T100316.374Z"),
+            Some(1_795_514_596_374)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("9999-12-31T23:59:59.999Z"),
+            Some(253_402_300_799_999)
+        );
+    }
+
+    #[test]
+    fn instants_past_year_9999_write_its_last_millisecond() {
+        assert_eq!(format_rfc3339_ms(u64::MAX), "9999-12-31T23:59:59.999Z");
+        assert_eq!(format_compact(253_402_300_800_000), "99991231T235959.999Z");
+    }
+
+    #[test]
     fn malformed_times_do_not_parse() {
         for s in [
             "",
             "2026-11-23T21:43:01Z",
             "2026-13-01T00:00:00.000Z",
+            "2026-02-30T00:00:00.000Z",
             "2026-11-23 21:43:01.123Z",
+            "+2026-11-23T21:43:01.123Z",
+            "2026-11-23T21:43:01.123+00:00",
+            "1969-12-31T23:59:59.999Z",
         ] {
             assert_eq!(parse_rfc3339_ms(s), None, "{s}");
+        }
+        for s in [
+            "",
+            "20261123T214301Z",
+            "2026-11-23T21:43:01.123Z",
+            "20261323T214301.123Z",
+        ] {
+            assert_eq!(parse_compact(s), None, "{s}");
         }
     }
 }

@@ -1,25 +1,25 @@
-//! Audit record ids: 128 bits laid out as a ULID — 48 bits of milliseconds since the epoch
-//! then 80 random bits — written as 26 Crockford base32 characters, so ids sort as the
-//! times they were minted and two processes minting in the same millisecond still differ.
-//! Within one process ids are strictly increasing: a second id in the same millisecond (or
-//! after the clock stepped back) is the previous one plus one.
+//! Audit record ids: ULIDs (the `ulid` crate) — 48 bits of milliseconds since the epoch then
+//! 80 random bits, written as 26 Crockford base32 characters — so ids sort as the times they
+//! were minted and two processes minting in the same millisecond still differ. Within one
+//! process ids are strictly increasing: a second id in the same millisecond (or after the
+//! clock stepped back) is the previous one incremented, as `ulid`'s monotonic generator does.
+//!
+//! The crate is used without its `std` feature, which would bring `rand` and a ChaCha RNG
+//! (five more crates) for its `Generator`: the random bits come from `getrandom`, already a
+//! dependency, and this module keeps the generator's two-line ordering rule itself.
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use ulid::Ulid;
 
 use crate::time::now_ms;
 
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const RANDOM_BITS: u32 = 80;
-const RANDOM_MASK: u128 = (1 << RANDOM_BITS) - 1;
-const TIME_MAX: u64 = (1 << 48) - 1;
-
 /// A unique, time-ordered audit record id (`Ord` is time order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AuditId(u128);
+pub struct AuditId(Ulid);
 
 /// A string that is not 26 Crockford base32 characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,21 +30,21 @@ pub struct InvalidAuditId {
     pub text: String,
 }
 
-static LAST: Mutex<u128> = Mutex::new(0);
+/// The last id minted in this process.
+static LAST: Mutex<Ulid> = Mutex::new(Ulid::nil());
 
 impl AuditId {
     /// A fresh id for now, greater than every id minted before it in this process.
     pub fn new() -> AuditId {
-        let ms = now_ms().min(TIME_MAX);
-        let fresh = (u128::from(ms) << RANDOM_BITS) | (random_u128() & RANDOM_MASK);
+        let ms = now_ms();
         // The lock only orders this process's ids; a poisoned one still holds a valid id.
         let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
-        let id = if (fresh >> RANDOM_BITS) > (*last >> RANDOM_BITS) {
-            fresh
+        let id = if ms > last.timestamp_ms() {
+            Ulid::from_parts(ms, random_u128())
         } else {
-            // Same millisecond (or the clock went back): keep order by counting up from the
-            // previous id; an overflow of the random part carries into the time part.
-            last.wrapping_add(1)
+            // Same millisecond (or the clock went back): count up from the previous id; an
+            // overflow of the random part carries into the next millisecond.
+            last.increment().unwrap_or_else(|carried| carried)
         };
         *last = id;
         AuditId(id)
@@ -52,17 +52,7 @@ impl AuditId {
 
     /// When the id was minted, in milliseconds since the epoch.
     pub fn timestamp_ms(self) -> u64 {
-        // The shift leaves 48 bits, which always fit.
-        u64::try_from(self.0 >> RANDOM_BITS).unwrap_or(u64::MAX)
-    }
-
-    fn encode(self) -> [u8; 26] {
-        let mut out = [b'0'; 26];
-        for (i, slot) in out.iter_mut().enumerate() {
-            let shift = 125 - 5 * i as u32;
-            *slot = ALPHABET[((self.0 >> shift) & 31) as usize];
-        }
-        out
+        self.0.timestamp_ms()
     }
 }
 
@@ -89,38 +79,28 @@ fn random_u128() -> u128 {
 
 impl fmt::Display for AuditId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let encoded = self.encode();
-        // The alphabet is ASCII, so this never fails.
-        f.write_str(std::str::from_utf8(&encoded).map_err(|_| fmt::Error)?)
+        let mut buf = [0u8; ulid::ULID_LEN];
+        f.write_str(self.0.array_to_str(&mut buf))
     }
 }
 
 impl FromStr for AuditId {
     type Err = InvalidAuditId;
 
-    /// Case-insensitive; Crockford's `I`/`L` read as 1 and `O` as 0.
+    /// Case-insensitive.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || InvalidAuditId {
-            text: s.to_string(),
-        };
-        let b = s.as_bytes();
-        if b.len() != 26 || b[0] > b'7' {
-            return Err(invalid());
+        // 26 characters hold 130 bits: a first character past `7` would overflow 128, which
+        // the crate's decoder lets wrap silently.
+        if s.as_bytes().first().is_some_and(|&c| c > b'7') {
+            return Err(InvalidAuditId {
+                text: s.to_string(),
+            });
         }
-        let mut value: u128 = 0;
-        for &c in b {
-            value = (value << 5) | u128::from(decode_digit(c).ok_or_else(invalid)?);
-        }
-        Ok(AuditId(value))
-    }
-}
-
-fn decode_digit(c: u8) -> Option<u8> {
-    let c = c.to_ascii_uppercase();
-    match c {
-        b'O' => Some(0),
-        b'I' | b'L' => Some(1),
-        _ => ALPHABET.iter().position(|&a| a == c).map(|p| p as u8),
+        Ulid::from_string(s)
+            .map(AuditId)
+            .map_err(|_| InvalidAuditId {
+                text: s.to_string(),
+            })
     }
 }
 
@@ -141,11 +121,13 @@ impl<'de> Deserialize<'de> for AuditId {
 mod tests {
     use super::*;
 
+    const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
     #[test]
     fn ids_are_26_crockford_characters() {
         let text = AuditId::new().to_string();
         assert_eq!(text.len(), 26);
-        assert!(text.bytes().all(|c| ALPHABET.contains(&c)), "{text}");
+        assert!(text.bytes().all(|c| CROCKFORD.contains(&c)), "{text}");
     }
 
     #[test]
@@ -165,6 +147,32 @@ mod tests {
     }
 
     #[test]
+    fn a_burst_within_one_millisecond_still_strictly_increases() {
+        // Mint until at least 50 ids share a millisecond, so the same-millisecond rule (not
+        // a fresh timestamp) is what orders them.
+        let mut ids: Vec<AuditId> = Vec::new();
+        let same_ms = loop {
+            ids.clear();
+            let start = now_ms();
+            while now_ms() == start && ids.len() < 1000 {
+                ids.push(AuditId::new());
+            }
+            let same: Vec<AuditId> = ids
+                .iter()
+                .copied()
+                .filter(|id| id.timestamp_ms() == start)
+                .collect();
+            if same.len() >= 50 {
+                break same;
+            }
+        };
+        for pair in same_ms.windows(2) {
+            assert!(pair[0] < pair[1], "{} !< {}", pair[0], pair[1]);
+            assert!(pair[0].to_string() < pair[1].to_string());
+        }
+    }
+
+    #[test]
     fn id_carries_the_time_it_was_minted() {
         let before = now_ms();
         let id = AuditId::new();
@@ -174,14 +182,39 @@ mod tests {
     }
 
     #[test]
-    fn malformed_ids_are_refused() {
+    fn ids_written_by_the_earlier_hand_encoder_read_back() {
+        // From an audit file written before the `ulid` crate, beside its record's
+        // `"ts":"2026-11-24T10:03:16.374Z"`.
+        let text = "01M86G4Z0PR05E3W1MVHZ1770A";
+        let id: AuditId = text.parse().expect("an old id");
+        assert_eq!(id.timestamp_ms(), 1_795_514_596_374);
+        assert_eq!(id.to_string(), text);
+        let json = serde_json::to_string(&id).expect("serialize");
+        assert_eq!(json, format!("\"{text}\""));
+        assert_eq!(serde_json::from_str::<AuditId>(&json).ok(), Some(id));
+        let max: AuditId = "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"
+            .parse()
+            .expect("the largest id");
+        assert_eq!(max.timestamp_ms(), (1 << 48) - 1);
+    }
+
+    #[test]
+    fn malformed_ids_are_refused_with_the_expected_form() {
         for s in [
             "",
             "01JD3XK2M4",
             "81JD3XK2M4N5P6Q7R8S9T0VWXY",
             "01JD3XK2M4N5P6Q7R8S9T0VWX!",
+            "01JD3XK2M4N5P6Q7R8S9T0VWXYZ",
         ] {
-            assert!(s.parse::<AuditId>().is_err(), "{s}");
+            let err = s.parse::<AuditId>().expect_err(s);
+            assert!(
+                err.to_string()
+                    .contains("26 characters of Crockford base32"),
+                "{err}"
+            );
         }
+        let err = serde_json::from_str::<AuditId>(r#""nope""#).expect_err("not an id");
+        assert!(err.to_string().contains("is not an audit id"), "{err}");
     }
 }
