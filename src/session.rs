@@ -43,11 +43,7 @@ pub fn new_runtime() -> Option<tokio::runtime::Runtime> {
 pub fn open_data_dir(
     resolved: &crate::config::Resolved,
 ) -> Option<(crate::logging::LogGuard, crate::audit::AuditLog)> {
-    if let Err(error) = crate::config::create_data_dir(&resolved.data_dir) {
-        eprintln!("cxda: {error}");
-        return None;
-    }
-    let log = crate::logging::init(&resolved.data_dir);
+    let log = prepare_data_dir(resolved)?;
     match open_audit(resolved) {
         Ok(audit) => Some((log, audit)),
         Err(error) => {
@@ -57,28 +53,64 @@ pub fn open_data_dir(
     }
 }
 
-/// The audit log of a resolved configuration (its data dir and `audit_max_mib`), told the
-/// profile's literal secrets so they are redacted wherever they turn up: the client secret,
-/// the sandbox's, and values of secret-looking `extra_headers`. The commands and the studio
-/// both open it here, so none can forget a secret.
+/// The data dir created (0700) and logging to it started; `None` after saying why on
+/// stderr. The audit log is opened apart ([`open_audit`]): creating its file syncs the
+/// directory, which can take a while on a busy disk, and the studio does it off its first
+/// frame's path.
+pub fn prepare_data_dir(resolved: &crate::config::Resolved) -> Option<crate::logging::LogGuard> {
+    if let Err(error) = crate::config::create_data_dir(&resolved.data_dir) {
+        eprintln!("cxda: {error}");
+        return None;
+    }
+    Some(crate::logging::init(&resolved.data_dir))
+}
+
+/// Where the audit log lives and what it must redact: a resolved configuration's data dir,
+/// `audit_max_mib` and profile.
+#[derive(Debug, Clone)]
+pub struct AuditPlace {
+    pub data_dir: std::path::PathBuf,
+    pub max_mib: u64,
+    pub profile: crate::config::Profile,
+}
+
+impl AuditPlace {
+    pub fn of(resolved: &crate::config::Resolved) -> AuditPlace {
+        AuditPlace {
+            data_dir: resolved.data_dir.clone(),
+            max_mib: resolved.audit_max_mib,
+            profile: resolved.profile.clone(),
+        }
+    }
+
+    /// The audit log, told the profile's literal secrets so they are redacted wherever
+    /// they turn up: the client secret, the sandbox's, and values of secret-looking
+    /// `extra_headers`. The commands and the studio both open it here, so none can forget
+    /// a secret.
+    pub fn open(&self) -> Result<crate::audit::AuditLog, crate::audit::AuditError> {
+        const MIB: u64 = 1024 * 1024;
+        let profile = &self.profile;
+        let mut redactor = crate::audit::Redactor::new();
+        if let Some(connection) = &profile.connection {
+            redactor = redactor.with_secret(connection.client_secret.expose());
+        }
+        if profile.kind == crate::config::ProfileKind::Sandbox {
+            redactor = redactor.with_secret(crate::config::SANDBOX_CLIENT_SECRET);
+        }
+        for header in profile.extra_headers.iter().filter(|h| h.looks_secret()) {
+            redactor = redactor.with_secret(header.value.clone());
+        }
+        crate::audit::AuditLog::open_with(
+            &self.data_dir,
+            self.max_mib.saturating_mul(MIB),
+            redactor,
+        )
+    }
+}
+
+/// [`AuditPlace::open`] for a resolved configuration.
 pub fn open_audit(
     resolved: &crate::config::Resolved,
 ) -> Result<crate::audit::AuditLog, crate::audit::AuditError> {
-    const MIB: u64 = 1024 * 1024;
-    let profile = &resolved.profile;
-    let mut redactor = crate::audit::Redactor::new();
-    if let Some(connection) = &profile.connection {
-        redactor = redactor.with_secret(connection.client_secret.expose());
-    }
-    if profile.kind == crate::config::ProfileKind::Sandbox {
-        redactor = redactor.with_secret(crate::config::SANDBOX_CLIENT_SECRET);
-    }
-    for header in profile.extra_headers.iter().filter(|h| h.looks_secret()) {
-        redactor = redactor.with_secret(header.value.clone());
-    }
-    crate::audit::AuditLog::open_with(
-        &resolved.data_dir,
-        resolved.audit_max_mib.saturating_mul(MIB),
-        redactor,
-    )
+    AuditPlace::of(resolved).open()
 }

@@ -14,6 +14,7 @@ pub use checks::{
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use position::{LineIndex, pointer_escape};
+pub use schema::warm_up as compile_schema;
 
 /// The largest payload the Data Actions API accepts in a create (1 MiB); a larger body is
 /// refused with 413. The checks report a payload over it, and the sandbox enforces it.

@@ -20,6 +20,12 @@ static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
     jsonschema::draft202012::new(&SCHEMA).expect("embedded schema compiles (see its unit test)")
 });
 
+/// Compiles the validator now, if nothing has yet (a program that will check a payload
+/// soon can do this on another thread while it starts).
+pub fn warm_up() {
+    LazyLock::force(&VALIDATOR);
+}
+
 /// Where a problem should be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Anchor {

@@ -24,10 +24,10 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::audit::AuditLog;
 use crate::config::{self, GlobalOptions, ProcessEnv, Resolved};
 use crate::payload::TEMPLATES;
 use crate::sandbox::Sandbox;
+use crate::session::AuditPlace;
 use crate::session::Outcome;
 use crate::text::escape_controls;
 use app::App;
@@ -57,7 +57,7 @@ pub fn run(file: Option<PathBuf>, global: &GlobalOptions) -> Outcome {
             return Outcome::LocalProblem;
         }
     };
-    let Some((_log, audit)) = crate::session::open_data_dir(&resolved) else {
+    let Some(_log) = crate::session::prepare_data_dir(&resolved) else {
         return Outcome::LocalProblem;
     };
     let Some(rt) = crate::session::new_runtime() else {
@@ -65,14 +65,14 @@ pub fn run(file: Option<PathBuf>, global: &GlobalOptions) -> Outcome {
     };
     let default_text = TEMPLATES.first().map_or("{}", |(_, t)| t);
     let text = text.as_deref().unwrap_or(default_text);
-    let ended = rt.block_on(studio(text, file, resolved, audit));
+    let ended = rt.block_on(studio(text, file, resolved));
     // What is still running (the sandbox's connections, a blocking task) is not waited
     // for: every record in flight was written or cancelled within the quit grace.
     rt.shutdown_background();
     match ended {
         Ok(()) => Outcome::Ok,
         Err(error) => {
-            eprintln!("cxda: terminal: {error}");
+            eprintln!("cxda: {error}");
             Outcome::LocalProblem
         }
     }
@@ -90,13 +90,24 @@ fn read_payload(path: &Path) -> Result<Option<String>, String> {
     }
 }
 
-async fn studio(
-    text: &str,
-    file: Option<PathBuf>,
-    resolved: Resolved,
-    audit: AuditLog,
-) -> std::io::Result<()> {
+/// Why the studio could not run (after the terminal is restored).
+#[derive(Debug, thiserror::Error)]
+enum StudioError {
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+}
+
+async fn studio(text: &str, file: Option<PathBuf>, resolved: Resolved) -> Result<(), StudioError> {
     terminal::install_panic_hook();
+    // Off the first frame's path, on the other core: the audit log (creating its file syncs
+    // the directory) and the payload schema the first checks need.
+    let audit = tokio::task::spawn_blocking({
+        let place = AuditPlace::of(&resolved);
+        move || place.open()
+    });
+    tokio::task::spawn_blocking(crate::payload::compile_schema);
     let Resolved {
         mut profile,
         chosen_because,
@@ -121,16 +132,24 @@ async fn studio(
     if let Some(notice) = chosen_because.notice() {
         app.status = notice.to_string();
     }
+    if let Some(error) = not_started {
+        let _ = app.update(Message::EngineReady(Err(error)));
+    }
+    let drawn = term.draw(|frame| ui::draw(frame, &app, Instant::now()));
+    let audit = match audit.await {
+        Ok(Ok(audit)) => audit,
+        Ok(Err(error)) => {
+            terminal::restore();
+            return Err(error.into());
+        }
+        Err(join) => {
+            terminal::restore();
+            return Err(std::io::Error::other(join.to_string()).into());
+        }
+    };
     let (tx, rx) = unbounded_channel::<Incoming>();
     let mut runtime = Runtime::new(tx.clone(), audit.clone());
     runtime.sandbox = sandbox;
-    match not_started {
-        None => {}
-        Some(error) => {
-            let _ = app.update(Message::EngineReady(Err(error)));
-        }
-    }
-    let drawn = term.draw(|frame| ui::draw(frame, &app, Instant::now()));
     let result = match drawn {
         Ok(_) => {
             if app.engine_state() == &app::EngineState::Starting {
@@ -141,5 +160,5 @@ async fn studio(
         Err(error) => Err(error),
     };
     terminal::restore();
-    result
+    Ok(result?)
 }
