@@ -336,7 +336,12 @@ impl App {
                 }
             }
             Err(error) => {
-                self.status = error.clone();
+                self.status = if self.submission_pending {
+                    format!("not submitted: {error}")
+                } else {
+                    error.clone()
+                };
+                self.submission_pending = false;
                 self.engine = EngineState::Failed(error);
                 Vec::new()
             }
@@ -421,9 +426,11 @@ impl App {
     /// F5: checks first, then the confirmation when the profile asks for one.
     pub(crate) fn request_submit(&mut self) -> Vec<Effect> {
         match &self.engine {
-            EngineState::Ready => {}
-            EngineState::Starting => {
-                self.status = "not ready to submit yet: the engine is starting".to_string();
+            // While the engine is being built (tens of milliseconds after the first frame),
+            // the loop holds the submission and starts it when the engine is ready.
+            EngineState::Ready | EngineState::Starting if self.plan.is_some() => {}
+            EngineState::Ready | EngineState::Starting => {
+                self.status = "not ready to submit yet: the sandbox is starting".to_string();
                 return Vec::new();
             }
             EngineState::Failed(error) => {
@@ -468,7 +475,7 @@ impl App {
     }
 
     pub(crate) fn submit_now(&mut self) -> Vec<Effect> {
-        if self.engine != EngineState::Ready || self.is_submitting() {
+        if matches!(self.engine, EngineState::Failed(_)) || self.is_submitting() {
             return Vec::new();
         }
         self.submission_id += 1;

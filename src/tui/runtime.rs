@@ -20,7 +20,7 @@ use super::message::{Effect, Message, SubmissionId};
 use super::terminal::{self, Term};
 use crate::audit::AuditLog;
 use crate::config::Profile;
-use crate::engine::Engine;
+use crate::engine::{Engine, Submission};
 use crate::payload::CheckReport;
 use crate::sandbox::SandboxHandle;
 
@@ -52,6 +52,8 @@ pub struct Runtime {
     /// The engine submissions use: the base one with the session's extra headers.
     pub engine: Option<Engine>,
     pub submissions: HashMap<SubmissionId, (CancellationToken, JoinHandle<()>)>,
+    /// Submissions asked for while the engine was being built: they start when it is.
+    pub queued: Vec<(SubmissionId, Submission, CancellationToken)>,
     /// The terminal reader; stopped while an external editor owns the terminal.
     pub reader: Option<JoinHandle<()>>,
 }
@@ -65,6 +67,7 @@ impl Runtime {
             base_engine: None,
             engine: None,
             submissions: HashMap::new(),
+            queued: Vec::new(),
             reader: None,
         }
     }
@@ -130,9 +133,29 @@ fn handle(app: &mut App, rt: &mut Runtime, incoming: Incoming) -> Vec<Effect> {
         Incoming::EngineBuilt(Ok(engine)) => {
             rt.engine = Some(engine.clone());
             rt.base_engine = Some(engine);
-            app.update(Message::EngineReady(Ok(())))
+            let effects = app.update(Message::EngineReady(Ok(())));
+            // Headers added meanwhile reach the engine before the queued submissions start.
+            let (headers, others): (Vec<Effect>, Vec<Effect>) = effects
+                .into_iter()
+                .partition(|e| matches!(e, Effect::SetHeaders(_)));
+            for effect in headers {
+                if let Effect::SetHeaders(headers) = effect
+                    && let Some(base) = &rt.base_engine
+                {
+                    rt.engine = Some(base.with_extra_headers(headers));
+                }
+            }
+            for (id, submission, cancel) in std::mem::take(&mut rt.queued) {
+                if let Some(engine) = rt.engine.clone() {
+                    spawn_submission(rt, id, engine, submission, cancel);
+                }
+            }
+            others
         }
-        Incoming::EngineBuilt(Err(error)) => app.update(Message::EngineReady(Err(error))),
+        Incoming::EngineBuilt(Err(error)) => {
+            rt.queued.clear();
+            app.update(Message::EngineReady(Err(error)))
+        }
     }
 }
 
@@ -157,24 +180,21 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                 send(Message::ChecksDone { revision, report });
             });
         }
-        Effect::Submit { id, submission } => {
-            let Some(engine) = rt.engine.clone() else {
-                send(Message::SubmitFailed {
-                    id,
-                    error: "the engine is not ready".to_string(),
-                    at: Instant::now(),
-                });
-                return Ok(false);
-            };
-            spawn_submission(rt, id, engine, submission, send);
-        }
+        Effect::Submit { id, submission } => match rt.engine.clone() {
+            Some(engine) => spawn_submission(rt, id, engine, submission, CancellationToken::new()),
+            // F5 right after the first frame: the engine is still being built.
+            None => rt.queued.push((id, submission, CancellationToken::new())),
+        },
         Effect::SetHeaders(headers) => {
             if let Some(base) = &rt.base_engine {
                 rt.engine = Some(base.with_extra_headers(headers));
             }
         }
         Effect::Cancel(id) => {
-            if let Some((cancel, _)) = rt.submissions.get(&id) {
+            let running = rt.submissions.get(&id).map(|(cancel, _)| cancel);
+            let queued = rt.queued.iter().find(|q| q.0 == id).map(|q| &q.2);
+            // A queued one still starts, at once cancelled, so it is recorded like any other.
+            if let Some(cancel) = running.or(queued) {
                 cancel.cancel();
             }
         }
@@ -211,10 +231,13 @@ fn spawn_submission(
     rt: &mut Runtime,
     id: SubmissionId,
     engine: Engine,
-    submission: crate::engine::Submission,
-    send: impl Fn(Message) + Clone + Send + 'static,
+    submission: Submission,
+    cancel: CancellationToken,
 ) {
-    let cancel = CancellationToken::new();
+    let tx = rt.tx.clone();
+    let send = move |message: Message| {
+        let _ = tx.send(Incoming::App(message));
+    };
     let (events_tx, mut events_rx) = unbounded_channel();
     let forward = send.clone();
     let token = cancel.clone();

@@ -521,3 +521,18 @@ fn the_token_reported_by_the_loop_sizes_authorization_and_shows_in_the_status_ba
     let screen = testing::render(&app, 120, 40, now);
     assert!(screen.contains("token: valid 2m05s"), "{screen}");
 }
+
+#[test]
+fn f5_while_the_engine_is_built_is_sent_for_the_loop_to_start_when_it_is_ready() {
+    let mut app = testing::app_with_profile(template(), &testing::sandbox_profile());
+    let effects = app.update(key(KeyCode::F(5)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Submit { id: 1, .. }]),
+        "{effects:?}"
+    );
+    // The engine could not be built: the submission never started, and the status says so.
+    app.update(Message::EngineReady(Err("cannot use ca_cert".into())));
+    assert!(app.status().contains("not submitted"), "{}", app.status());
+    assert!(app.update(key(KeyCode::F(5))).is_empty());
+    assert!(app.status().contains("cannot submit"), "{}", app.status());
+}
