@@ -103,6 +103,9 @@ async fn studio(
     if let Some(notice) = chosen_because.notice() {
         app.status = notice.to_string();
     }
+    if let Some(notice) = editor::over_limit_notice(text.len()) {
+        app.status = notice;
+    }
     // The first frame goes up before anything slow (the sandbox, the HTTP client) starts.
     let drawn = term.draw(|frame| ui::draw(frame, &app, Instant::now()));
     let (tx, rx) = unbounded_channel::<Incoming>();
