@@ -15,7 +15,8 @@
 //!      Backspace -> `no problems`)                                  target <= 50 ms
 //!   e. the floor: the same machinery with `printf` (a) and the tty echoing for `cat` (c).
 //!   f. a 29 MB payload on one line, far over the API's 1 MiB body limit: launch -> first
-//!      full frame, then keystroke -> screen at 1:1 and at the end      target <= 50 ms
+//!      full frame, keystroke -> screen at 1:1 and at the end (target <= 50 ms), then Ctrl+T
+//!      (pretty-print) -> on screen, and keystroke -> screen in the pretty-printed text
 //!
 //! Run: `cargo bench --bench tui_pty` (env: LAUNCH_RUNS=20 KEY_RUNS=60 KEY_GAP_MS=100
 //! CHECK_RUNS=10 HUGE_KEY_RUNS=10). Every wait is bounded (10 s) and panics with the
@@ -40,6 +41,7 @@ const MARKER: &str = "Ctrl+Q quit";
 const CTRL_Q: &[u8] = b"\x11";
 const BACKSPACE: &[u8] = b"\x7f";
 const END: &[u8] = b"\x1b[F";
+const CTRL_T: &[u8] = b"\x14";
 /// The one-line file of f.: 29 MB.
 const HUGE_BYTES: usize = 29 * 1000 * 1000;
 
@@ -450,5 +452,10 @@ fn huge_one_line(cfg: &Config, work: &Path) {
     if term.end_of_line() {
         keystroke_pairs(&mut term, cfg, pairs, "at the end", 1, ["\"]}x", "\"]}"]);
     }
+    // Ctrl+T makes the lines short; the cursor lands on the first line, after its `{`.
+    let format = term.timed_key(CTRL_T, "'formatted'", contains("formatted"));
+    report("Ctrl+T -> the pretty-printed text on screen", &[format]);
+    let label = "pretty-printed, at 1:2";
+    keystroke_pairs(&mut term, cfg, pairs, label, 1, [" 1 {x", " 1 {"]);
     term.quit();
 }

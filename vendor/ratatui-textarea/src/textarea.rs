@@ -6,6 +6,7 @@ use crate::screen_map::{DataLine, ScreenLine};
 use crate::scroll::Scrolling;
 #[cfg(feature = "search")]
 use crate::search::Search;
+// cxda patch: `char_to_byte` wherever upstream called `char_indices().nth(col)`.
 use crate::util::{Pos, char_to_byte, char_width, num_digits, spaces};
 use crate::widget::Viewport;
 use crate::word::{find_word_exclusive_end_forward, find_word_start_backward};
