@@ -4,7 +4,7 @@
 //! keystroke moves the checkpoints after it instead of measuring the line again. Upstream
 //! walked the whole line several times per keystroke and frame. See `PATCHED.md`.
 
-use crate::screen_map::{char_display_width, display_width, width_from};
+use crate::screen_map::{DataLine, char_display_width, display_width, width_from};
 use crate::textarea::TextArea;
 use crate::wrap::WrappedLine;
 use unicode_segmentation::GraphemeCursor;
@@ -27,9 +27,27 @@ pub(crate) struct Checkpoint {
     pub col: usize,
 }
 
+/// The checkpoints of a long line, and its tabs, whose columns an edit before them can
+/// change by other than the edit's width.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LongLine {
+    pub checkpoints: Vec<Checkpoint>,
+    pub tabs: usize,
+}
+
+impl DataLine {
+    /// The line's checkpoints; none for a line that is not long.
+    pub(crate) fn checkpoints(&self) -> &[Checkpoint] {
+        self.long.as_ref().map_or(&[], |long| &long.checkpoints)
+    }
+}
+
 /// cxda patch: the last checkpoint for which `before` holds (`before` holds for a prefix of
 /// the checkpoints), or the line's start.
-pub(crate) fn checkpoint_where(checkpoints: &[Checkpoint], before: impl Fn(&Checkpoint) -> bool) -> Checkpoint {
+pub(crate) fn checkpoint_where(
+    checkpoints: &[Checkpoint],
+    before: impl Fn(&Checkpoint) -> bool,
+) -> Checkpoint {
     let n = checkpoints.partition_point(before);
     n.checked_sub(1)
         .map_or_else(Checkpoint::default, |i| checkpoints[i])
@@ -38,7 +56,11 @@ pub(crate) fn checkpoint_where(checkpoints: &[Checkpoint], before: impl Fn(&Chec
 /// cxda patch: the width, char count and checkpoints of a whole line, in one pass. The line
 /// is measured a block of `CHECKPOINT_BYTES` at a time, each block from the column the one
 /// before ended at, so the width is the one `display_width` gives.
-pub(crate) fn measure_line(line: &str, tab_len: u8, mask: Option<char>) -> (usize, usize, Vec<Checkpoint>) {
+pub(crate) fn measure_line(
+    line: &str,
+    tab_len: u8,
+    mask: Option<char>,
+) -> (usize, usize, Vec<Checkpoint>) {
     if line.len() <= CHECKPOINT_BYTES {
         return (
             display_width(line, tab_len, mask),
@@ -109,11 +131,13 @@ impl TextArea<'_> {
         else {
             return false;
         };
+        let Some(long) = data.long.as_mut() else {
+            return false;
+        };
         let has_tab = |text: &str| text.contains('\t');
         let applies = one_to_one
             && self.wrap_width().is_none()
-            && !data.checkpoints.is_empty()
-            && data.tabs == 0
+            && long.tabs == 0
             && !has_tab(inserted)
             && line.len() > CHECKPOINT_BYTES
             && inserted.len() <= CHECKPOINT_BYTES
@@ -127,19 +151,20 @@ impl TextArea<'_> {
         let (removed_chars, inserted_chars) = (removed.chars().count(), inserted.chars().count());
         let (removed_width, inserted_width) = (width(removed), width(inserted));
         let end = at + removed.len();
-        data.checkpoints.retain(|c| c.byte <= at || c.byte >= end);
+        let checkpoints = &mut long.checkpoints;
+        checkpoints.retain(|c| c.byte <= at || c.byte >= end);
         // A checkpoint at `at` keeps its place: the text before it is unchanged.
-        for c in data.checkpoints.iter_mut().filter(|c| c.byte > at) {
+        for c in checkpoints.iter_mut().filter(|c| c.byte > at) {
             c.byte = c.byte + inserted.len() - removed.len();
             c.chars = c.chars + inserted_chars - removed_chars;
             c.col = c.col + inserted_width - removed_width;
         }
         // Typing in one place widens the gap there; past twice the spacing (or with no
         // checkpoint left), measure again.
-        let next = data.checkpoints.partition_point(|c| c.byte <= at);
-        let before = next.checked_sub(1).map_or(0, |i| data.checkpoints[i].byte);
-        let after = data.checkpoints.get(next).map_or(line.len(), |c| c.byte);
-        if data.checkpoints.is_empty() || after - before > 2 * CHECKPOINT_BYTES {
+        let next = checkpoints.partition_point(|c| c.byte <= at);
+        let before = next.checked_sub(1).map_or(0, |i| checkpoints[i].byte);
+        let after = checkpoints.get(next).map_or(line.len(), |c| c.byte);
+        if checkpoints.is_empty() || after - before > 2 * CHECKPOINT_BYTES {
             return false;
         }
         screen.wrapped.end_byte = line.len();
@@ -160,7 +185,7 @@ impl TextArea<'_> {
         text_right: usize,
     ) -> Option<(WrappedLine, usize)> {
         let data_pointers = self.data_pointers.borrow();
-        let checkpoints = &data_pointers.get(row)?.checkpoints;
+        let checkpoints = data_pointers.get(row)?.checkpoints();
         if checkpoints.is_empty() {
             return None;
         }
@@ -306,7 +331,7 @@ mod tests {
             if let Some(mask) = mask {
                 textarea.set_mask_char(mask);
             }
-            let checkpoints = textarea.data_pointers.borrow()[0].checkpoints.clone();
+            let checkpoints = textarea.data_pointers.borrow()[0].checkpoints().to_vec();
             assert!(!checkpoints.is_empty());
             // Every 5th char or column, and every one near a checkpoint.
             let sampled = |n: usize, at: fn(&Checkpoint) -> usize| {
@@ -344,7 +369,11 @@ mod tests {
                     char: None,
                     dc: None,
                 };
-                assert_eq!(textarea.screen_to_array(sc), DataCursor(0, want), "{screen_col}");
+                assert_eq!(
+                    textarea.screen_to_array(sc),
+                    DataCursor(0, want),
+                    "{screen_col}"
+                );
             }
             // Spot checks of that reading against the upstream function itself.
             for screen_col in [0, 1, 4095, 4096, 4100, cols[chars.len()]] {
@@ -370,21 +399,27 @@ mod tests {
         let got = format!("{:?}", textarea.screen_lines.borrow());
         let want = format!("{:?}", fresh.screen_lines.borrow());
         assert!(got == want, "after {step}: the edited screen lines differ");
-        let (data, fresh_data) = (textarea.data_pointers.borrow(), fresh.data_pointers.borrow());
+        let (data, fresh_data) = (
+            textarea.data_pointers.borrow(),
+            fresh.data_pointers.borrow(),
+        );
         assert_eq!(data.len(), fresh_data.len(), "after {step}");
         for (row, (got, want)) in data.iter().zip(fresh_data.iter()).enumerate() {
             let line = &textarea.lines[row];
             let at = format!("after {step}, row {row}");
             assert_eq!(got.first_screen_line, want.first_screen_line, "{at}");
             assert_eq!(got.screen_line_count, want.screen_line_count, "{at}");
-            assert_eq!(got.tabs, want.tabs, "{at}");
-            assert_eq!(got.checkpoints.is_empty(), want.checkpoints.is_empty(), "{at}");
+            let tabs = |data: &DataLine| data.long.as_ref().map(|long| long.tabs);
+            assert_eq!(tabs(got), tabs(want), "{at}");
             let mut last = 0;
-            for ck in &got.checkpoints {
+            for ck in got.checkpoints() {
                 let before = line.get(..ck.byte).expect("a char boundary");
                 assert_eq!(ck.chars, before.chars().count(), "{at}");
                 assert_eq!(ck.col, display_width(before, tab_len, mask), "{at}");
-                assert!(ck.byte > last && ck.byte - last <= 2 * CHECKPOINT_BYTES, "{at}");
+                assert!(
+                    ck.byte > last && ck.byte - last <= 2 * CHECKPOINT_BYTES,
+                    "{at}"
+                );
                 last = ck.byte;
             }
             assert!(line.len() - last <= 2 * CHECKPOINT_BYTES, "{at}");
@@ -410,7 +445,11 @@ mod tests {
                 let long = |l: &String| l.len() > CHECKPOINT_BYTES && l.contains('\t') == tabs;
                 if !textarea.lines.iter().any(long) {
                     let line = long_line(&mut rng, 2 * CHECKPOINT_BYTES);
-                    let line = if tabs { line + "\t" } else { line.replace('\t', " ") };
+                    let line = if tabs {
+                        line + "\t"
+                    } else {
+                        line.replace('\t', " ")
+                    };
                     textarea.insert_str(format!("\n{line}\n"));
                 }
             }
@@ -434,7 +473,11 @@ mod tests {
             match what {
                 0..=9 => {
                     let tab = rng.below(20) == 0;
-                    textarea.insert_char(if tab { '\t' } else { ['x', 'é', '漢', 'ß'][rng.below(4)] })
+                    textarea.insert_char(if tab {
+                        '\t'
+                    } else {
+                        ['x', 'é', '漢', 'ß'][rng.below(4)]
+                    })
                 }
                 10..=14 => _ = textarea.delete_char(),
                 15..=16 => _ = textarea.delete_next_char(),
@@ -473,6 +516,9 @@ mod tests {
             }
             assert_map_is_rebuilt_map(&textarea, &format!("step {step} (edit {what})"));
         }
-        assert!(moved > 100 && measured > 100, "{moved} moved, {measured} measured");
+        assert!(
+            moved > 100 && measured > 100,
+            "{moved} moved, {measured} measured"
+        );
     }
 }

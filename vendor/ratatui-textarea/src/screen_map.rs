@@ -1,8 +1,8 @@
 use crate::cursor::{DataCursor, ScreenCursor};
+use crate::long_line::{LongLine, checkpoint_where, measure_line};
 use crate::textarea::TextArea;
 use crate::util::{char_to_byte, char_width, num_digits};
 use crate::wrap::{WrapMode, WrappedLine, effective_wrap_width, wrapped_rows};
-use crate::long_line::{Checkpoint, checkpoint_where, measure_line};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ScreenLine {
@@ -17,12 +17,9 @@ pub(crate) struct ScreenLine {
 pub(crate) struct DataLine {
     pub first_screen_line: usize,
     pub screen_line_count: usize,
-    /// cxda patch: where a line longer than `CHECKPOINT_BYTES` is, about every
-    /// `CHECKPOINT_BYTES` bytes (without wrapping only; empty otherwise). See [`Checkpoint`].
-    pub checkpoints: Vec<Checkpoint>,
-    /// cxda patch: the tabs in a line with checkpoints, whose columns an edit before them
-    /// can change by other than the edit's width.
-    pub tabs: usize,
+    /// cxda patch: the checkpoints of a line longer than `CHECKPOINT_BYTES` (without
+    /// wrapping only). Boxed: the map holds a `DataLine` per line, and few lines are long.
+    pub long: Option<Box<LongLine>>,
 }
 
 pub(crate) fn char_display_width(c: char, col: usize, tab_len: u8, mask: Option<char>) -> usize {
@@ -186,23 +183,23 @@ impl TextArea<'_> {
             screen_width,
             cursor_max_col: screen_width,
         };
-        let tabs = match checkpoints.is_empty() {
-            true => 0,
-            false => line.bytes().filter(|b| *b == b'\t').count(),
-        };
+        let long = (!checkpoints.is_empty()).then(|| {
+            let tabs = line.bytes().filter(|b| *b == b'\t').count();
+            Box::new(LongLine { checkpoints, tabs })
+        });
         let data = DataLine {
             first_screen_line: row,
             screen_line_count: 1,
-            checkpoints,
-            tabs,
+            long,
         };
         (screen, data)
     }
 
     pub(crate) fn screen_map_load(&self) {
         let Some(wrap_width) = self.wrap_width() else {
-            let (screen_lines, data_pointers) =
-                (0..self.lines.len()).map(|row| self.measure_row(row)).unzip();
+            let (screen_lines, data_pointers) = (0..self.lines.len())
+                .map(|row| self.measure_row(row))
+                .unzip();
             *self.screen_lines.borrow_mut() = screen_lines;
             *self.data_pointers.borrow_mut() = data_pointers;
             return;
@@ -227,7 +224,7 @@ impl TextArea<'_> {
 
             if data_pointers[wrapped.row].screen_line_count == 0 {
                 data_pointers[wrapped.row].first_screen_line = screen_idx;
-                }
+            }
             data_pointers[wrapped.row].screen_line_count += 1;
 
             let fragment = &self.lines[wrapped.row][wrapped.start_byte..wrapped.end_byte];
@@ -291,7 +288,9 @@ impl TextArea<'_> {
                 && data_pointers.len() + inserted == self.lines.len() + removed
                 && first + removed <= data_pointers.len()
         };
-        if !fits {
+        // New rows that are most of the text (a whole text pasted or pretty-printed) are
+        // measured once into a new map rather than measured and then moved into this one.
+        if !fits || inserted > self.lines.len() / 2 {
             return self.screen_map_load();
         }
         let (screen, data): (Vec<_>, Vec<_>) = (first..first + inserted)
@@ -335,7 +334,7 @@ impl TextArea<'_> {
         // cxda patch: in a long line, from the last checkpoint before the column.
         let row = line.wrapped.row;
         if let Some(dc) = self.data_pointers.borrow().get(row).and_then(|data| {
-            let ck = checkpoint_where(&data.checkpoints, |c| c.col < screen.col);
+            let ck = checkpoint_where(data.checkpoints(), |c| c.col < screen.col);
             let rest = self.lines[row].get(ck.byte..).filter(|_| ck.byte > 0)?;
             let (tab_len, mask) = (self.tab_length(), self.mask_char());
             let chars = char_offset_for_screen_col_from(rest, ck.col, screen.col, tab_len, mask);
@@ -375,18 +374,24 @@ impl TextArea<'_> {
         let (tab_len, mask) = (self.tab_length(), self.mask_char());
         // cxda patch: in a long line, from the last checkpoint before the char; the char
         // under the cursor found by a byte count, not by decoding every char before it.
-        let ck = checkpoint_where(&data_line.checkpoints, |c| c.chars <= array.1);
+        let ck = checkpoint_where(data_line.checkpoints(), |c| c.chars <= array.1);
         let (col, char) = match text.get(ck.byte..).filter(|_| ck.byte > 0) {
             Some(rest) => {
                 let chars = array.1 - ck.chars;
                 let col = width_from(rest, ck.col, chars, tab_len, mask);
-                (col, char_to_byte(rest, chars).and_then(|i| rest[i..].chars().next()))
+                (
+                    col,
+                    char_to_byte(rest, chars).and_then(|i| rest[i..].chars().next()),
+                )
             }
             None => {
                 let fragment = &text[line.wrapped.start_byte..line.wrapped.end_byte];
                 let char_offset = array.1.saturating_sub(line.wrapped.start_col);
                 let col = screen_col_for_char_offset(fragment, char_offset, tab_len, mask);
-                (col, char_to_byte(text, array.1).and_then(|i| text[i..].chars().next()))
+                (
+                    col,
+                    char_to_byte(text, array.1).and_then(|i| text[i..].chars().next()),
+                )
             }
         };
 
@@ -503,7 +508,17 @@ mod tests {
             col
         }
         let pieces = [
-            "a", " ", "~", "\t", "\u{1}", "\u{7f}", "é", "e\u{301}", "漢", "😀", "{\"k\": 1}",
+            "a",
+            " ",
+            "~",
+            "\t",
+            "\u{1}",
+            "\u{7f}",
+            "é",
+            "e\u{301}",
+            "漢",
+            "😀",
+            "{\"k\": 1}",
             "0123456789abcdef",
         ];
         let mut texts = vec![String::new()];

@@ -976,9 +976,7 @@ impl<'a> TextArea<'a> {
         };
 
         let line = &self.lines[start_row];
-        let start_offset = {
-            char_to_byte(line, start_col).unwrap_or(line.len())
-        };
+        let start_offset = { char_to_byte(line, start_col).unwrap_or(line.len()) };
 
         // First line
         if let Some((offset_delta, col_delta)) = find_end(&line[start_offset..]) {

@@ -156,7 +156,13 @@ fn clip_line_always(line: Line<'_>, left: usize, width: usize) -> Line<'_> {
 }
 
 impl<'a> TextArea<'a> {
-    fn text_widget(&'a self, top_row: usize, height: usize, top_col: usize, width: u16) -> Text<'a> {
+    fn text_widget(
+        &'a self,
+        top_row: usize,
+        height: usize,
+        top_col: usize,
+        width: u16,
+    ) -> Text<'a> {
         let lnum_len = num_digits(self.lines().len());
         let screen_lines = self.screen_lines.borrow();
         let bottom_row = cmp::min(top_row + height, screen_lines.len());
@@ -343,7 +349,9 @@ mod tests {
                     textarea.set_line_number_style(Style::default().fg(Color::DarkGray));
                 }
                 #[cfg(feature = "search")]
-                textarea.set_search_pattern("é|x0|漢").expect("a valid pattern");
+                textarea
+                    .set_search_pattern("é|x0|漢")
+                    .expect("a valid pattern");
                 let area = Rect::new(0, 0, width, 4);
                 for step in 0..120 {
                     let row = rng.below(lines.len());
@@ -363,7 +371,10 @@ mod tests {
                         .style(textarea.style());
                     let mut upstream = Buffer::empty(area);
                     Paragraph::new(text).render(area, &mut upstream);
-                    assert_eq!(drawn, upstream, "step {step}: at {row}:{col}, width {width}");
+                    assert_eq!(
+                        drawn, upstream,
+                        "step {step}: at {row}:{col}, width {width}"
+                    );
                 }
             }
         }

@@ -105,7 +105,11 @@ mod tests {
         for line in lines {
             for col in 0..=line.chars().count() + 2 {
                 let upstream: Vec<_> = line.chars().enumerate().skip(col).collect();
-                assert_eq!(chars_from(line, col).collect::<Vec<_>>(), upstream, "{line:?}");
+                assert_eq!(
+                    chars_from(line, col).collect::<Vec<_>>(),
+                    upstream,
+                    "{line:?}"
+                );
             }
         }
     }
