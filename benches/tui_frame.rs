@@ -7,7 +7,9 @@
 //!   headers, attempts, sandbox, status bar), the frame every keystroke redraws;
 //! - `history_frame`: the `History` view open over the 1,000 loaded rows;
 //! - `*_repaint`: the same after `Terminal::clear`, so the diff writes every cell (what a
-//!   resize or the first frame costs).
+//!   resize or the first frame costs);
+//! - `*_one_line`: the same payload minified onto one line (as other tools write JSON), the
+//!   cursor at 1:1 or at the end of the line, and at 29 MB, far over the API's body limit.
 //!
 //! Run: `cargo bench --bench tui_frame`
 
@@ -21,7 +23,7 @@ use cxda::tui::app::App;
 
 #[path = "common/payload.rs"]
 mod common;
-use common::payload;
+use common::{one_line_payload, payload};
 use cxda::tui::message::{Effect, Message};
 use cxda::tui::{testing, ui};
 use ratatui::Terminal;
@@ -35,6 +37,10 @@ fn main() {
 const SIZES: [(u16, u16); 2] = [(200, 50), (120, 40)];
 const PAYLOAD_BYTES: usize = 1024 * 1024;
 const HISTORY_ROWS: usize = 1000;
+/// The one-line file of the studio's long-line measurements: 29 MB on one line.
+const HUGE_BYTES: usize = 29 * 1000 * 1000;
+/// Where the cursor sits in a one-line payload.
+const ONE_LINE_AT: [&str; 2] = ["1:1", "end"];
 
 /// 1,000 records, newest first, a mix of outcomes (as a page from the audit tail).
 fn history_page() -> Page {
@@ -62,10 +68,30 @@ fn history_page() -> Page {
     }
 }
 
+/// The text in the editor and where the cursor goes in it.
+#[derive(Clone, Copy)]
+enum Text {
+    /// The 1 MiB payload pretty-printed, the cursor 2,000 lines down.
+    Pretty,
+    /// `bytes` of payload on one line, the cursor at 1:1 or (`at_end`) at the end.
+    OneLine { bytes: usize, at_end: bool },
+}
+
+impl Text {
+    fn one_line(bytes: usize, at: &str) -> Text {
+        Text::OneLine {
+            bytes,
+            at_end: at == "end",
+        }
+    }
+}
+
 /// The app with everything loaded; `history_open` leaves the History view up.
-fn loaded_app(history_open: bool) -> App {
-    let text = payload(PAYLOAD_BYTES, "GET");
-    assert!(text.len() >= PAYLOAD_BYTES - 1024, "{}", text.len());
+fn loaded_app(what: Text, history_open: bool) -> App {
+    let text = match what {
+        Text::Pretty => payload(PAYLOAD_BYTES, "GET"),
+        Text::OneLine { bytes, .. } => one_line_payload(bytes, "GET"),
+    };
     let mut app = testing::ready_app(&text, Some(Faults::default()));
     // The large text's checks run off the loop in the studio: run them here and hand the
     // result back tagged with the revision, as the loop does.
@@ -75,10 +101,24 @@ fn loaded_app(history_open: bool) -> App {
             app.update(Message::ChecksDone { revision, report });
         }
     }
-    assert!(app.diagnostics().is_empty(), "{:?}", app.diagnostics());
-    // The cursor far down the text, so the editor draws from deep inside it.
-    for _ in 0..2000 {
-        app.update(testing::key(KeyCode::Down));
+    // Only the over-limit diagnostic, if any: the payload itself is valid.
+    assert!(
+        app.diagnostics().len() <= usize::from(text.len() > PAYLOAD_BYTES),
+        "{:?}",
+        app.diagnostics()
+    );
+    match what {
+        // The cursor far down the text, so the editor draws from deep inside it.
+        Text::Pretty => {
+            for _ in 0..2000 {
+                app.update(testing::key(KeyCode::Down));
+            }
+        }
+        Text::OneLine { at_end, .. } => {
+            if at_end {
+                app.update(testing::key(KeyCode::End));
+            }
+        }
     }
     // F2 asks for the first page; the loop would load it on a blocking task.
     let effects = app.update(testing::key(KeyCode::F(2)));
@@ -97,7 +137,17 @@ fn loaded_app(history_open: bool) -> App {
 }
 
 fn bench_frame(bencher: divan::Bencher, size: (u16, u16), history_open: bool, repaint: bool) {
-    let app = loaded_app(history_open);
+    bench_frame_of(bencher, size, Text::Pretty, history_open, repaint);
+}
+
+fn bench_frame_of(
+    bencher: divan::Bencher,
+    size: (u16, u16),
+    what: Text,
+    history_open: bool,
+    repaint: bool,
+) {
+    let app = loaded_app(what, history_open);
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).expect("terminal");
     let now = Instant::now();
     terminal
@@ -124,6 +174,13 @@ fn editor_frame_repaint(bencher: divan::Bencher, size: (u16, u16)) {
     bench_frame(bencher, size, false, true);
 }
 
+/// The editor frame at 120x40 with the 1 MiB payload on one line.
+#[divan::bench(args = ONE_LINE_AT)]
+fn editor_frame_one_line(bencher: divan::Bencher, at: &str) {
+    let what = Text::one_line(PAYLOAD_BYTES, at);
+    bench_frame_of(bencher, SIZES[1], what, false, false);
+}
+
 #[divan::bench(args = SIZES)]
 fn history_frame(bencher: divan::Bencher, size: (u16, u16)) {
     bench_frame(bencher, size, true, false);
@@ -141,7 +198,23 @@ fn history_frame_repaint(bencher: divan::Bencher, size: (u16, u16)) {
 /// starting a check costs: joining the text for it.
 #[divan::bench]
 fn keystroke_update(bencher: divan::Bencher) {
-    let mut app = loaded_app(false);
+    bench_keystroke(bencher, Text::Pretty);
+}
+
+/// The same with the 1 MiB payload on one line.
+#[divan::bench(args = ONE_LINE_AT)]
+fn keystroke_update_one_line(bencher: divan::Bencher, at: &str) {
+    bench_keystroke(bencher, Text::one_line(PAYLOAD_BYTES, at));
+}
+
+/// The same with a 29 MB payload on one line (few samples: each is a whole keystroke pair).
+#[divan::bench(args = ONE_LINE_AT, sample_count = 10, sample_size = 1)]
+fn keystroke_update_one_line_29mb(bencher: divan::Bencher, at: &str) {
+    bench_keystroke(bencher, Text::one_line(HUGE_BYTES, at));
+}
+
+fn bench_keystroke(bencher: divan::Bencher, what: Text) {
+    let mut app = loaded_app(what, false);
     // What the loop receives: the diagnostics only (the parsed document is freed off it).
     let report = CheckReport {
         diagnostics: check_text(&app.text()).diagnostics,

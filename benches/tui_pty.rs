@@ -16,12 +16,18 @@
 //!      over 10 s, from 2 s after the complete frame)                  target <= 2/s
 //!   c. keystroke -> the character on screen, 200 KiB and 1 MiB payloads open, live checks
 //!      on (`x` typed at 1:1 and erased with Backspace, each timed)  target <= 8 ms
+//!      and the 1 MiB payload minified onto one line, the cursor at 1:1 and at the line's
+//!      end (`End`)                                              target <= floor + 4 ms
 //!   d. at 1 MiB, keystroke -> that revision's checks on screen (`x` -> `1:1 error`,
 //!      Backspace -> `no problems`)                                  target <= 50 ms
 //!   e. the floor: the same machinery with `printf` (a) and the tty echoing for `cat` (c).
+//!   f. a 29 MB payload on one line, far over the API's 1 MiB body limit: launch -> first
+//!      full frame, keystroke -> screen at 1:1 and at the end (target <= 50 ms), then Ctrl+T
+//!      (pretty-print) -> on screen, and keystroke -> screen in the pretty-printed text
 //!
 //! Run: `cargo bench --bench tui_pty` (env: LAUNCH_RUNS=20 KEY_RUNS=60 KEY_GAP_MS=100
-//! CHECK_RUNS=10 QUIT_RUNS=5). Every wait is bounded (10 s) and panics with the screen. Not run by CI.
+//! CHECK_RUNS=10 QUIT_RUNS=5 HUGE_KEY_RUNS=10). Every wait is bounded (10 s) and panics
+//! with the screen. Not run by CI.
 
 use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
@@ -45,6 +51,10 @@ const CTRL_Q: &[u8] = b"\x11";
 const F5: &[u8] = b"\x1b[15~";
 const SHIFT_TAB: &[u8] = b"\x1b[Z";
 const BACKSPACE: &[u8] = b"\x7f";
+const END: &[u8] = b"\x1b[F";
+const CTRL_T: &[u8] = b"\x14";
+/// The one-line file of f.: 29 MB.
+const HUGE_BYTES: usize = 29 * 1000 * 1000;
 
 type Pred = Box<dyn Fn(&vt100::Screen) -> bool + Send>;
 
@@ -179,20 +189,27 @@ impl Term {
 
     /// The instant the armed condition first held on screen; panics after [`WAIT`].
     fn wait_hit(&self, what: &str) -> Instant {
-        let deadline = Instant::now() + WAIT;
+        self.try_hit(WAIT).unwrap_or_else(|why| {
+            panic!(
+                "{why} waiting for {what}; the screen:\n{}\n{}",
+                self.shared.lock().parser.screen().contents(),
+                "-".repeat(usize::from(COLS))
+            )
+        })
+    }
+
+    /// The instant the armed condition first held on screen, or why it did not in `within`.
+    fn try_hit(&self, within: Duration) -> Result<Instant, &'static str> {
+        let deadline = Instant::now() + within;
         let mut st = self.shared.lock();
         loop {
             if let Some(at) = st.hit.take() {
                 st.watch = None;
-                return at;
+                return Ok(at);
             }
             if st.closed || Instant::now() >= deadline {
-                let why = ["timed out", "the program exited"][usize::from(st.closed)];
-                panic!(
-                    "{why} waiting for {what}; the screen:\n{}\n{}",
-                    st.parser.screen().contents(),
-                    "-".repeat(usize::from(COLS))
-                );
+                st.watch = None;
+                return Err(["timed out", "the program exited"][usize::from(st.closed)]);
             }
             st = self.shared.wait(st, deadline);
         }
@@ -201,6 +218,20 @@ impl Term {
     fn wait_for(&self, what: &str, pred: impl Fn(&vt100::Screen) -> bool + Send + 'static) {
         self.arm(pred);
         self.wait_hit(what);
+    }
+
+    /// `End`, then whether the end of the one-line payload (`"]}`) is drawn within [`WAIT`]
+    /// (a build whose viewport stops at column 65,535 never draws it).
+    fn end_of_line(&mut self) -> bool {
+        self.send(END);
+        self.arm(|s| row(s, 1).contains("\"]}"));
+        let shown = self.try_hit(WAIT).is_ok();
+        if !shown {
+            let screen = self.shared.lock().parser.screen().contents();
+            let line = screen.lines().nth(1).unwrap_or_default().to_string();
+            println!("   the end of the line is never drawn (row 1: {line})");
+        }
+        shown
     }
 
     fn send(&mut self, bytes: &[u8]) {
@@ -328,6 +359,7 @@ struct Config {
     gap: Duration,
     check_runs: usize,
     quit_runs: usize,
+    huge_key_pairs: usize,
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -340,10 +372,21 @@ fn env_usize(name: &str, default: usize) -> usize {
 /// At the configured gap and with none: `x` typed, then Backspace, each timed to row `at`
 /// showing `typed`, then `erased` without `typed`.
 fn keystrokes(term: &mut Term, cfg: &Config, label: &str, at: usize, texts: [&'static str; 2]) {
+    keystroke_pairs(term, cfg, cfg.key_pairs, label, at, texts);
+}
+
+fn keystroke_pairs(
+    term: &mut Term,
+    cfg: &Config,
+    pairs: usize,
+    label: &str,
+    at: usize,
+    texts: [&'static str; 2],
+) {
     let [typed, erased] = texts;
     for gap in [cfg.gap, Duration::ZERO] {
         let mut samples = Vec::new();
-        for _ in 0..cfg.key_pairs {
+        for _ in 0..pairs {
             let show = move |s: &vt100::Screen| row(s, at).contains(typed);
             samples.push(term.timed_key(b"x", "the typed x", Box::new(show)));
             std::thread::sleep(gap);
@@ -420,6 +463,7 @@ fn main() {
         gap: Duration::from_millis(env_usize("KEY_GAP_MS", 100) as u64),
         check_runs: env_usize("CHECK_RUNS", 10).max(1),
         quit_runs: env_usize("QUIT_RUNS", 5).max(1),
+        huge_key_pairs: env_usize("HUGE_KEY_RUNS", 10).div_ceil(2).max(1),
     };
 
     let runs = cfg.launch_runs;
@@ -522,5 +566,46 @@ fn main() {
         }
         term.quit();
     }
+    let file = work.path().join("payload-one-line.json");
+    let text = payload::one_line_payload(1024 * 1024, "GET");
+    std::fs::write(&file, &text).expect("write the payload");
+    let (mut term, _) = studio(Some(&file));
+    term.wait_for("the clean checks and the engine (token:)", |s| {
+        let text = s.contents();
+        text.contains("no problems") && text.contains("token:") && !text.contains("checking…")
+    });
+    let label = format!("cxda, {} KiB one line, at 1:1", text.len() / 1024);
+    keystrokes(&mut term, &cfg, &label, 1, [" 1 x{", " 1 {"]);
+    if term.end_of_line() {
+        let label = format!("cxda, {} KiB one line, at the end", text.len() / 1024);
+        keystrokes(&mut term, &cfg, &label, 1, ["\"]}x", "\"]}"]);
+    }
+    term.quit();
+
+    huge_one_line(&cfg, work.path());
     println!("== done (read each figure against the floor, e., beside it)");
+}
+
+/// f. The 29 MB one-line file: its launch, then keystrokes at 1:1 and at the end.
+fn huge_one_line(cfg: &Config, work: &Path) {
+    let file = work.join("payload-29mb.json");
+    let text = payload::one_line_payload(HUGE_BYTES, "GET");
+    std::fs::write(&file, &text).expect("write the payload");
+    let mb = text.len() as f64 / 1e6;
+    let keys = 2 * cfg.huge_key_pairs;
+    println!("== f. a {mb:.1} MB payload on one line ({keys} keystrokes each)");
+    let (mut term, launch) = studio(Some(&file));
+    report("launch -> first full frame", &[launch]);
+    term.wait_for("the engine (token:)", contains("token:"));
+    let pairs = cfg.huge_key_pairs;
+    keystroke_pairs(&mut term, cfg, pairs, "at 1:1", 1, [" 1 x{", " 1 {"]);
+    if term.end_of_line() {
+        keystroke_pairs(&mut term, cfg, pairs, "at the end", 1, ["\"]}x", "\"]}"]);
+    }
+    // Ctrl+T makes the lines short; the cursor lands on the first line, after its `{`.
+    let format = term.timed_key(CTRL_T, "'formatted'", contains("formatted"));
+    report("Ctrl+T -> the pretty-printed text on screen", &[format]);
+    let label = "pretty-printed, at 1:2";
+    keystroke_pairs(&mut term, cfg, pairs, label, 1, [" 1 {x", " 1 {"]);
+    term.quit();
 }

@@ -39,3 +39,37 @@ pub fn payload(size: usize, method: &str) -> String {
         items.join(",\n")
     )
 }
+
+/// `text` minified onto one line, as other tools write JSON: every whitespace outside
+/// strings dropped (the escapes inside strings, `\n` included, stay as written).
+#[allow(dead_code, reason = "not every bench that includes this file uses it")]
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c.is_whitespace() {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// [`payload`] minified onto one line, grown so that the line is about `size` bytes (not
+/// over it: minifying drops about a tenth of the pretty text).
+#[allow(dead_code, reason = "not every bench that includes this file uses it")]
+pub fn one_line_payload(size: usize, method: &str) -> String {
+    let first = one_line(&payload(size, method));
+    let grown = size.saturating_sub(2048) * size / first.len().max(1);
+    let text = one_line(&payload(grown, method));
+    if text.len() <= size { text } else { first }
+}

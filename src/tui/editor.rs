@@ -9,6 +9,17 @@ use ratatui_textarea::{CursorMove, Scrolling, TextArea};
 /// How many columns one JSON nesting level is indented by (pretty-printing and Enter).
 const INDENT: &str = "  ";
 
+/// What the status bar says when the opened text is over the API's body limit: the Checks
+/// pane says it too, but the checks of a text that large take a moment. The limit comes
+/// first, as the status bar of a 120-column terminal shows about 32 characters of it.
+pub fn over_limit_notice(bytes: usize) -> Option<String> {
+    let limit = crate::sandbox::MAX_BODY_BYTES;
+    (bytes > limit).then(|| {
+        let mb = bytes as f64 / 1e6;
+        format!("over the API's 1 MiB body limit ({mb:.1} MB): the server will refuse it (413)")
+    })
+}
+
 pub struct Editor {
     area: TextArea<'static>,
     /// Bumped on every change of the text; check results carry the revision they checked.
@@ -152,11 +163,10 @@ impl Editor {
         Ok(())
     }
 
-    /// Moves the cursor to (row, column), 0-based, clamped to the text.
+    /// Moves the cursor to (row, column), 0-based, clamped to the text (past row or column
+    /// 65,535 too, which the textarea's `CursorMove::Jump` cannot reach).
     pub fn jump_to(&mut self, row: usize, col: usize) {
-        let row = u16::try_from(row).unwrap_or(u16::MAX);
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
-        self.area.move_cursor(CursorMove::Jump(row, col));
+        self.area.jump_to(row, col);
     }
 
     /// Searches forward for `pattern` (a regular expression, as the textarea takes it);
@@ -267,6 +277,17 @@ mod tests {
         editor.undo();
         editor.undo();
         assert_eq!(editor.text(), "{\"b\":[1,2.50],\"a\":{}}");
+    }
+
+    #[test]
+    fn a_text_over_the_body_limit_is_named_as_such() {
+        let limit = crate::sandbox::MAX_BODY_BYTES;
+        assert_eq!(over_limit_notice(limit), None);
+        let notice = over_limit_notice(29_000_000).expect("over the limit");
+        assert!(
+            notice.starts_with("over the API's 1 MiB body limit (29.0 MB)"),
+            "{notice}"
+        );
     }
 
     #[test]

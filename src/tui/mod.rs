@@ -135,6 +135,9 @@ async fn studio(text: &str, file: Option<PathBuf>, resolved: Resolved) -> Result
     if let Some(error) = not_started {
         let _ = app.update(Message::EngineReady(Err(error)));
     }
+    if let Some(notice) = editor::over_limit_notice(text.len()) {
+        app.status = notice;
+    }
     let drawn = term.draw(|frame| ui::draw(frame, &app, Instant::now()));
     let audit = match audit.await {
         Ok(Ok(audit)) => audit,

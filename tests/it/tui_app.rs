@@ -536,3 +536,61 @@ fn f5_while_the_engine_is_built_is_sent_for_the_loop_to_start_when_it_is_ready()
     assert!(app.update(key(KeyCode::F(5))).is_empty());
     assert!(app.status().contains("cannot submit"), "{}", app.status());
 }
+
+/// One line of valid JSON, `{"a":[0,1,…]}`, longer than 65,535 chars (the textarea's u16
+/// cursor jump stopped there).
+fn long_one_line() -> String {
+    let numbers: Vec<String> = (0..20_000).map(|i| i.to_string()).collect();
+    let text = format!("{{\"a\":[{}]}}", numbers.join(","));
+    assert!(text.len() > 100_000);
+    text
+}
+
+/// Runs the checks a large text asks for, as the loop does off it.
+fn finish_large_checks(app: &mut cxda::tui::app::App, effects: Vec<Effect>) {
+    for effect in effects {
+        if let Effect::CheckLarge { revision, text } = effect {
+            let report = check_text(&text);
+            app.update(Message::ChecksDone { revision, report });
+        }
+    }
+}
+
+#[test]
+fn ctrl_t_pretty_prints_all_of_a_line_past_65535_chars_and_undo_restores_it() {
+    let text = long_one_line();
+    let mut app = testing::app(&text);
+    app.update(ctrl('t'));
+    let pretty = app.text();
+    assert!(pretty.lines().count() > 20_000, "not pretty-printed");
+    let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("JSON");
+    assert_eq!(parse(&pretty), parse(&text), "the whole text, reformatted");
+    app.update(ctrl('z'));
+    app.update(ctrl('z'));
+    assert_eq!(app.text(), text);
+}
+
+#[test]
+fn a_problem_far_into_a_long_line_moves_the_cursor_to_it() {
+    let text = long_one_line().replace("]}", "],}");
+    let mut app = testing::app(&text);
+    let effects = app.startup_effects();
+    finish_large_checks(&mut app, effects);
+    let problem = app.diagnostics().first().cloned().expect("a syntax error");
+    assert!(problem.column > 100_000, "{problem:?}");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.cursor(), (0, problem.column - 1));
+}
+
+#[test]
+fn typing_at_the_end_of_a_long_line_lands_there() {
+    let text = long_one_line();
+    let mut app = testing::app(&text);
+    app.update(key(KeyCode::End));
+    assert_eq!(app.cursor(), (0, text.chars().count()));
+    type_text(&mut app, "x");
+    app.update(key(KeyCode::Backspace));
+    type_text(&mut app, " ");
+    assert_eq!(app.text(), format!("{text} "));
+}

@@ -44,9 +44,14 @@ pub(crate) struct Session {
 
 impl Session {
     pub(crate) fn start(home: &Path, data_dir: &Path) -> Session {
+        Session::open(home, data_dir, None)
+    }
+
+    /// `cxda [FILE]`: the studio on `file`.
+    pub(crate) fn open(home: &Path, data_dir: &Path, file: Option<&Path>) -> Session {
         let pty = open_pty();
         // Nothing configured: the embedded sandbox profile.
-        let command = studio_command(home, data_dir, None);
+        let command = studio_command(home, data_dir, file);
         let child = pty.slave.spawn_command(command).expect("spawn cxda");
         // Only the child holds the slave now, so reads end when it exits.
         drop(pty.slave);
@@ -300,4 +305,43 @@ fn studio_checks_submits_shows_history_quits_and_restores_the_terminal() {
         "{audit}"
     );
     assert_eq!(records[0]["status"], 201, "{audit}");
+}
+
+/// The second row of the screen: the editor's first line.
+fn first_text_row(screen: &str) -> String {
+    screen.lines().nth(1).unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_one_line_payload_over_the_body_limit_opens_says_so_and_takes_typing_at_its_end() {
+    let home = tempfile::tempdir().expect("temp home");
+    let data = tempfile::tempdir().expect("temp data dir");
+    // 2 MB of JSON on one line, far past column 65,535, where the viewport used to stop.
+    let file = home.path().join("one-line.json");
+    let text = format!(
+        "{{\"name\":\"Big\",\"description\":\"{}\",\"tags\":[\"end\"]}}",
+        "abc é ".repeat(350_000)
+    );
+    std::fs::write(&file, &text).expect("write the payload");
+    let mut session = Session::open(home.path(), &data.path().join("cxda"), Some(&file));
+
+    session.wait_for("the limit stated in the status bar", |s| {
+        s.contains("SANDBOX") && s.contains("over the API's 1 MiB body limit")
+    });
+    session.send(b"\x1b[F");
+    session.wait_for("the end of the line in view after End", |s| {
+        first_text_row(s).contains("[\"end\"]}")
+    });
+    session.send(b"x");
+    session.wait_for("the x typed at the end", |s| {
+        first_text_row(s).contains("[\"end\"]}x")
+    });
+    session.send(BACKSPACE);
+    session.wait_for("the x erased", |s| {
+        let row = first_text_row(s);
+        row.contains("[\"end\"]}") && !row.contains("}x")
+    });
+    session.send(CTRL_Q);
+    let status = session.wait_exit();
+    assert!(status.success(), "cxda exited with {status:?}");
 }

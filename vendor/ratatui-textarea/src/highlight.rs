@@ -1,4 +1,4 @@
-use crate::util::{char_width, num_digits, spaces};
+use crate::util::{char_to_byte, char_width, num_digits, spaces};
 use ratatui_core::style::Style;
 use ratatui_core::text::{Line, Span};
 use std::borrow::Cow;
@@ -99,6 +99,8 @@ pub struct LineHighlighter<'a> {
     mask: Option<char>,
     select_at_end: bool,
     select_style: Style,
+    /// cxda patch: the screen column `line` starts at, which tabs are expanded from.
+    start_width: usize,
 }
 
 impl<'a> LineHighlighter<'a> {
@@ -120,7 +122,13 @@ impl<'a> LineHighlighter<'a> {
             mask,
             select_at_end: false,
             select_style,
+            start_width: 0,
         }
+    }
+
+    /// cxda patch: `line` is the part of a longer line that starts at screen column `width`.
+    pub fn set_start_width(&mut self, width: usize) {
+        self.start_width = width;
     }
 
     pub fn line_number(&mut self, row: usize, lnum_len: u8, style: Style) {
@@ -134,7 +142,10 @@ impl<'a> LineHighlighter<'a> {
     }
 
     pub fn cursor_line(&mut self, cursor_col: usize, style: Style) {
-        if let Some((start, c)) = self.line.char_indices().nth(cursor_col) {
+        // cxda patch: the cursor's byte found by a byte count.
+        let found = char_to_byte(self.line, cursor_col)
+            .and_then(|start| Some((start, self.line[start..].chars().next()?)));
+        if let Some((start, c)) = found {
             self.boundaries
                 .push((Boundary::Cursor(self.cursor_style), start));
             self.boundaries.push((Boundary::End, start + c.len_utf8()));
@@ -211,8 +222,10 @@ impl<'a> LineHighlighter<'a> {
             mask,
             select_at_end,
             select_style,
+            start_width,
         } = self;
         let mut builder = DisplayTextBuilder::new(tab_len, mask);
+        builder.width = start_width;
 
         if boundaries.is_empty() {
             let built = builder.build(line);

@@ -75,6 +75,18 @@ impl EditKind {
         }
     }
 
+    /// cxda patch: for an edit within one line, the text it removes and the text it inserts
+    /// (a char is encoded into `buf`).
+    pub(crate) fn line_change<'a>(&'a self, buf: &'a mut [u8; 4]) -> Option<(&'a str, &'a str)> {
+        match self {
+            EditKind::InsertChar(c) => Some(("", c.encode_utf8(buf))),
+            EditKind::DeleteChar(c) => Some((c.encode_utf8(buf), "")),
+            EditKind::InsertStr(s) => Some(("", s)),
+            EditKind::DeleteStr(s) => Some((s, "")),
+            _ => None,
+        }
+    }
+
     fn invert(&self) -> Self {
         use EditKind::*;
         match self.clone() {
@@ -121,6 +133,28 @@ impl Edit {
     pub fn cursor_after(&self) -> DataCursor {
         DataCursor(self.after.row, self.after.col)
     }
+
+    /// cxda patch: for an edit within one line, as applied or (`undone`) as undone: its row,
+    /// the byte it changes the line at, the text it removes and the text it inserts.
+    pub fn line_change<'a>(
+        &'a self,
+        undone: bool,
+        buf: &'a mut [u8; 4],
+    ) -> Option<(usize, usize, &'a str, &'a str)> {
+        let (removed, inserted) = self.kind.line_change(buf)?;
+        let at = self.before.offset.min(self.after.offset);
+        Some(match undone {
+            false => (self.before.row, at, removed, inserted),
+            true => (self.before.row, at, inserted, removed),
+        })
+    }
+
+    /// cxda patch: the first and last rows the edit touches, which are its positions' rows
+    /// both before and after it is applied (or undone).
+    fn rows(&self) -> (usize, usize) {
+        let (a, b) = (self.before.row, self.after.row);
+        (a.min(b), a.max(b))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -157,21 +191,31 @@ impl History {
         self.edits.push_back(edit);
     }
 
-    pub fn redo(&mut self, lines: &mut Vec<String>) -> Option<DataCursor> {
+    /// cxda patch: with the cursor, the rows the edit touched (see `Edit::rows`).
+    pub fn redo(&mut self, lines: &mut Vec<String>) -> Option<(DataCursor, (usize, usize))> {
         if self.index == self.edits.len() {
             return None;
         }
         let edit = &self.edits[self.index];
         edit.redo(lines);
         self.index += 1;
-        Some(edit.cursor_after())
+        Some((edit.cursor_after(), edit.rows()))
     }
 
-    pub fn undo(&mut self, lines: &mut Vec<String>) -> Option<DataCursor> {
+    /// cxda patch: with the cursor, the rows the edit touched (see `Edit::rows`).
+    pub fn undo(&mut self, lines: &mut Vec<String>) -> Option<(DataCursor, (usize, usize))> {
         self.index = self.index.checked_sub(1)?;
         let edit = &self.edits[self.index];
         edit.undo(lines);
-        Some(edit.cursor_before())
+        Some((edit.cursor_before(), edit.rows()))
+    }
+
+    /// cxda patch: the edit the last `undo` (`undone`) or `redo` applied.
+    pub fn last_applied(&self, undone: bool) -> Option<&Edit> {
+        match undone {
+            true => self.edits.get(self.index),
+            false => self.edits.get(self.index.checked_sub(1)?),
+        }
     }
 
     pub fn max_items(&self) -> usize {

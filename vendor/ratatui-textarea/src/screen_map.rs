@@ -1,6 +1,7 @@
 use crate::cursor::{DataCursor, ScreenCursor};
+use crate::long_line::{LongLine, checkpoint_where, measure_line};
 use crate::textarea::TextArea;
-use crate::util::{char_width, num_digits};
+use crate::util::{char_to_byte, char_width, num_digits};
 use crate::wrap::{WrapMode, WrappedLine, effective_wrap_width, wrapped_rows};
 
 #[derive(Debug, Clone, Copy)]
@@ -10,18 +11,18 @@ pub(crate) struct ScreenLine {
     pub cursor_max_col: usize,
 }
 
+// cxda patch: upstream's `pure_ascii` field is gone: it was computed over every line on
+// every edit and read nowhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct DataLine {
     pub first_screen_line: usize,
     pub screen_line_count: usize,
-    pub pure_ascii: bool,
+    /// cxda patch: the checkpoints of a line longer than `CHECKPOINT_BYTES` (without
+    /// wrapping only). Boxed: the map holds a `DataLine` per line, and few lines are long.
+    pub long: Option<Box<LongLine>>,
 }
 
-fn is_pure_ascii(line: &str) -> bool {
-    line.is_ascii() && !line.contains('\t')
-}
-
-fn char_display_width(c: char, col: usize, tab_len: u8, mask: Option<char>) -> usize {
+pub(crate) fn char_display_width(c: char, col: usize, tab_len: u8, mask: Option<char>) -> usize {
     // A masked line is drawn as one mask character per char, so each char is as wide as the mask.
     if let Some(mask) = mask {
         char_width(mask)
@@ -40,14 +41,26 @@ fn char_display_width(c: char, col: usize, tab_len: u8, mask: Option<char>) -> u
 /// every character is printable ASCII, an edit went from ~5.5 ms to well under one. Any
 /// other character is measured as before, at the column it falls on (tabs need it).
 fn screen_width_up_to(text: &str, max_chars: usize, tab_len: u8, mask: Option<char>) -> usize {
+    width_from(text, 0, max_chars, tab_len, mask)
+}
+
+/// cxda patch: the column after the first `max_chars` chars of `text` when it starts at
+/// column `start_col` (tabs stop at columns counted from the line's start).
+pub(crate) fn width_from(
+    text: &str,
+    start_col: usize,
+    max_chars: usize,
+    tab_len: u8,
+    mask: Option<char>,
+) -> usize {
     if mask.is_some() {
-        let mut col = 0usize;
+        let mut col = start_col;
         for c in text.chars().take(max_chars) {
             col += char_display_width(c, col, tab_len, mask);
         }
         return col;
     }
-    let mut col = 0usize;
+    let mut col = start_col;
     let mut chars_left = max_chars;
     let mut rest = text;
     while chars_left > 0 {
@@ -85,11 +98,11 @@ fn printable_ascii_prefix(bytes: &[u8]) -> usize {
     run + bytes[run..].iter().take_while(|b| printable(b)).count()
 }
 
-fn display_width(text: &str, tab_len: u8, mask: Option<char>) -> usize {
+pub(crate) fn display_width(text: &str, tab_len: u8, mask: Option<char>) -> usize {
     screen_width_up_to(text, usize::MAX, tab_len, mask)
 }
 
-fn screen_col_for_char_offset(
+pub(crate) fn screen_col_for_char_offset(
     text: &str,
     char_offset: usize,
     tab_len: u8,
@@ -98,13 +111,24 @@ fn screen_col_for_char_offset(
     screen_width_up_to(text, char_offset, tab_len, mask)
 }
 
-fn char_offset_for_screen_col(
+pub(crate) fn char_offset_for_screen_col(
     text: &str,
     screen_col: usize,
     tab_len: u8,
     mask: Option<char>,
 ) -> usize {
-    let mut col = 0usize;
+    char_offset_for_screen_col_from(text, 0, screen_col, tab_len, mask)
+}
+
+/// cxda patch: the same for `text` starting at column `start_col`.
+fn char_offset_for_screen_col_from(
+    text: &str,
+    start_col: usize,
+    screen_col: usize,
+    tab_len: u8,
+    mask: Option<char>,
+) -> usize {
+    let mut col = start_col;
     let mut chars = 0usize;
     for c in text.chars() {
         if col >= screen_col {
@@ -121,24 +145,10 @@ fn char_offset_for_screen_col(
 }
 
 impl TextArea<'_> {
-    fn fallback_rows(&self) -> Vec<WrappedLine> {
-        self.lines
-            .iter()
-            .enumerate()
-            .map(|(row, line)| WrappedLine {
-                row,
-                start_byte: 0,
-                end_byte: line.len(),
-                start_col: 0,
-                end_col: line.chars().count(),
-                first_in_row: true,
-                last_in_row: true,
-            })
-            .collect()
-    }
-
-    pub(crate) fn screen_map_load(&self) {
-        let wrap_width = if self.wrap_mode() != WrapMode::None {
+    /// The width lines wrap at, `None` when they do not wrap (and each line is one screen
+    /// line).
+    pub(crate) fn wrap_width(&self) -> Option<usize> {
+        if self.wrap_mode() != WrapMode::None {
             let width = self.area.get().width;
             if width > 0 {
                 let line_number_len = self
@@ -150,18 +160,58 @@ impl TextArea<'_> {
             }
         } else {
             None
+        }
+    }
+
+    /// cxda patch: the screen line and data line of `row` when lines do not wrap, with the
+    /// checkpoints of a long line: what the upstream `fallback_rows` and the loop of
+    /// `screen_map_load` gave for it, measured in one pass.
+    fn measure_row(&self, row: usize) -> (ScreenLine, DataLine) {
+        let line = &self.lines[row];
+        let (screen_width, chars, checkpoints) =
+            measure_line(line, self.tab_length(), self.mask_char());
+        let screen = ScreenLine {
+            wrapped: WrappedLine {
+                row,
+                start_byte: 0,
+                end_byte: line.len(),
+                start_col: 0,
+                end_col: chars,
+                first_in_row: true,
+                last_in_row: true,
+            },
+            screen_width,
+            cursor_max_col: screen_width,
+        };
+        let long = (!checkpoints.is_empty()).then(|| {
+            let tabs = line.bytes().filter(|b| *b == b'\t').count();
+            Box::new(LongLine { checkpoints, tabs })
+        });
+        let data = DataLine {
+            first_screen_line: row,
+            screen_line_count: 1,
+            long,
+        };
+        (screen, data)
+    }
+
+    pub(crate) fn screen_map_load(&self) {
+        let Some(wrap_width) = self.wrap_width() else {
+            let (screen_lines, data_pointers) = (0..self.lines.len())
+                .map(|row| self.measure_row(row))
+                .unzip();
+            *self.screen_lines.borrow_mut() = screen_lines;
+            *self.data_pointers.borrow_mut() = data_pointers;
+            return;
         };
 
-        let rows = match wrap_width {
-            Some(width) => wrapped_rows(
-                &self.lines,
-                self.wrap_mode(),
-                width,
-                self.tab_length(),
-                self.mask_char(),
-            ),
-            None => self.fallback_rows(),
-        };
+        let rows = wrapped_rows(
+            &self.lines,
+            self.wrap_mode(),
+            wrap_width,
+            self.tab_length(),
+            self.mask_char(),
+        );
 
         let mut screen_lines = Vec::with_capacity(rows.len());
         let mut data_pointers = vec![DataLine::default(); self.lines.len()];
@@ -174,7 +224,6 @@ impl TextArea<'_> {
 
             if data_pointers[wrapped.row].screen_line_count == 0 {
                 data_pointers[wrapped.row].first_screen_line = screen_idx;
-                data_pointers[wrapped.row].pure_ascii = is_pure_ascii(&self.lines[wrapped.row]);
             }
             data_pointers[wrapped.row].screen_line_count += 1;
 
@@ -203,6 +252,63 @@ impl TextArea<'_> {
         *self.data_pointers.borrow_mut() = data_pointers;
     }
 
+    /// cxda patch: brings the screen map up to date after an edit that touched the rows
+    /// `first..=last` of the text as it is now and before (an edit's rows, as its two
+    /// positions give them), re-measuring only those. Upstream rebuilt the whole map on
+    /// every edit: every line measured again on each keystroke. With wrapping the whole
+    /// map is still rebuilt.
+    pub(crate) fn screen_map_edited(&self, first: usize, last: usize) {
+        let old_len = self.data_pointers.borrow().len();
+        let new_len = self.lines.len();
+        let span = last.saturating_sub(first) + 1;
+        // One side of the edit is the span of rows, the other that span less the rows the
+        // edit added or removed.
+        let (removed, inserted) = if new_len >= old_len {
+            (span.checked_sub(new_len - old_len), Some(span))
+        } else {
+            (Some(span), span.checked_sub(old_len - new_len))
+        };
+        match (removed, inserted) {
+            (Some(removed), Some(inserted)) if removed > 0 && inserted > 0 => {
+                self.screen_map_splice(first, removed, inserted)
+            }
+            _ => self.screen_map_load(),
+        }
+    }
+
+    /// cxda patch: replaces the map's rows `first..first + removed` with the measures of
+    /// the text's rows `first..first + inserted`; a full rebuild when the map is not one
+    /// screen line per line or does not fit the edit.
+    fn screen_map_splice(&self, first: usize, removed: usize, inserted: usize) {
+        let fits = {
+            let screen_lines = self.screen_lines.borrow();
+            let data_pointers = self.data_pointers.borrow();
+            self.wrap_width().is_none()
+                && screen_lines.len() == data_pointers.len()
+                && data_pointers.len() + inserted == self.lines.len() + removed
+                && first + removed <= data_pointers.len()
+        };
+        // New rows that are most of the text (a whole text pasted or pretty-printed) are
+        // measured once into a new map rather than measured and then moved into this one.
+        if !fits || inserted > self.lines.len() / 2 {
+            return self.screen_map_load();
+        }
+        let (screen, data): (Vec<_>, Vec<_>) = (first..first + inserted)
+            .map(|row| self.measure_row(row))
+            .unzip();
+        let mut screen_lines = self.screen_lines.borrow_mut();
+        let mut data_pointers = self.data_pointers.borrow_mut();
+        screen_lines.splice(first..first + removed, screen);
+        data_pointers.splice(first..first + removed, data);
+        if removed != inserted {
+            let rows = screen_lines.iter_mut().zip(data_pointers.iter_mut());
+            for (row, (screen, data)) in rows.enumerate().skip(first + inserted) {
+                screen.wrapped.row = row;
+                data.first_screen_line = row;
+            }
+        }
+    }
+
     pub(crate) fn screen_lines_count(&self) -> usize {
         self.screen_lines.borrow().len()
     }
@@ -225,6 +331,17 @@ impl TextArea<'_> {
         }
 
         let line = self.screen_line(screen.row);
+        // cxda patch: in a long line, from the last checkpoint before the column.
+        let row = line.wrapped.row;
+        if let Some(dc) = self.data_pointers.borrow().get(row).and_then(|data| {
+            let ck = checkpoint_where(data.checkpoints(), |c| c.col < screen.col);
+            let rest = self.lines[row].get(ck.byte..).filter(|_| ck.byte > 0)?;
+            let (tab_len, mask) = (self.tab_length(), self.mask_char());
+            let chars = char_offset_for_screen_col_from(rest, ck.col, screen.col, tab_len, mask);
+            Some(DataCursor(row, ck.chars + chars))
+        }) {
+            return dc;
+        }
         let fragment =
             &self.lines[line.wrapped.row][line.wrapped.start_byte..line.wrapped.end_byte];
         let char_offset =
@@ -253,15 +370,35 @@ impl TextArea<'_> {
         }
 
         let line = screen_lines[screen_idx];
-        let fragment = &self.lines[array.0][line.wrapped.start_byte..line.wrapped.end_byte];
-        let char_offset = array.1.saturating_sub(line.wrapped.start_col);
-        let col =
-            screen_col_for_char_offset(fragment, char_offset, self.tab_length(), self.mask_char());
+        let text = &self.lines[array.0];
+        let (tab_len, mask) = (self.tab_length(), self.mask_char());
+        // cxda patch: in a long line, from the last checkpoint before the char; the char
+        // under the cursor found by a byte count, not by decoding every char before it.
+        let ck = checkpoint_where(data_line.checkpoints(), |c| c.chars <= array.1);
+        let (col, char) = match text.get(ck.byte..).filter(|_| ck.byte > 0) {
+            Some(rest) => {
+                let chars = array.1 - ck.chars;
+                let col = width_from(rest, ck.col, chars, tab_len, mask);
+                (
+                    col,
+                    char_to_byte(rest, chars).and_then(|i| rest[i..].chars().next()),
+                )
+            }
+            None => {
+                let fragment = &text[line.wrapped.start_byte..line.wrapped.end_byte];
+                let char_offset = array.1.saturating_sub(line.wrapped.start_col);
+                let col = screen_col_for_char_offset(fragment, char_offset, tab_len, mask);
+                (
+                    col,
+                    char_to_byte(text, array.1).and_then(|i| text[i..].chars().next()),
+                )
+            }
+        };
 
         ScreenCursor {
             row: screen_idx,
             col,
-            char: self.lines[array.0].chars().nth(array.1),
+            char,
             dc: Some(array),
         }
     }
@@ -371,7 +508,17 @@ mod tests {
             col
         }
         let pieces = [
-            "a", " ", "~", "\t", "\u{1}", "\u{7f}", "é", "e\u{301}", "漢", "😀", "{\"k\": 1}",
+            "a",
+            " ",
+            "~",
+            "\t",
+            "\u{1}",
+            "\u{7f}",
+            "é",
+            "e\u{301}",
+            "漢",
+            "😀",
+            "{\"k\": 1}",
             "0123456789abcdef",
         ];
         let mut texts = vec![String::new()];

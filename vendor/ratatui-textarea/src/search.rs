@@ -1,4 +1,6 @@
 use crate::cursor::DataCursor;
+// cxda patch: chars found by a byte count, not by decoding every char before them.
+use crate::util::char_to_byte;
 use ratatui_core::style::{Color, Style};
 use regex::Regex;
 
@@ -52,7 +54,7 @@ impl Search {
 
         // Search current line after cursor
         let start_col = if match_cursor { col } else { col + 1 };
-        if let Some((i, _)) = current_line.char_indices().nth(start_col) {
+        if let Some(i) = char_to_byte(current_line, start_col) {
             if let Some(m) = pat.find_at(current_line, i) {
                 let col = start_col + current_line[i..m.start()].chars().count();
                 return Some((row, col));
@@ -76,11 +78,7 @@ impl Search {
         }
 
         // Search current line before cursor
-        let col_idx = current_line
-            .char_indices()
-            .nth(col)
-            .map(|(i, _)| i)
-            .unwrap_or(current_line.len());
+        let col_idx = char_to_byte(current_line, col).unwrap_or(current_line.len());
         if let Some(m) = pat.find(current_line) {
             let i = m.start();
             if i <= col_idx {
@@ -109,7 +107,7 @@ impl Search {
         // Search current line before cursor
         if col > 0 || match_cursor {
             let start_col = if match_cursor { col } else { col - 1 };
-            if let Some((i, _)) = current_line.char_indices().nth(start_col) {
+            if let Some(i) = char_to_byte(current_line, start_col) {
                 if let Some(m) = pat
                     .find_iter(current_line)
                     .take_while(|m| m.start() <= i)
@@ -138,7 +136,7 @@ impl Search {
         }
 
         // Search current line after cursor
-        if let Some((i, _)) = current_line.char_indices().nth(col) {
+        if let Some(i) = char_to_byte(current_line, col) {
             if let Some(m) = pat
                 .find_iter(current_line)
                 .skip_while(|m| m.start() < i)

@@ -6,7 +6,8 @@ use crate::screen_map::{DataLine, ScreenLine};
 use crate::scroll::Scrolling;
 #[cfg(feature = "search")]
 use crate::search::Search;
-use crate::util::{Pos, char_width, num_digits, spaces};
+// cxda patch: `char_to_byte` wherever upstream called `char_indices().nth(col)`.
+use crate::util::{Pos, char_to_byte, char_width, num_digits, spaces};
 use crate::widget::Viewport;
 use crate::word::{find_word_exclusive_end_forward, find_word_start_backward};
 use crate::wrap::{WrapMode, WrappedLine};
@@ -198,6 +199,14 @@ impl Default for TextArea<'_> {
 impl<'a> TextArea<'a> {
     fn refresh_screen_map(&self) {
         self.screen_map_load();
+    }
+
+    /// cxda patch: for what only wrapped lines depend on (the line numbers' width, the
+    /// viewport's); unwrapped, the map stays as it is instead of measuring every line again.
+    pub(crate) fn refresh_wrapped_screen_map(&self) {
+        if self.wrap_mode != WrapMode::None {
+            self.screen_map_load();
+        }
     }
 
     /// Create [`TextArea`] instance with given lines. If you have value other than `Vec<String>`, [`TextArea::from`]
@@ -752,10 +761,31 @@ impl<'a> TextArea<'a> {
 
     fn push_history(&mut self, kind: EditKind, before: Pos, after_offset: usize) {
         let DataCursor(row, col) = self.cursor;
+        // cxda patch: only what the edit changed is measured again: an edit within one line
+        // from what it removed and inserted, any other the rows between its two positions.
+        let mut buf = [0; 4];
+        match kind.line_change(&mut buf) {
+            Some((removed, inserted)) => {
+                let at = before.offset.min(after_offset);
+                self.screen_map_line_edited(before.row, at, removed, inserted);
+            }
+            None => self.screen_map_edited(before.row.min(row), before.row.max(row)),
+        }
         let after = Pos::new(row, col, after_offset);
         let edit = Edit::new(kind, before, after);
         self.history.push(edit);
-        self.refresh_screen_map();
+    }
+
+    /// cxda patch: the screen map after an undo (`undone`) or a redo of an edit of `rows`.
+    fn screen_map_reapplied(&self, undone: bool, rows: (usize, usize)) {
+        let mut buf = [0; 4];
+        let edit = self.history.last_applied(undone);
+        match edit.and_then(|edit| edit.line_change(undone, &mut buf)) {
+            Some((row, at, removed, inserted)) => {
+                self.screen_map_line_edited(row, at, removed, inserted)
+            }
+            None => self.screen_map_edited(rows.0, rows.1),
+        }
     }
 
     /// Insert a single character at current cursor position.
@@ -776,11 +806,7 @@ impl<'a> TextArea<'a> {
         self.delete_selection(false);
         let DataCursor(row, col) = self.cursor;
         let line = &mut self.lines[row];
-        let i = line
-            .char_indices()
-            .nth(col)
-            .map(|(i, _)| i)
-            .unwrap_or(line.len());
+        let i = char_to_byte(line, col).unwrap_or(line.len());
         line.insert(i, c);
         self.cursor.1 += 1;
         self.push_history(
@@ -822,11 +848,7 @@ impl<'a> TextArea<'a> {
 
         let DataCursor(row, col) = self.cursor;
         let line = &mut self.lines[row];
-        let i = line
-            .char_indices()
-            .nth(col)
-            .map(|(i, _)| i)
-            .unwrap_or(line.len());
+        let i = char_to_byte(line, col).unwrap_or(line.len());
         let before = Pos::new(row, col, i);
 
         let (row, col) = (
@@ -857,11 +879,7 @@ impl<'a> TextArea<'a> {
             line,
         );
 
-        let i = line
-            .char_indices()
-            .nth(col)
-            .map(|(i, _)| i)
-            .unwrap_or(line.len());
+        let i = char_to_byte(line, col).unwrap_or(line.len());
         line.insert_str(i, &s);
         let end_offset = i + s.len();
 
@@ -958,12 +976,7 @@ impl<'a> TextArea<'a> {
         };
 
         let line = &self.lines[start_row];
-        let start_offset = {
-            line.char_indices()
-                .nth(start_col)
-                .map(|(i, _)| i)
-                .unwrap_or(line.len())
-        };
+        let start_offset = { char_to_byte(line, start_col).unwrap_or(line.len()) };
 
         // First line
         if let Some((offset_delta, col_delta)) = find_end(&line[start_offset..]) {
@@ -1022,7 +1035,7 @@ impl<'a> TextArea<'a> {
 
         let DataCursor(row, _) = self.cursor;
         let line = &mut self.lines[row];
-        if let Some((i, _)) = line.char_indices().nth(col) {
+        if let Some(i) = char_to_byte(line, col) {
             let (bytes, chars) = bytes_and_chars(chars, &line[i..]);
             let removed = line.drain(i..i + bytes).as_str().to_string();
 
@@ -1085,11 +1098,7 @@ impl<'a> TextArea<'a> {
 
         let DataCursor(row, col) = self.cursor;
         let line = &mut self.lines[row];
-        let offset = line
-            .char_indices()
-            .nth(col)
-            .map(|(i, _)| i)
-            .unwrap_or(line.len());
+        let offset = char_to_byte(line, col).unwrap_or(line.len());
         let next_line = line[offset..].to_string();
         line.truncate(offset);
 
@@ -1152,7 +1161,8 @@ impl<'a> TextArea<'a> {
         }
 
         let line = &mut self.lines[row];
-        if let Some((offset, c)) = line.char_indices().nth(col - 1) {
+        let found = char_to_byte(line, col - 1).and_then(|i| Some((i, line[i..].chars().next()?)));
+        if let Some((offset, c)) = found {
             line.remove(offset);
             self.cursor.1 -= 1;
             self.push_history(
@@ -1411,8 +1421,20 @@ impl<'a> TextArea<'a> {
     /// assert_eq!(textarea.yank_text(), "aaa\nbbb\nccc");
     /// ```
     pub fn select_all(&mut self) {
-        self.move_cursor(CursorMove::Jump(u16::MAX, u16::MAX));
+        // cxda patch: to the text's real end; `Jump(u16::MAX, u16::MAX)` stopped at row or
+        // char 65,535, so that a cut after it left the rest of a long text behind.
+        let row = self.lines.len() - 1;
+        self.jump_to(row, usize::MAX);
+        self.cancel_selection();
         self.selection_start = Some(DataCursor(0, 0));
+    }
+
+    /// cxda patch: [`CursorMove::Jump`] for any row and char (`Jump` takes u16s), clamped to
+    /// the text the same way. A selection in progress is kept, as `Jump` keeps it.
+    pub fn jump_to(&mut self, row: usize, col: usize) {
+        let row = row.min(self.lines.len() - 1);
+        let col = col.min(self.lines[row].chars().count());
+        self.cursor = DataCursor(row, col);
     }
 
     /// Return if text selection is ongoing or not.
@@ -1436,10 +1458,7 @@ impl<'a> TextArea<'a> {
             .lines
             .get(row)
             .unwrap_or(&self.lines[self.lines.len() - 1]);
-        line.char_indices()
-            .nth(col)
-            .map(|(i, _)| i)
-            .unwrap_or(line.len())
+        char_to_byte(line, col).unwrap_or(line.len())
     }
 
     /// Set the style used for text selection. The default style is light blue.
@@ -1596,12 +1615,13 @@ impl<'a> TextArea<'a> {
     /// assert_eq!(textarea.lines(), ["abc def"]);
     /// ```
     pub fn undo(&mut self) -> bool {
-        if let Some(cursor) = self.history.undo(&mut self.lines) {
+        if let Some((cursor, rows)) = self.history.undo(&mut self.lines) {
             self.cancel_selection();
             let row = cursor.0.min(self.lines.len().saturating_sub(1));
             let col = cursor.1.min(self.lines[row].chars().count());
             self.cursor = (row, col).into();
-            self.refresh_screen_map();
+            // cxda patch: only what the edit changed is measured again.
+            self.screen_map_reapplied(true, rows);
             true
         } else {
             false
@@ -1622,23 +1642,27 @@ impl<'a> TextArea<'a> {
     /// assert_eq!(textarea.lines(), [" def"]);
     /// ```
     pub fn redo(&mut self) -> bool {
-        if let Some(cursor) = self.history.redo(&mut self.lines) {
+        if let Some((cursor, rows)) = self.history.redo(&mut self.lines) {
             self.cancel_selection();
             let row = cursor.0.min(self.lines.len().saturating_sub(1));
             let col = cursor.1.min(self.lines[row].chars().count());
             self.cursor = (row, col).into();
-            self.refresh_screen_map();
+            // cxda patch: only what the edit changed is measured again.
+            self.screen_map_reapplied(false, rows);
             true
         } else {
             false
         }
     }
 
+    /// cxda patch: `start_width` is the screen column the fragment starts at, from which its
+    /// tabs are expanded (0 for a wrapped fragment, as upstream).
     pub(crate) fn line_spans_segment<'b>(
         &'b self,
         line: &'b str,
         wrapped: &WrappedLine,
         lnum_len: u8,
+        start_width: usize,
     ) -> Line<'b> {
         let fragment = &line[wrapped.start_byte..wrapped.end_byte];
         let mut hl = LineHighlighter::new(
@@ -1648,6 +1672,7 @@ impl<'a> TextArea<'a> {
             self.mask,
             self.select_style,
         );
+        hl.set_start_width(start_width);
 
         if let Some(style) = self.line_number_style {
             if wrapped.first_in_row {
@@ -1823,8 +1848,14 @@ impl<'a> TextArea<'a> {
     /// assert_eq!(textarea.lines(), ["          "]);
     /// ```
     pub fn set_tab_length(&mut self, len: u8) {
-        self.tab_len = len;
-        self.refresh_screen_map();
+        // cxda patch: measured again only when it changes a tab's width: a 29 MB text opened
+        // and then given its tab length was measured twice.
+        if self.tab_len != len {
+            self.tab_len = len;
+            if self.lines.iter().any(|line| line.contains('\t')) {
+                self.refresh_screen_map();
+            }
+        }
     }
 
     /// Get how many spaces are used for representing tab character. The default value is 4.
@@ -1931,7 +1962,7 @@ impl<'a> TextArea<'a> {
     /// ```
     pub fn set_line_number_style(&mut self, style: Style) {
         self.line_number_style = Some(style);
-        self.refresh_screen_map();
+        self.refresh_wrapped_screen_map();
     }
 
     /// Remove the style of line number which was set by [`TextArea::set_line_number_style`]. After calling this
@@ -1948,7 +1979,7 @@ impl<'a> TextArea<'a> {
     /// ```
     pub fn remove_line_number(&mut self) {
         self.line_number_style = None;
-        self.refresh_screen_map();
+        self.refresh_wrapped_screen_map();
     }
 
     /// Get the style of line number if set.
@@ -2256,7 +2287,10 @@ impl<'a> TextArea<'a> {
     /// assert_eq!(row, 16, "the last four lines are on screen");
     /// ```
     pub fn scroll_offset(&self) -> (u16, u16) {
-        self.viewport.scroll_top()
+        // cxda patch: the viewport keeps u32s; this API stays as it was.
+        let (row, col) = self.viewport.scroll_top();
+        let narrow = |n: u32| u16::try_from(n).unwrap_or(u16::MAX);
+        (narrow(row), narrow(col))
     }
 
     /// Convert a screen position into the position in the text drawn
@@ -2359,7 +2393,7 @@ impl<'a> TextArea<'a> {
             self.line_number_style = None;
         }
         self.alignment = alignment;
-        self.refresh_screen_map();
+        self.refresh_wrapped_screen_map();
     }
 
     /// Get current text alignment. The default alignment is [`Alignment::Left`].
