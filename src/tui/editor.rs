@@ -13,7 +13,7 @@ const INDENT: &str = "  ";
 /// pane says it too, but the checks of a text that large take a moment. The limit comes
 /// first, as the status bar of a 120-column terminal shows about 32 characters of it.
 pub fn over_limit_notice(bytes: usize) -> Option<String> {
-    let limit = crate::sandbox::MAX_BODY_BYTES;
+    let limit = crate::payload::MAX_BODY_BYTES;
     (bytes > limit).then(|| {
         let mb = bytes as f64 / 1e6;
         format!("over the API's 1 MiB body limit ({mb:.1} MB): the server will refuse it (413)")
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn a_text_over_the_body_limit_is_named_as_such() {
-        let limit = crate::sandbox::MAX_BODY_BYTES;
+        let limit = crate::payload::MAX_BODY_BYTES;
         assert_eq!(over_limit_notice(limit), None);
         let notice = over_limit_notice(29_000_000).expect("over the limit");
         assert!(
