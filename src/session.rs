@@ -27,10 +27,27 @@ impl Outcome {
     }
 }
 
-/// The multi-threaded runtime a command (or the studio) runs on; `None` (after saying why on
+/// The multi-threaded runtime a headless command runs on; `None` (after saying why on
 /// stderr) if the process cannot start one.
 pub fn new_runtime() -> Option<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+    build_runtime(&mut tokio::runtime::Builder::new_multi_thread())
+}
+
+/// The studio's runtime: its event loop runs on the main thread (`block_on`), so one worker
+/// is enough for the tasks (the embedded sandbox, submissions, forwarding), and blocking
+/// threads (checks of a large text, history pages, the start-up work) end a second after
+/// their last job instead of ten. Both keep an idle studio's memory down: every thread
+/// keeps its stack and its allocator arena resident.
+pub fn studio_runtime() -> Option<tokio::runtime::Runtime> {
+    build_runtime(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_keep_alive(std::time::Duration::from_secs(1)),
+    )
+}
+
+fn build_runtime(builder: &mut tokio::runtime::Builder) -> Option<tokio::runtime::Runtime> {
+    builder
         .enable_all()
         .build()
         .map_err(|error| eprintln!("cxda: cannot start the async runtime: {error}"))

@@ -60,7 +60,7 @@ pub fn run(file: Option<PathBuf>, global: &GlobalOptions) -> Outcome {
     let Some(_log) = crate::session::prepare_data_dir(&resolved) else {
         return Outcome::LocalProblem;
     };
-    let Some(rt) = crate::session::new_runtime() else {
+    let Some(rt) = crate::session::studio_runtime() else {
         return Outcome::LocalProblem;
     };
     let default_text = TEMPLATES.first().map_or("{}", |(_, t)| t);
