@@ -17,6 +17,17 @@ fn webhook_profile(sandbox: &cxda::sandbox::SandboxHandle, url: &str) -> cxda::c
     profile
 }
 
+/// The one webhook delivery record in the audit history under `dir`.
+fn delivery_record(dir: &std::path::Path) -> cxda::audit::AuditRecord {
+    let page = cxda::audit::AuditReader::new(dir)
+        .newest(10, Filter::default())
+        .expect("history");
+    let mut deliveries = page.records.into_iter().filter(|r| r.outcome.is_webhook());
+    let delivery = deliveries.next().expect("a delivery record");
+    assert!(deliveries.next().is_none(), "one delivery record");
+    delivery
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_created_submission_is_announced_with_every_field_and_recorded() {
     let sandbox = start(Faults::off()).await;
@@ -38,14 +49,8 @@ async fn a_created_submission_is_announced_with_every_field_and_recorded() {
     assert_eq!(body["action_name"], "announced");
     assert_eq!(body["audit_id"], record.id.to_string());
     assert!(body["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
-    let page = cxda::audit::AuditReader::new(dir.path())
-        .newest(10, Filter::default())
-        .expect("history");
-    let delivery = page
-        .records
-        .iter()
-        .find(|r| r.outcome == Outcome::WebhookDelivered)
-        .expect("a webhook_delivered record");
+    let delivery = delivery_record(dir.path());
+    assert_eq!(delivery.outcome, Outcome::WebhookDelivered);
     assert_eq!(delivery.correlation_id, record.correlation_id);
 }
 
@@ -79,16 +84,9 @@ async fn a_webhook_that_fails_once_is_retried_and_delivered() {
     assert_eq!(engine.drain_webhooks(Duration::from_secs(10)).await, 0);
 
     assert_eq!(webhook_inbox(&sandbox).await.len(), 1);
-    let page = cxda::audit::AuditReader::new(dir.path())
-        .newest(10, Filter::default())
-        .expect("history");
-    let delivery = page
-        .records
-        .iter()
-        .find(|r| r.outcome.is_webhook())
-        .expect("a delivery record");
+    let delivery = delivery_record(dir.path());
     assert_eq!(delivery.outcome, Outcome::WebhookDelivered);
-    assert_eq!(statuses(delivery), [Some(503), Some(200)]);
+    assert_eq!(statuses(&delivery), [Some(503), Some(200)]);
     assert_eq!(delivery.correlation_id, done.record.correlation_id);
 }
 
@@ -107,14 +105,7 @@ async fn a_failing_webhook_does_not_fail_the_submission_and_is_recorded() {
     );
     assert_eq!(engine.drain_webhooks(Duration::from_secs(10)).await, 0);
 
-    let page = cxda::audit::AuditReader::new(dir.path())
-        .newest(10, Filter::default())
-        .expect("history");
-    let delivery = page
-        .records
-        .iter()
-        .find(|r| r.outcome.is_webhook())
-        .expect("a delivery record");
+    let delivery = delivery_record(dir.path());
     assert_eq!(delivery.outcome, Outcome::WebhookFailed);
     assert_eq!(delivery.correlation_id, done.record.correlation_id);
     assert_eq!(delivery.attempts.len(), 3);
@@ -145,14 +136,8 @@ async fn a_cancelled_delivery_ends_at_once_and_is_recorded_as_cancelled() {
 
     engine.cancel_webhooks();
     assert_eq!(engine.drain_webhooks(Duration::from_secs(5)).await, 0);
-    let page = cxda::audit::AuditReader::new(dir.path())
-        .newest(10, Filter::default())
-        .expect("history");
-    let delivery = page
-        .records
-        .iter()
-        .find(|r| r.outcome == Outcome::WebhookFailed)
-        .expect("a webhook_failed record");
+    let delivery = delivery_record(dir.path());
+    assert_eq!(delivery.outcome, Outcome::WebhookFailed);
     let error = delivery.error.as_deref().unwrap_or_default();
     assert!(error.contains("cancelled"), "{error}");
     assert_eq!(delivery.attempts.len(), 1, "{:?}", delivery.attempts);

@@ -157,9 +157,11 @@ fn webhook_records(data_dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[test]
-fn ctrl_q_with_an_unanswered_webhook_delivery_records_it_cancelled_within_the_grace() {
-    let (url, arrived) = webhook_receiver(None);
+/// The studio with a webhook receiver that answers after `delay` (or never): a submission
+/// created, its delivery arrived at the receiver, Ctrl+Q while it is in flight. Returns
+/// the webhook records on disk after the exit.
+fn quit_with_a_delivery_in_flight(delay: Option<Duration>) -> Vec<serde_json::Value> {
+    let (url, arrived) = webhook_receiver(delay);
     let home = tempfile::tempdir().expect("temp home");
     let config = format!("[profiles.sandbox]\nwebhook_url = \"{url}\"\n");
     let (mut session, data_dir) = studio(home.path(), Some(&config));
@@ -168,7 +170,12 @@ fn ctrl_q_with_an_unanswered_webhook_delivery_records_it_cancelled_within_the_gr
         .recv_timeout(Duration::from_secs(20))
         .expect("the delivery reached the receiver");
     quit_within(&mut session, BUSY_EXIT, "a webhook delivery in flight");
-    let hooks = webhook_records(&data_dir);
+    webhook_records(&data_dir)
+}
+
+#[test]
+fn ctrl_q_with_an_unanswered_webhook_delivery_records_it_cancelled_within_the_grace() {
+    let hooks = quit_with_a_delivery_in_flight(None);
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0]["outcome"], "webhook_failed", "{hooks:?}");
     let error = hooks[0]["error"].as_str().unwrap_or_default();
@@ -177,16 +184,7 @@ fn ctrl_q_with_an_unanswered_webhook_delivery_records_it_cancelled_within_the_gr
 
 #[test]
 fn ctrl_q_with_a_slow_webhook_delivery_lets_it_finish_and_records_it() {
-    let (url, arrived) = webhook_receiver(Some(Duration::from_millis(200)));
-    let home = tempfile::tempdir().expect("temp home");
-    let config = format!("[profiles.sandbox]\nwebhook_url = \"{url}\"\n");
-    let (mut session, data_dir) = studio(home.path(), Some(&config));
-    submit_and_wait_created(&mut session);
-    arrived
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the delivery reached the receiver");
-    quit_within(&mut session, BUSY_EXIT, "a slow webhook delivery in flight");
-    let hooks = webhook_records(&data_dir);
+    let hooks = quit_with_a_delivery_in_flight(Some(Duration::from_millis(200)));
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0]["outcome"], "webhook_delivered", "{hooks:?}");
 }
