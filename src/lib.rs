@@ -5,6 +5,7 @@
 //! - [`payload`]: the payload schema, templates and the checks (syntax, schema, secret
 //!   lint, header budget) with positions in the original text.
 //! - [`config`]: profiles, the config file, `${VAR}` expansion, data and config dirs.
+//! - [`dialect`]: the two dialects (`cxone-v2`, `genesys-cloud`) and their defaults.
 //! - [`engine`]: OAuth2, the request builder, the executor, pacing and webhooks.
 //! - [`rate`]: `N/PERIOD` rate specifications shared by pacing and the sandbox.
 //! - [`sandbox`]: the embedded API emulation (axum) with fault injection and TLS.
@@ -19,6 +20,7 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod dialect;
 pub mod engine;
 pub mod logging;
 pub mod payload;

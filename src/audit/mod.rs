@@ -31,7 +31,7 @@ pub use crate::time::format_rfc3339_ms;
 pub use id::{AuditId, InvalidAuditId};
 pub use reader::{AuditReader, Cursor, Filter, Page};
 pub use record::{
-    Attempt, AuditRecord, Exchange, Headers, MAX_BODY_BYTES, Outcome, RateLimit, Redirect,
+    Attempt, AuditRecord, Exchange, Headers, MAX_BODY_BYTES, Outcome, RateLimit, Redirect, Step,
     body_value,
 };
 pub use redact::{REDACTED, Redactor};

@@ -58,6 +58,39 @@ pub struct AuditRecord {
     pub response: Exchange,
     #[serde(default)]
     pub error: Option<String>,
+    /// What the record is about when it is not a create: `update`, `delete`, `test`
+    /// (absent means `create`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The dialect spoken (`cxone-v2`, `genesys-cloud`); absent in records written before
+    /// there were two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// The server's id of the action, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_id: Option<String>,
+    /// The action's version on the server after the operation, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// The requests of an operation of several (a genesys-cloud create: draft, validation,
+    /// publish), in order; `status` and `attempts` above then describe the last one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+}
+
+/// One request of an operation of several.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// What the step does: `draft`, `validation`, `publish`, `lookup`, …
+    pub name: String,
+    pub method: String,
+    pub url: String,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
 }
 
 impl AuditRecord {
@@ -80,6 +113,11 @@ impl AuditRecord {
             request: Exchange::default(),
             response: Exchange::default(),
             error: None,
+            operation: None,
+            api: None,
+            remote_id: None,
+            version: None,
+            steps: Vec::new(),
         }
     }
 
@@ -98,6 +136,8 @@ pub enum Outcome {
     Rejected,
     Failed,
     Cancelled,
+    /// A genesys-cloud create stopped, as asked, after a valid draft (`--draft`).
+    Drafted,
     WebhookDelivered,
     WebhookFailed,
 }
@@ -109,6 +149,7 @@ impl Outcome {
             Outcome::Rejected => "rejected",
             Outcome::Failed => "failed",
             Outcome::Cancelled => "cancelled",
+            Outcome::Drafted => "drafted",
             Outcome::WebhookDelivered => "webhook_delivered",
             Outcome::WebhookFailed => "webhook_failed",
         }
@@ -117,7 +158,10 @@ impl Outcome {
     /// What `cxda audit list --failed` shows: every outcome that is not a success. A
     /// delivered webhook is a success too, so it is not listed among failures.
     pub fn is_failure(self) -> bool {
-        !matches!(self, Outcome::Created | Outcome::WebhookDelivered)
+        !matches!(
+            self,
+            Outcome::Created | Outcome::Drafted | Outcome::WebhookDelivered
+        )
     }
 
     /// Whether the record is about a webhook delivery rather than a submission.

@@ -15,6 +15,10 @@ use super::expand::expand;
 use super::profile::{
     Api, CaCert, ClientAuth, Connection, ExtraHeader, Profile, ProfileKind, Secret,
 };
+use super::region::{REGIONS, Region};
+use super::{
+    GENESYS_CLIENT_ID_VAR, GENESYS_INTEGRATION_VAR, GENESYS_REGION_VAR, GENESYS_SECRET_VAR,
+};
 use crate::rate::RateSpec;
 
 /// `[profiles.NAME]` as written in the file. No `Debug`: the extra header values may be
@@ -23,6 +27,8 @@ use crate::rate::RateSpec;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawProfile {
     pub api: Option<Api>,
+    pub region: Option<String>,
+    pub integration_id: Option<String>,
     pub token_url: Option<String>,
     pub api_base_url: Option<String>,
     pub client_id: Option<String>,
@@ -44,6 +50,8 @@ pub(crate) struct RawProfile {
 /// Every key a profile table accepts, for the unknown-key check and its hint.
 pub(crate) const PROFILE_KEYS: &[&str] = &[
     "api",
+    "region",
+    "integration_id",
     "token_url",
     "api_base_url",
     "client_id",
@@ -64,8 +72,13 @@ pub(crate) const PROFILE_KEYS: &[&str] = &[
 
 /// The keys the built-in profiles take from their own source (the started sandbox, the
 /// `CXONE_*` variables); `[profiles.sandbox]` / `[profiles.env]` may set every other key.
-pub(crate) const CONNECTION_KEYS: &[&str] =
-    &["token_url", "api_base_url", "client_id", "client_secret"];
+pub(crate) const CONNECTION_KEYS: &[&str] = &[
+    "token_url",
+    "api_base_url",
+    "client_id",
+    "client_secret",
+    "region",
+];
 
 /// Why `name` cannot be an extra header (the config's `extra_headers` and the headers the
 /// studio adds): not an RFC 9110 token, or a header the engine sets itself.
@@ -107,15 +120,16 @@ pub(crate) struct Source<'a> {
     pub file: Option<&'a Path>,
 }
 
-/// Builds and validates the profile `name` of `kind` from its table (if any).
+/// Builds and validates the profile `name` of `kind` from its table (if any). `builtin_api`
+/// is the dialect of a built-in profile, which its table may not change.
 pub(crate) fn build(
     name: &str,
     kind: ProfileKind,
+    builtin_api: Option<Api>,
     raw: Option<&RawProfile>,
     source: Source<'_>,
     env: &dyn Env,
 ) -> Result<Profile, ConfigError> {
-    let mut p = Profile::with_defaults(name, kind);
     let empty = RawProfile::default();
     let raw = raw.unwrap_or(&empty);
     let invalid = |key: &str, value: String, reason: &'static str| ConfigError::InvalidValue {
@@ -124,9 +138,37 @@ pub(crate) fn build(
         value,
         reason,
     };
-
-    if let Some(api) = raw.api {
-        p.api = api;
+    let api = match (builtin_api, raw.api) {
+        (Some(fixed), Some(asked)) if fixed != asked => {
+            return Err(invalid(
+                "api",
+                asked.to_string(),
+                "a built-in profile's dialect is fixed; define a profile of your own for another",
+            ));
+        }
+        (Some(api), _) | (None, Some(api)) => api,
+        (None, None) => Api::CxoneV2,
+    };
+    let mut p = Profile::with_defaults_for(name, kind, api);
+    if api != Api::GenesysCloud {
+        for (key, set) in [
+            ("region", raw.region.is_some()),
+            ("integration_id", raw.integration_id.is_some()),
+        ] {
+            if set {
+                return Err(invalid(
+                    key,
+                    "(set)".to_string(),
+                    "only a profile with api = \"genesys-cloud\" takes this key",
+                ));
+            }
+        }
+    }
+    if let Some(id) = &raw.integration_id {
+        let id = expand(id, name, "integration_id", env)?;
+        if !id.is_empty() {
+            p.integration_id = Some(id);
+        }
     }
     if let Some(auth) = raw.client_auth {
         p.client_auth = auth;
@@ -194,13 +236,50 @@ pub(crate) fn build(
     p.connection = match kind {
         ProfileKind::Sandbox => None,
         ProfileKind::Env => Some(env_connection(&p, env)?),
-        ProfileKind::File => Some(file_connection(&p, raw, source.file, env)?),
+        ProfileKind::GenesysEnv => Some(genesys_env_connection(&mut p, env)?),
+        ProfileKind::File => Some(file_connection(&mut p, raw, source.file, env)?),
     };
     Ok(p)
 }
 
+/// The region named by `value` (a domain or an SDK name), or the error listing them all.
+fn find_region(profile: &str, key: &str, value: &str) -> Result<Region, ConfigError> {
+    Region::find(value).ok_or_else(|| ConfigError::UnknownRegion {
+        profile: profile.to_string(),
+        key: key.to_string(),
+        value: value.to_string(),
+        known: Region::known_list(),
+    })
+}
+
+/// `genesys-env`: the variables of the platform's Terraform provider. Without
+/// `GENESYSCLOUD_REGION` the region is `us-east-1`, the provider's own default.
+fn genesys_env_connection(p: &mut Profile, env: &dyn Env) -> Result<Connection, ConfigError> {
+    let name = p.name.clone();
+    let var = |key: &str, var: &str| {
+        non_empty(env, var).ok_or_else(|| ConfigError::MissingKey {
+            profile: name.clone(),
+            key: key.to_string(),
+            fix: format!("set {var}"),
+        })
+    };
+    let client_id = var("client_id", GENESYS_CLIENT_ID_VAR)?;
+    let client_secret = Secret::new(var("client_secret", GENESYS_SECRET_VAR)?);
+    let region = match non_empty(env, GENESYS_REGION_VAR) {
+        Some(text) => find_region(&name, GENESYS_REGION_VAR, &text)?,
+        None => REGIONS[0],
+    };
+    if let Some(id) = non_empty(env, GENESYS_INTEGRATION_VAR) {
+        p.integration_id = Some(id);
+    }
+    p.region = Some(region);
+    let token_url = parse_endpoint(&name, "token_url", &region.token_url())?;
+    let api_base_url = parse_endpoint(&name, "api_base_url", &region.api_base_url())?;
+    p.connection_for(token_url, api_base_url, client_id, client_secret)
+}
+
 fn file_connection(
-    p: &Profile,
+    p: &mut Profile,
     raw: &RawProfile,
     file: Option<&Path>,
     env: &dyn Env,
@@ -226,21 +305,38 @@ fn file_connection(
             Ok(expanded)
         }
     };
-    let token_url = parse_endpoint(
-        name,
+    // A region gives both URLs; an explicit URL wins over it.
+    let region = match &raw.region {
+        Some(text) => Some(find_region(
+            name,
+            "region",
+            &expand(text, name, "region", env)?,
+        )?),
+        None => None,
+    };
+    let url = |key: &str, explicit: Option<&str>, from_region: Option<String>| match (
+        explicit,
+        from_region,
+    ) {
+        (None, Some(derived)) => parse_endpoint(name, key, &derived),
+        (explicit, _) => parse_endpoint(name, key, &required(key, explicit)?),
+    };
+    let token_url = url(
         "token_url",
-        &required("token_url", raw.token_url.as_deref())?,
+        raw.token_url.as_deref(),
+        region.map(Region::token_url),
     )?;
-    let api_base_url = parse_endpoint(
-        name,
+    let api_base_url = url(
         "api_base_url",
-        &required("api_base_url", raw.api_base_url.as_deref())?,
+        raw.api_base_url.as_deref(),
+        region.map(Region::api_base_url),
     )?;
     let client_id = required("client_id", raw.client_id.as_deref())?;
     let client_secret = Secret::new(required(
         "client_secret",
         raw.client_secret.as_ref().map(Secret::expose),
     )?);
+    p.region = region;
     p.connection_for(token_url, api_base_url, client_id, client_secret)
 }
 

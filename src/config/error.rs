@@ -117,6 +117,16 @@ pub enum ConfigError {
         fix: String,
     },
 
+    #[error(
+        "profile `{profile}`: `{key}` = {value:?} is not a Genesys Cloud region; use one of: {known}"
+    )]
+    UnknownRegion {
+        profile: String,
+        key: String,
+        value: String,
+        known: String,
+    },
+
     #[error("profile `{profile}`: `{key}` = {value:?} is not a usable URL: {reason}")]
     InvalidUrl {
         profile: String,

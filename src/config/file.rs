@@ -15,7 +15,7 @@ use super::build::{self, CONNECTION_KEYS, PROFILE_KEYS, RawProfile};
 use super::env::Env;
 use super::expand::has_literal_text;
 use super::paths::{ConfigLocation, PathOrigin};
-use super::profile::{self, ENV, Profile, ProfileKind, SANDBOX};
+use super::profile::{self, ENV, GENESYS_ENV, Profile, ProfileKind, SANDBOX, SANDBOX_GENESYS};
 
 const TOP_KEYS: &[&str] = &["default_profile", "audit_max_mib", "profiles"];
 const DEFAULT_AUDIT_MAX_MIB: u64 = 256;
@@ -142,15 +142,17 @@ impl ConfigFile {
         named_by: Option<&str>,
         env: &dyn Env,
     ) -> Result<Profile, ConfigError> {
-        let kind = match name {
-            SANDBOX => ProfileKind::Sandbox,
-            ENV => ProfileKind::Env,
-            _ => ProfileKind::File,
-        };
+        let builtin = Profile::builtin(name);
+        let kind = builtin.map_or(ProfileKind::File, |(kind, _)| kind);
         let raw = self.raw.profiles.get(name);
         if kind == ProfileKind::File && raw.is_none() {
             let defined: Vec<String> = self.raw.profiles.keys().cloned().collect();
-            let candidates = defined.iter().map(String::as_str).chain([SANDBOX, ENV]);
+            let candidates = defined.iter().map(String::as_str).chain([
+                SANDBOX,
+                SANDBOX_GENESYS,
+                ENV,
+                GENESYS_ENV,
+            ]);
             return Err(ConfigError::UnknownProfile {
                 name: name.to_string(),
                 named_by: named_by.map(str::to_string),
@@ -162,7 +164,7 @@ impl ConfigFile {
         let source = build::Source {
             file: self.exists.then_some(self.path.as_path()),
         };
-        build::build(name, kind, raw, source, env)
+        build::build(name, kind, builtin.map(|(_, api)| api), raw, source, env)
     }
 
     /// A literal secret in a file that group or others can read is refused (docs/configuration.md).
@@ -270,18 +272,25 @@ fn check_keys(doc: &DeTable<'_>, text: &str, path: &Path) -> Result<(), ConfigEr
                         hint: closest(k, PROFILE_KEYS.iter().copied()),
                     });
                 }
-                if (name == SANDBOX || name == ENV) && CONNECTION_KEYS.contains(&k) {
+                if Profile::builtin(name).is_some() && CONNECTION_KEYS.contains(&k) {
                     return Err(ConfigError::ReservedKey {
                         path: path.to_path_buf(),
                         line,
                         column,
                         profile: name.to_string(),
                         key: k.to_string(),
-                        reason: if name == SANDBOX {
-                            "the built-in sandbox profile takes its URLs and credentials from the embedded sandbox"
-                        } else {
-                            "the built-in env profile takes its URLs and credentials from the CXONE_* variables; \
-                             define a profile of your own to set them here"
+                        reason: match name {
+                            SANDBOX | SANDBOX_GENESYS => {
+                                "the built-in sandbox profiles take their URLs and credentials from the embedded sandbox"
+                            }
+                            GENESYS_ENV => {
+                                "the built-in genesys-env profile takes its region and credentials from the GENESYSCLOUD_* variables; \
+                                 define a profile of your own to set them here"
+                            }
+                            _ => {
+                                "the built-in env profile takes its URLs and credentials from the CXONE_* variables; \
+                                 define a profile of your own to set them here"
+                            }
                         },
                     });
                 }

@@ -34,6 +34,7 @@ mod expand;
 mod file;
 mod paths;
 mod profile;
+mod region;
 
 use std::path::PathBuf;
 
@@ -46,14 +47,21 @@ pub use paths::{
     data_dir,
 };
 pub use profile::{
-    Api, CaCert, ClientAuth, Connection, ENV, ExtraHeader, Profile, ProfileKind, SANDBOX,
-    SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Secret,
+    Api, CaCert, ClientAuth, Connection, ENV, ExtraHeader, GENESYS_ENV, Profile, ProfileKind,
+    SANDBOX, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_GENESYS, SANDBOX_INTEGRATION_ID,
+    Secret,
 };
+pub use region::{REGIONS, Region};
 
 pub const PROFILE_VAR: &str = "CXDA_PROFILE";
 /// Setting it makes `env` the default profile (after the flags, `$CXDA_PROFILE` and
 /// `default_profile`).
 pub const CLIENT_ID_VAR: &str = "CXONE_CLIENT_ID";
+/// Setting it makes `genesys-env` the default profile (after everything above).
+pub const GENESYS_CLIENT_ID_VAR: &str = "GENESYSCLOUD_OAUTHCLIENT_ID";
+pub const GENESYS_SECRET_VAR: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";
+pub const GENESYS_REGION_VAR: &str = "GENESYSCLOUD_REGION";
+pub const GENESYS_INTEGRATION_VAR: &str = "GENESYSCLOUD_INTEGRATION_ID";
 /// What a headless command prints on stderr when it falls back to the sandbox.
 pub const FALLBACK_NOTICE: &str =
     "no profile configured: using the embedded sandbox; nothing leaves this machine";
@@ -77,6 +85,8 @@ pub enum ProfileChoice {
     ConfigDefault,
     /// `env`, because `CXONE_CLIENT_ID` is set.
     ClientIdSet,
+    /// `genesys-env`, because `GENESYSCLOUD_OAUTHCLIENT_ID` is set.
+    GenesysClientIdSet,
     /// Nothing chose: the embedded sandbox.
     Fallback,
 }
@@ -89,6 +99,7 @@ impl ProfileChoice {
             ProfileChoice::EnvVar => "$CXDA_PROFILE",
             ProfileChoice::ConfigDefault => "default_profile in the config file",
             ProfileChoice::ClientIdSet => "CXONE_CLIENT_ID being set",
+            ProfileChoice::GenesysClientIdSet => "GENESYSCLOUD_OAUTHCLIENT_ID being set",
             ProfileChoice::Fallback => "no profile being configured",
         }
     }
@@ -100,7 +111,7 @@ impl ProfileChoice {
 }
 
 /// `--profile NAME` > `$CXDA_PROFILE` > `default_profile` > `env` when `CXONE_CLIENT_ID` is
-/// set > `sandbox`.
+/// set > `genesys-env` when `GENESYSCLOUD_OAUTHCLIENT_ID` is set > `sandbox`.
 pub fn choose_profile(
     options: &GlobalOptions,
     file: &ConfigFile,
@@ -114,6 +125,8 @@ pub fn choose_profile(
         (name.to_string(), ProfileChoice::ConfigDefault)
     } else if env::non_empty(env, CLIENT_ID_VAR).is_some() {
         (ENV.to_string(), ProfileChoice::ClientIdSet)
+    } else if env::non_empty(env, GENESYS_CLIENT_ID_VAR).is_some() {
+        (GENESYS_ENV.to_string(), ProfileChoice::GenesysClientIdSet)
     } else {
         (SANDBOX.to_string(), ProfileChoice::Fallback)
     }

@@ -11,10 +11,19 @@ use serde::Deserialize;
 
 use super::ConfigError;
 use super::endpoint::{append_path, check_endpoint, no_base};
+use super::region::Region;
+pub use crate::dialect::Api;
 use crate::rate::RateSpec;
 
 pub const SANDBOX: &str = "sandbox";
 pub const ENV: &str = "env";
+/// The embedded sandbox spoken to in the `genesys-cloud` dialect.
+pub const SANDBOX_GENESYS: &str = "sandbox-genesys";
+/// Built from the `GENESYSCLOUD_*` variables (those of the platform's Terraform provider).
+pub const GENESYS_ENV: &str = "genesys-env";
+/// The id of the integration the embedded sandbox has from the start (type
+/// `custom-rest-actions`): the `integration_id` of `sandbox-genesys`.
+pub const SANDBOX_INTEGRATION_ID: &str = "8a1f2c3d-0000-4000-8000-000000c0da01";
 pub const SANDBOX_CLIENT_ID: &str = "sandbox";
 pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-secret";
 
@@ -52,25 +61,10 @@ pub enum ProfileKind {
     Sandbox,
     /// Built from the `CXONE_*` variables.
     Env,
+    /// Built from the `GENESYSCLOUD_*` variables.
+    GenesysEnv,
     /// A `[profiles.NAME]` table of the config file.
     File,
-}
-
-/// `api`: which API flavour the profile speaks. Only one exists today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-pub enum Api {
-    #[default]
-    #[serde(rename = "cxone-v2")]
-    CxoneV2,
-}
-
-impl Api {
-    /// Where a Data Action is created: `{api_base_url}/api/v2/data-actions` for `cxone-v2`.
-    pub fn create_url(self, api_base_url: &Url) -> Option<Url> {
-        match self {
-            Api::CxoneV2 => append_path(api_base_url, &["api", "v2", "data-actions"]),
-        }
-    }
 }
 
 /// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
@@ -150,6 +144,10 @@ pub struct Profile {
     pub name: String,
     pub kind: ProfileKind,
     pub api: Api,
+    /// `region` (genesys-cloud): where the hosts came from, when they came from a region.
+    pub region: Option<Region>,
+    /// `integration_id` (genesys-cloud): used when a payload has no `integrationId`.
+    pub integration_id: Option<String>,
     pub connection: Option<Connection>,
     pub client_auth: ClientAuth,
     pub scopes: Vec<String>,
@@ -169,28 +167,30 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// Every key at its default (docs/configuration.md), no connection yet.
+    /// Every key at its default (docs/configuration.md) for `cxone-v2`, no connection yet.
     pub fn with_defaults(name: &str, kind: ProfileKind) -> Profile {
+        Profile::with_defaults_for(name, kind, Api::CxoneV2)
+    }
+
+    /// Every key at its default for a profile speaking `api`, no connection yet.
+    pub fn with_defaults_for(name: &str, kind: ProfileKind, api: Api) -> Profile {
         let sandbox = kind == ProfileKind::Sandbox;
         Profile {
             name: name.to_string(),
             kind,
-            api: Api::CxoneV2,
+            api,
+            region: None,
+            integration_id: (kind == ProfileKind::Sandbox && api == Api::GenesysCloud)
+                .then(|| SANDBOX_INTEGRATION_ID.to_string()),
             connection: None,
             client_auth: ClientAuth::Basic,
-            scopes: vec![
-                "data-actions:write".to_string(),
-                "data-actions:read".to_string(),
-            ],
+            scopes: api.default_scopes(),
             header_budget_bytes: 8192,
             max_retries: 5,
             max_wait: Duration::from_secs(120),
             timeout: Duration::from_millis(30_000),
             retry_after_timeout: sandbox,
-            rate_limit: Some(RateSpec {
-                count: 100,
-                period: Duration::from_secs(60),
-            }),
+            rate_limit: Some(api.default_rate_limit()),
             ca_cert: None,
             webhook_url: None,
             extra_headers: Vec::new(),
@@ -202,6 +202,22 @@ impl Profile {
     /// sandbox has started.
     pub fn sandbox() -> Profile {
         Profile::with_defaults(SANDBOX, ProfileKind::Sandbox)
+    }
+
+    /// The built-in `sandbox-genesys` profile with no overrides.
+    pub fn sandbox_genesys() -> Profile {
+        Profile::with_defaults_for(SANDBOX_GENESYS, ProfileKind::Sandbox, Api::GenesysCloud)
+    }
+
+    /// The built-in profile named `name`, if it is one, and the dialect it speaks.
+    pub fn builtin(name: &str) -> Option<(ProfileKind, Api)> {
+        match name {
+            SANDBOX => Some((ProfileKind::Sandbox, Api::CxoneV2)),
+            SANDBOX_GENESYS => Some((ProfileKind::Sandbox, Api::GenesysCloud)),
+            ENV => Some((ProfileKind::Env, Api::CxoneV2)),
+            GENESYS_ENV => Some((ProfileKind::GenesysEnv, Api::GenesysCloud)),
+            _ => None,
+        }
     }
 
     /// Fills in the connection of a sandbox profile from the started sandbox's base URL:
@@ -231,9 +247,7 @@ impl Profile {
         client_id: String,
         client_secret: Secret,
     ) -> Result<Connection, ConfigError> {
-        let create_url = self
-            .api
-            .create_url(&api_base_url)
+        let create_url = append_path(&api_base_url, self.api.create_path())
             .ok_or_else(|| no_base(&self.name, &api_base_url))?;
         Ok(Connection {
             token_url,

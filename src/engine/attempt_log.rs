@@ -15,7 +15,18 @@
 use std::time::{Duration, Instant};
 
 use super::events::{ExecEvent, WaitReason};
-use crate::audit::{Attempt, RateLimit};
+use crate::audit::{Attempt, RateLimit, Step};
+
+/// A step's `attempts`, final `status` and `latency_ms` (its attempts and the waits between
+/// them) from its logged attempts.
+fn fill_step(step: &mut Step, entries: &[LoggedAttempt]) {
+    step.attempts = entries.iter().map(|e| e.attempt.clone()).collect();
+    step.status = entries.last().and_then(|e| e.attempt.status);
+    step.latency_ms = entries
+        .iter()
+        .map(|e| e.attempt.latency_ms.saturating_add(e.attempt.wait_ms))
+        .sum();
+}
 
 /// The `error` of an attempt that was in flight when its submission was cancelled.
 pub const CANCELLED_IN_FLIGHT: &str = "cancelled in flight";
@@ -23,9 +34,13 @@ pub const CANCELLED_IN_FLIGHT: &str = "cancelled in flight";
 /// A submission's attempts so far, and the wait under way.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttemptLog {
-    /// Sorted by `n`.
+    /// The current step's attempts (the only step's, for a one-request operation), sorted
+    /// by `n`.
     entries: Vec<LoggedAttempt>,
     wait: Option<PendingWait>,
+    /// The steps begun so far (`StepStarted`), oldest first; the last one's attempts are
+    /// `entries` until the next step begins.
+    steps: Vec<Step>,
 }
 
 /// One attempt as the record stores it, and why the wait after it happened.
@@ -63,6 +78,17 @@ impl AttemptLog {
         }
         match event {
             ExecEvent::Authorizing | ExecEvent::Redirected { .. } | ExecEvent::Finished(_) => {}
+            ExecEvent::StepStarted {
+                name, method, url, ..
+            } => {
+                self.close_step();
+                self.steps.push(Step {
+                    name: name.clone(),
+                    method: method.clone(),
+                    url: url.clone(),
+                    ..Step::default()
+                });
+            }
             ExecEvent::Sending { attempt, .. } => {
                 self.entry(*attempt);
             }
@@ -151,6 +177,31 @@ impl AttemptLog {
     /// [`AttemptLog::attempts`], consuming the log.
     pub fn into_attempts(self) -> Vec<Attempt> {
         self.entries.into_iter().map(|e| e.attempt).collect()
+    }
+
+    /// The steps begun so far, the current one with its attempts up to now; empty for a
+    /// one-request operation.
+    pub fn steps(&self) -> Vec<Step> {
+        let mut steps = self.steps.clone();
+        if let Some(last) = steps.last_mut() {
+            fill_step(last, &self.entries);
+        }
+        steps
+    }
+
+    /// The steps (as [`AttemptLog::steps`]) and the last step's attempts: what a record
+    /// stores in `steps` and `attempts`.
+    pub fn into_steps_and_attempts(self) -> (Vec<Step>, Vec<Attempt>) {
+        let steps = self.steps();
+        (steps, self.into_attempts())
+    }
+
+    /// Ends the current step: its attempts move into it and the next step starts afresh.
+    fn close_step(&mut self) {
+        let entries = std::mem::take(&mut self.entries);
+        if let Some(last) = self.steps.last_mut() {
+            fill_step(last, &entries);
+        }
     }
 
     fn no_answer(&mut self, n: u32, latency: Duration, error: &str) {

@@ -33,6 +33,15 @@ impl WaitReason {
 pub enum ExecEvent {
     /// Getting a token (from the cache or the token endpoint).
     Authorizing,
+    /// Step `index` (1-based) of an operation of several requests begins (a genesys-cloud
+    /// create: draft, validation, publish); the attempts that follow, numbered from 1
+    /// again, are this step's. A single-request operation sends none.
+    StepStarted {
+        index: u32,
+        name: String,
+        method: String,
+        url: String,
+    },
     /// Attempt `attempt` (1-based) is being sent to `url`.
     Sending { attempt: u32, url: String },
     /// The server answered attempt `attempt`.

@@ -8,6 +8,7 @@ use super::parse::{self, DuplicateKey};
 use super::position::{LineIndex, Locator, pointer_escape};
 use super::schema::{self, Anchor, label, show};
 use super::{Diagnostic, MAX_BODY_BYTES, Severity};
+use crate::dialect::Api;
 use crate::text::thousands;
 
 /// More problems than this are summarised: nobody reads the ten-thousandth, and locating
@@ -33,9 +34,15 @@ impl CheckReport {
     }
 }
 
-/// Checks a payload text: its size against the API's body limit, syntax, duplicate keys;
-/// when it parses, the schema and the secret lint.
+/// Checks a `cxone-v2` payload text: its size against the API's body limit, syntax,
+/// duplicate keys; when it parses, the schema and the secret lint.
 pub fn check_text(text: &str) -> CheckReport {
+    check_text_for(Api::CxoneV2, text)
+}
+
+/// Checks a payload text of `api`'s dialect: what every dialect shares (body limit, syntax,
+/// duplicate keys), then that dialect's schema and rules.
+pub fn check_text_for(api: Api, text: &str) -> CheckReport {
     let index = LineIndex::new(text);
     let mut diagnostics: Vec<Diagnostic> = over_body_limit(text).into_iter().collect();
     if text.starts_with('\u{feff}') {
@@ -64,11 +71,18 @@ pub fn check_text(text: &str) -> CheckReport {
         }
     };
     let mut locator = Locator::new(text);
-    diagnostics.extend(schema::problems(&value).into_iter().map(|p| {
-        let offset = anchor_offset(&mut locator, &p.pointer, p.anchor);
-        at(text, &index, offset, Severity::Error, p.pointer, p.message)
-    }));
-    diagnostics.extend(secret_header_warnings(text, &index, &mut locator, &value));
+    match api {
+        Api::CxoneV2 => {
+            diagnostics.extend(schema::problems(&value).into_iter().map(|p| {
+                let offset = anchor_offset(&mut locator, &p.pointer, p.anchor);
+                at(text, &index, offset, Severity::Error, p.pointer, p.message)
+            }));
+            diagnostics.extend(secret_header_warnings(text, &index, &mut locator, &value));
+        }
+        Api::GenesysCloud => {
+            diagnostics.extend(super::genesys::problems(text, &index, &mut locator, &value));
+        }
+    }
     diagnostics.extend(
         duplicates
             .noted
@@ -134,7 +148,7 @@ fn duplicate_key_error(
     at(text, index, found.key, Severity::Error, pointer, message)
 }
 
-fn at(
+pub(crate) fn at(
     text: &str,
     index: &LineIndex,
     offset: usize,
@@ -153,7 +167,7 @@ fn at(
 }
 
 /// The byte offset a problem is shown at; falls back to the closest ancestor that exists.
-fn anchor_offset(locator: &mut Locator<'_>, pointer: &str, anchor: Anchor) -> usize {
+pub(crate) fn anchor_offset(locator: &mut Locator<'_>, pointer: &str, anchor: Anchor) -> usize {
     let target = match anchor {
         Anchor::Parent => parent(pointer),
         Anchor::Value | Anchor::Key => pointer,

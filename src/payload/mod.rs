@@ -4,13 +4,14 @@
 
 mod checks;
 mod diagnostic;
+mod genesys;
 mod parse;
 mod position;
 mod schema;
 
 pub use checks::{
-    CheckReport, HeaderBudget, HeaderBudgetError, check_text, has_placeholder, header_budget,
-    is_secret_header_name,
+    CheckReport, HeaderBudget, HeaderBudgetError, check_text, check_text_for, has_placeholder,
+    header_budget, is_secret_header_name,
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use position::{LineIndex, pointer_escape};

@@ -196,6 +196,8 @@ impl SubmissionView {
         self.attempts.apply(event);
         match event {
             ExecEvent::Authorizing => self.phase = Phase::Authorizing,
+            // Shown from the log's steps; the phase follows the step's own attempts.
+            ExecEvent::StepStarted { .. } => {}
             ExecEvent::Sending { attempt, url } => {
                 if self.url.is_empty() {
                     self.url = escape_controls(url).into_owned();

@@ -17,6 +17,7 @@ const MAX_LINE_CHARS: usize = 512;
 pub fn outcome_style(outcome: Outcome) -> Style {
     let color = match outcome {
         Outcome::Created | Outcome::WebhookDelivered => Color::Green,
+        Outcome::Drafted => Color::Cyan,
         Outcome::Rejected => Color::Yellow,
         Outcome::Failed | Outcome::WebhookFailed => Color::Red,
         Outcome::Cancelled => Color::DarkGray,
