@@ -8,6 +8,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use reqwest::Url;
 use serde::Deserialize;
 
 use crate::rate::RateSpec;
@@ -43,6 +44,21 @@ impl Api {
     /// `cxone-v2`, the drafts endpoint `api/v2/integrations/actions/drafts` for
     /// `genesys-cloud`.
     pub fn create_path(self) -> &'static [&'static str] {
+        self.create_segments()
+    }
+
+    /// `api_base_url` with [`Api::create_path`] appended (`None` for a URL that cannot
+    /// take a path).
+    pub fn create_url(self, api_base_url: &Url) -> Option<Url> {
+        let mut url = api_base_url.clone();
+        url.path_segments_mut()
+            .ok()?
+            .pop_if_empty()
+            .extend(self.create_segments());
+        Some(url)
+    }
+
+    fn create_segments(self) -> &'static [&'static str] {
         match self {
             Api::CxoneV2 => &["api", "v2", "data-actions"],
             Api::GenesysCloud => &["api", "v2", "integrations", "actions", "drafts"],

@@ -231,6 +231,7 @@ fn fixed_records() -> Vec<AuditRecord> {
         ),
         error: None,
         outcome: Outcome::Created,
+        ..AuditRecord::new(Outcome::Created)
     };
     let rejected = AuditRecord {
         id: id("01KBDJ5Y1B0000000000000002"),
