@@ -5,6 +5,7 @@
 mod audit_cmd;
 mod audit_view;
 mod batch;
+mod config_cmd;
 mod progress;
 pub mod sandbox_cmd;
 mod submit;
@@ -35,9 +36,12 @@ Examples:
   cxda submit payloads/*.json         submit each file, one audit record each
   cxda audit list --failed            the newest submissions that were not created
   cxda audit show 01M8588NXMMHME1CN8C5TS8V48
+  cxda config                         the profile in use, why, and its hosts and limits
+  cxda --profile sandbox-genesys      the studio on the Genesys Cloud dialect, offline
   cxda sandbox --fail-429 3           run the API emulation with three 429s to start";
 
-/// cxda: write, check, submit and audit NICE CXone Data Actions.
+/// cxda: write, check, submit and audit Data Actions (Genesys Cloud, and the cxone-v2
+/// contract).
 #[derive(Debug, Parser)]
 #[command(name = "cxda", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
@@ -64,7 +68,8 @@ pub struct GlobalArgs {
     pub data_dir: Option<PathBuf>,
 
     /// Profile to use [default: $CXDA_PROFILE, else default_profile in the config, else env
-    /// when CXONE_CLIENT_ID is set, else the embedded sandbox]
+    /// when CXONE_CLIENT_ID is set, else genesys-env when GENESYSCLOUD_OAUTHCLIENT_ID is
+    /// set, else the embedded sandbox]
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 }
@@ -98,6 +103,12 @@ pub enum Command {
     /// `audit list` shows a table (or JSON Lines with --json); `audit show ID` one record
     /// in full: the attempts timeline, redirects, headers and bodies (secrets redacted).
     Audit(audit_cmd::AuditArgs),
+
+    /// Show the profile in use and why: dialect, region, hosts, auth, limits, data dir.
+    ///
+    /// Never prints a secret: `client_secret` is `set` or `missing`, extra headers are
+    /// listed by name. Exits 2 when the profile cannot be resolved, saying why.
+    Config(config_cmd::ConfigArgs),
 }
 
 /// Runs the parsed command line.
@@ -107,6 +118,7 @@ pub fn run(cli: Cli) -> Outcome {
         Some(Command::Sandbox(args)) => block_on(sandbox_cmd::run(args)),
         Some(Command::Submit(args)) => submit::run(&args, &(&cli.global).into()),
         Some(Command::Audit(args)) => audit_cmd::run(&args, &(&cli.global).into()),
+        Some(Command::Config(args)) => config_cmd::run(&args, &(&cli.global).into()),
         None => crate::tui::run(cli.file, &(&cli.global).into()),
     }
 }

@@ -314,11 +314,20 @@ fn file_connection(
         )?),
         None => None,
     };
+    let genesys = p.api == Api::GenesysCloud;
     let url = |key: &str, explicit: Option<&str>, from_region: Option<String>| match (
         explicit,
         from_region,
     ) {
         (None, Some(derived)) => parse_endpoint(name, key, &derived),
+        (None, None) if genesys => Err(ConfigError::MissingKey {
+            profile: name.to_string(),
+            key: "region".to_string(),
+            fix: format!(
+                "add `region = \"...\"` (it gives token_url and api_base_url), one of: {}",
+                Region::known_list()
+            ),
+        }),
         (explicit, _) => parse_endpoint(name, key, &required(key, explicit)?),
     };
     let token_url = url(

@@ -749,3 +749,126 @@ fn resolve_reports_an_undefined_default_profile_with_its_source() {
         .to_string();
     assert!(err.contains("`nope` (from default_profile"), "{err}");
 }
+
+const GENESYS: &str = r#"
+[profiles.gc]
+api = "genesys-cloud"
+region = "usw2.pure.cloud"
+client_id = "gc-client"
+client_secret = "${PROD_SECRET}"
+"#;
+
+#[test]
+fn genesys_profile_takes_both_hosts_from_its_region() {
+    let p = profile(GENESYS, "gc");
+    assert_eq!(p.api, Api::GenesysCloud);
+    assert_eq!(p.region.map(|r| r.sdk_name), Some("us_west_2"));
+    let c = connection(&p);
+    assert_eq!(
+        c.token_url.as_str(),
+        "https://login.usw2.pure.cloud/oauth/token"
+    );
+    assert_eq!(c.api_base_url.as_str(), "https://api.usw2.pure.cloud/");
+    assert_eq!(
+        c.create_url.as_str(),
+        "https://api.usw2.pure.cloud/api/v2/integrations/actions/drafts"
+    );
+}
+
+#[test]
+fn genesys_defaults_send_no_scope_and_pace_at_300_a_minute() {
+    let p = profile(GENESYS, "gc");
+    assert!(p.scopes.is_empty(), "{:?}", p.scopes);
+    assert_eq!(
+        p.rate_limit,
+        Some(RateSpec {
+            count: 300,
+            period: Duration::from_secs(60)
+        })
+    );
+    let overridden = profile(&format!("{GENESYS}rate_limit = \"20/s\"\n"), "gc");
+    assert_eq!(overridden.rate_limit.map(|r| r.count), Some(20));
+}
+
+#[test]
+fn region_by_sdk_name_with_dashes_and_an_explicit_url_that_wins() {
+    let text = GENESYS.replace("usw2.pure.cloud", "eu-central-1")
+        + "api_base_url = \"https://api.proxy.example\"\n";
+    let p = profile(&text, "gc");
+    let c = connection(&p);
+    assert_eq!(
+        c.token_url.as_str(),
+        "https://login.mypurecloud.de/oauth/token"
+    );
+    assert_eq!(c.api_base_url.as_str(), "https://api.proxy.example/");
+}
+
+#[test]
+fn unknown_region_lists_every_known_one() {
+    let err = profile_err(&GENESYS.replace("usw2.pure.cloud", "moon-1"), "gc");
+    assert!(err.contains("profile `gc`: `region` = \"moon-1\""), "{err}");
+    for r in REGIONS {
+        assert!(err.contains(r.domain), "{} missing from {err}", r.domain);
+    }
+}
+
+#[test]
+fn region_on_a_cxone_profile_is_refused() {
+    let err = profile_err(&prod_with("region = \"mypurecloud.com\""), "prod");
+    assert!(err.contains("`region`"), "{err}");
+    assert!(err.contains("genesys-cloud"), "{err}");
+}
+
+#[test]
+fn genesys_profile_without_region_or_urls_says_what_to_add() {
+    let err = profile_err(&GENESYS.replace("region = \"usw2.pure.cloud\"\n", ""), "gc");
+    assert!(err.contains("`region` is missing"), "{err}");
+    assert!(err.contains("usw2.pure.cloud"), "{err}");
+}
+
+#[test]
+fn genesys_client_id_variable_chooses_genesys_env_after_cxone_env() {
+    let file = parse("");
+    let genesys = env().with_var(GENESYS_CLIENT_ID_VAR, "gc");
+    assert_eq!(
+        choose_profile(&opts(None), &file, &genesys),
+        (GENESYS_ENV.to_string(), ProfileChoice::GenesysClientIdSet)
+    );
+    let both = genesys.with_var(CLIENT_ID_VAR, "cx");
+    assert_eq!(choose_profile(&opts(None), &file, &both).0, ENV.to_string());
+}
+
+#[test]
+fn genesys_env_reads_the_terraform_variables_and_defaults_to_us_east_1() {
+    let vars = env()
+        .with_var(GENESYS_CLIENT_ID_VAR, "gc")
+        .with_var(GENESYS_SECRET_VAR, "gs")
+        .with_var(GENESYS_INTEGRATION_VAR, "int-9");
+    let p = parse("").profile(GENESYS_ENV, &vars).expect("profile");
+    assert_eq!(p.api, Api::GenesysCloud);
+    assert_eq!(p.integration_id.as_deref(), Some("int-9"));
+    assert_eq!(
+        connection(&p).token_url.as_str(),
+        "https://login.mypurecloud.com/oauth/token"
+    );
+    let missing = parse("")
+        .profile(GENESYS_ENV, &env().with_var(GENESYS_CLIENT_ID_VAR, "gc"))
+        .expect_err("no secret")
+        .to_string();
+    assert!(missing.contains(GENESYS_SECRET_VAR), "{missing}");
+}
+
+#[test]
+fn sandbox_genesys_speaks_genesys_with_the_preset_integration_and_keeps_its_dialect() {
+    let p = parse("").profile(SANDBOX_GENESYS, &env()).expect("profile");
+    assert_eq!(p.kind, ProfileKind::Sandbox);
+    assert_eq!(p.api, Api::GenesysCloud);
+    assert_eq!(p.integration_id.as_deref(), Some(SANDBOX_INTEGRATION_ID));
+    let err = profile_err(
+        "[profiles.sandbox-genesys]\napi = \"cxone-v2\"\n",
+        SANDBOX_GENESYS,
+    );
+    assert!(err.contains("dialect is fixed"), "{err}");
+    let err = parse_err("[profiles.genesys-env]\nregion = \"mypurecloud.ie\"\n");
+    assert!(err.contains("GENESYSCLOUD_"), "{err}");
+}
