@@ -96,7 +96,7 @@ fn loaded_app(what: Text, history_open: bool) -> App {
     // The large text's checks run off the loop in the studio: run them here and hand the
     // result back tagged with the revision, as the loop does.
     for effect in app.startup_effects() {
-        if let Effect::CheckLarge { revision, text } = effect {
+        if let Effect::CheckLarge { revision, text, .. } = effect {
             let report = check_text(&text);
             app.update(Message::ChecksDone { revision, report });
         }
@@ -222,7 +222,7 @@ fn bench_keystroke(bencher: divan::Bencher, what: Text) {
     };
     let press = move |app: &mut App, code: KeyCode| {
         for effect in app.update(testing::key(code)) {
-            if let Effect::CheckLarge { revision, text } = effect {
+            if let Effect::CheckLarge { revision, text, .. } = effect {
                 divan::black_box(text);
                 app.update(Message::ChecksDone {
                     revision,

@@ -1,4 +1,5 @@
-//! cxda: a terminal studio for NICE CXone Data Actions.
+//! cxda: a terminal studio for Data Actions, in two dialects: Genesys Cloud
+//! (`genesys-cloud`) and the `cxone-v2` contract the product started from.
 //!
 //! What each module owns:
 //! - [`audit`]: the append-only audit history (JSON Lines) and its tail-first reader.

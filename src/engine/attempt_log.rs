@@ -179,6 +179,11 @@ impl AttemptLog {
         self.entries.into_iter().map(|e| e.attempt).collect()
     }
 
+    /// Whether the operation has steps (several requests).
+    pub fn has_steps(&self) -> bool {
+        !self.steps.is_empty()
+    }
+
     /// The steps begun so far, the current one with its attempts up to now; empty for a
     /// one-request operation.
     pub fn steps(&self) -> Vec<Step> {

@@ -13,10 +13,11 @@ use super::message::{Effect, Message, SubmissionId};
 use super::sandbox_controls::SandboxControls;
 use super::submission::SubmissionView;
 use crate::config::{ExtraHeader, Profile, ProfileKind};
+use crate::dialect::Api;
 use crate::engine::{
     ExecEvent, HeaderPlan, RequestPreview, Submission, TokenInfo, merge_extra_headers,
 };
-use crate::payload::{CheckReport, Diagnostic, check_text};
+use crate::payload::{CheckReport, Diagnostic, check_text_for};
 use crate::sandbox::Faults;
 
 /// Texts up to this size are checked on the loop (well under a millisecond); larger ones on
@@ -95,6 +96,11 @@ pub struct App {
     pub(crate) file: Option<PathBuf>,
     /// `SANDBOX` for the embedded sandbox, else the profile's name.
     pub(crate) profile_label: String,
+    /// The dialect the profile speaks: its checks run on the editor's text.
+    pub(crate) api: Api,
+    /// What the status bar says of the dialect beside the profile (`genesys-cloud ·
+    /// usw2.pure.cloud`); empty for `cxone-v2`, the contract the studio started from.
+    pub(crate) dialect_label: String,
     pub(crate) confirm_submit: bool,
     /// The embedded sandbox: its controls pane exists.
     pub(crate) embedded: bool,
@@ -124,6 +130,26 @@ pub struct App {
     pub(crate) quit: bool,
 }
 
+/// The status bar's dialect label: the dialect, and where its hosts are (the region's
+/// domain, or the API host when the URLs were given without a region; nothing for the
+/// embedded sandbox, whose port is chosen when it starts).
+fn dialect_label(profile: &Profile) -> String {
+    if profile.api == Api::CxoneV2 {
+        return String::new();
+    }
+    let place = match (&profile.region, &profile.connection) {
+        (Some(region), _) => Some(region.domain.to_string()),
+        (None, Some(c)) if profile.kind != ProfileKind::Sandbox => {
+            c.api_base_url.host_str().map(str::to_string)
+        }
+        _ => None,
+    };
+    match place {
+        Some(place) => format!("{} · {place}", profile.api),
+        None => profile.api.to_string(),
+    }
+}
+
 impl App {
     /// The app for `profile` with `text` in the editor; pure. A profile with its connection
     /// (a sandbox profile once its sandbox listens) shows its headers and budget at once;
@@ -138,6 +164,8 @@ impl App {
             } else {
                 profile.name.clone()
             },
+            api: profile.api,
+            dialect_label: dialect_label(profile),
             confirm_submit: profile.confirm_submit,
             embedded,
             engine: EngineState::Starting,
@@ -378,7 +406,7 @@ impl App {
         let len = self.editor.byte_len();
         self.refresh_preview_for(len);
         if len <= INLINE_CHECK_BYTES {
-            let report = check_text(&self.editor.text());
+            let report = check_text_for(self.api, &self.editor.text());
             self.set_checks(revision, report);
             Vec::new()
         } else if self.checks.running {
@@ -388,6 +416,7 @@ impl App {
             vec![Effect::CheckLarge {
                 revision,
                 text: self.editor.text(),
+                api: self.api,
             }]
         }
     }

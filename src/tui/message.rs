@@ -2,6 +2,7 @@
 //! `App::update` turns one into the other without awaiting or touching the disk or the
 //! network; the loop runs each effect on a task that reports back with a `Message`.
 
+use crate::dialect::Api;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -68,6 +69,8 @@ pub enum Effect {
     CheckLarge {
         revision: u64,
         text: String,
+        /// The dialect whose checks apply.
+        api: Api,
     },
     /// Submit with the engine the loop holds; its events come back as `Exec`.
     Submit {

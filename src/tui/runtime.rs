@@ -167,9 +167,13 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
     };
     match effect {
         Effect::Quit => return Ok(true),
-        Effect::CheckLarge { revision, text } => {
+        Effect::CheckLarge {
+            revision,
+            text,
+            api,
+        } => {
             tokio::task::spawn_blocking(move || {
-                let CheckReport { diagnostics, value } = crate::payload::check_text(&text);
+                let CheckReport { diagnostics, value } = crate::payload::check_text_for(api, &text);
                 // The parsed document and the text are freed here, not on the loop: dropping
                 // a 1 MiB payload's tree takes milliseconds a keystroke does not have.
                 drop((value, text));

@@ -105,6 +105,7 @@ fn a_large_text_is_checked_off_the_loop_one_check_at_a_time() {
     let Some(Effect::CheckLarge {
         revision: latest,
         text,
+        ..
     }) = effects.into_iter().next()
     else {
         panic!("the edits made meanwhile were never checked");
@@ -287,7 +288,7 @@ fn f5_waits_for_the_checks_of_a_large_text() {
         "a".repeat(INLINE_CHECK_BYTES)
     );
     let mut app = ready_app(&big);
-    let Some(Effect::CheckLarge { revision, text }) = app.startup_effects().into_iter().next()
+    let Some(Effect::CheckLarge { revision, text, .. }) = app.startup_effects().into_iter().next()
     else {
         panic!("a large text is checked off the loop");
     };
@@ -549,7 +550,7 @@ fn long_one_line() -> String {
 /// Runs the checks a large text asks for, as the loop does off it.
 fn finish_large_checks(app: &mut cxda::tui::app::App, effects: Vec<Effect>) {
     for effect in effects {
-        if let Effect::CheckLarge { revision, text } = effect {
+        if let Effect::CheckLarge { revision, text, .. } = effect {
             let report = check_text(&text);
             app.update(Message::ChecksDone { revision, report });
         }

@@ -53,7 +53,33 @@ pub fn pane_height(view: &SubmissionView) -> u16 {
     let borders = 2;
     let phase = 1;
     let redirect = u16::from(!view.redirects().is_empty());
-    borders + phase + redirect + TABLE_MIN_HEIGHT + CHART_MIN_HEIGHT
+    let steps = u16::from(view.attempt_log().has_steps());
+    borders + phase + steps + redirect + TABLE_MIN_HEIGHT + CHART_MIN_HEIGHT
+}
+
+/// The steps of an operation of several requests, in order: `✓ draft 200 › ✓ validation
+/// 200 › ▸ publish`. The table below shows the current (last) step's attempts.
+fn steps_line(view: &SubmissionView) -> Line<'static> {
+    let steps = view.attempt_log().steps();
+    let last = steps.len().saturating_sub(1);
+    let mut spans = vec![Span::styled("steps ", Style::new().fg(Color::DarkGray))];
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" › ", Style::new().fg(Color::DarkGray)));
+        }
+        let (mark, color) = match step.status {
+            Some(status) if (200..300).contains(&status) => ("✓", Color::Green),
+            Some(_) => ("✗", Color::Red),
+            None if i == last && matches!(view.phase(), Phase::Done { .. }) => ("✗", Color::Red),
+            None => ("▸", Color::Cyan),
+        };
+        let status = step.status.map(|s| format!(" {s}")).unwrap_or_default();
+        spans.push(Span::styled(
+            format!("{mark} {}{status}", escape_controls(&step.name)),
+            Style::new().fg(color),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// The colour a response class is drawn in, in the table and the chart alike.
@@ -96,6 +122,11 @@ pub fn draw_attempts(
     let phase = Rect { height: 1, ..rest };
     frame.render_widget(Paragraph::new(phase_line(view, now)), phase);
     rest = below(rest, 1);
+
+    if view.attempt_log().has_steps() && rest.height > TABLE_MIN_HEIGHT {
+        frame.render_widget(Paragraph::new(steps_line(view)), Rect { height: 1, ..rest });
+        rest = below(rest, 1);
+    }
 
     if let Some(redirect) = view.redirects().last()
         && rest.height > TABLE_MIN_HEIGHT

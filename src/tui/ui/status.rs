@@ -23,8 +23,13 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App, now: Instant) {
             })
             .add_modifier(Modifier::BOLD),
     );
-    let line = Line::from(vec![
-        profile,
+    let dialect = (!app.dialect_label.is_empty()).then(|| {
+        Span::styled(
+            format!(" {} ", app.dialect_label),
+            Style::default().fg(Color::Black).bg(Color::Magenta),
+        )
+    });
+    let line = Line::from_iter([profile].into_iter().chain(dialect).chain([
         Span::raw(" "),
         Span::styled(token_state(app, now), Style::default().fg(Color::Cyan)),
         Span::styled(
@@ -32,7 +37,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App, now: Instant) {
             Style::default().fg(Color::DarkGray),
         ),
         Span::raw(escape_controls(&app.status).into_owned()),
-    ]);
+    ]));
     frame.render_widget(Paragraph::new(line), area);
 }
 
