@@ -36,6 +36,15 @@ pub fn sandbox_profile() -> Profile {
     profile
 }
 
+/// The built-in `sandbox-genesys` profile, completed as [`sandbox_profile`] is.
+pub fn sandbox_genesys_profile() -> Profile {
+    let mut profile = Profile::sandbox_genesys();
+    if let Ok(url) = reqwest::Url::parse("http://127.0.0.1:9/") {
+        let _ = profile.complete_sandbox(&url);
+    }
+    profile
+}
+
 /// An app on [`sandbox_profile`] whose engine is ready; `faults` makes the sandbox pane
 /// appear with them. No engine exists: the app never holds one.
 pub fn ready_app(text: &str, faults: Option<Faults>) -> App {

@@ -49,9 +49,19 @@ impl Session {
 
     /// `cxda [FILE]`: the studio on `file`.
     pub(crate) fn open(home: &Path, data_dir: &Path, file: Option<&Path>) -> Session {
-        let pty = open_pty();
         // Nothing configured: the embedded sandbox profile.
-        let command = studio_command(home, data_dir, file);
+        Session::spawn(studio_command(home, data_dir, file))
+    }
+
+    /// The studio on the built-in profile `profile` (named by `$CXDA_PROFILE`).
+    pub(crate) fn with_profile(home: &Path, data_dir: &Path, profile: &str) -> Session {
+        let mut command = studio_command(home, data_dir, None);
+        command.env("CXDA_PROFILE", profile);
+        Session::spawn(command)
+    }
+
+    fn spawn(command: portable_pty::CommandBuilder) -> Session {
+        let pty = open_pty();
         let child = pty.slave.spawn_command(command).expect("spawn cxda");
         // Only the child holds the slave now, so reads end when it exits.
         drop(pty.slave);
@@ -344,4 +354,47 @@ fn a_one_line_payload_over_the_body_limit_opens_says_so_and_takes_typing_at_its_
     session.send(CTRL_Q);
     let status = session.wait_exit();
     assert!(status.success(), "cxda exited with {status:?}");
+}
+
+#[test]
+fn on_sandbox_genesys_the_studio_opens_the_genesys_template_and_f5_drafts_validates_and_publishes()
+{
+    let home = tempfile::tempdir().expect("temp home");
+    let data = tempfile::tempdir().expect("temp data dir");
+    let data_dir = data.path().join("cxda");
+    let mut session = Session::with_profile(home.path(), &data_dir, "sandbox-genesys");
+
+    session.wait_for("the genesys template, the dialect in the status bar", |s| {
+        s.contains("requestUrlTemplate") && s.contains("SANDBOX") && s.contains("genesys-cloud")
+    });
+    session.wait_for("the template's clean checks", |s| {
+        checks_pane(s).contains("no problems")
+    });
+    session.wait_for("the embedded sandbox ready (token state)", |s| {
+        s.contains("token:") && !s.contains("sandbox starting")
+    });
+    session.send(F5);
+    session.wait_for("the three steps and the created action", |s| {
+        s.contains("draft 200")
+            && s.contains("validation 200")
+            && s.contains("publish 200")
+            && s.contains("created 200")
+    });
+    session.send(CTRL_Q);
+    let status = session.wait_exit();
+    assert!(status.success(), "cxda exited with {status:?}");
+
+    let audit = std::fs::read_to_string(data_dir.join("audit.jsonl")).expect("audit file");
+    let record: serde_json::Value =
+        serde_json::from_str(audit.lines().next().expect("one record")).expect("json");
+    assert_eq!(record["outcome"], "created", "{audit}");
+    assert_eq!(record["api"], "genesys-cloud", "{audit}");
+    let steps: Vec<&str> = record["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(steps, ["draft", "validation", "publish"], "{audit}");
+    assert!(record["remote_id"].is_string(), "{audit}");
 }

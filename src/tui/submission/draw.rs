@@ -214,15 +214,26 @@ fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
         } => {
             let status = status.map_or_else(String::new, |s| format!(" {s}"));
             let mut text = match outcome {
-                Outcome::Created | Outcome::Rejected => {
+                Outcome::Created | Outcome::Rejected | Outcome::Drafted => {
                     format!("{outcome}{status} in {}", millis(*latency_ms))
                 }
                 Outcome::Cancelled => "cancelled".to_string(),
                 _ => outcome.to_string(),
             };
+            // The server's id of what was made (a genesys-cloud action or draft).
+            if let Some(record) = view.last_record()
+                && let Some(id) = &record.remote_id
+            {
+                text.push_str(&format!(" · id {}", escape_controls(id)));
+                if let Some(version) = record.version {
+                    text.push_str(&format!(" v{version}"));
+                }
+            }
             if let Some(error) = error
-                && *outcome != Outcome::Created
-                && *outcome != Outcome::Cancelled
+                && !matches!(
+                    outcome,
+                    Outcome::Created | Outcome::Drafted | Outcome::Cancelled
+                )
             {
                 text.push_str(": ");
                 text.push_str(error);
@@ -232,6 +243,7 @@ fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
             }
             let color = match outcome {
                 Outcome::Created => Color::Green,
+                Outcome::Drafted => Color::Cyan,
                 Outcome::Cancelled => Color::Yellow,
                 _ => Color::Red,
             };
