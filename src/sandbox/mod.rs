@@ -5,7 +5,9 @@
 //!
 //! Routes: `POST /oauth/token`; `POST|GET /api/v2/data-actions`,
 //! `GET /api/v2/data-actions/{id}`, `POST /api/v2/data-actions/moved` (the redirect
-//! target); `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`, `POST|GET /_sandbox/webhook`.
+//! target); `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`, `POST|GET /_sandbox/webhook`;
+//! the genesys-cloud dialect under `/api/v2/integrations` (`genesys/`); `GET /openapi.json`
+//! (`openapi.rs`), which describes all of them.
 //! The create pipeline's order is documented in `actions.rs`; the action store keeps at
 //! most [`MAX_STORED_ACTIONS`] actions ([`MAX_STORED_BYTES`] bytes), forgetting the oldest
 //! first (`store.rs`), and the webhook inbox the last [`MAX_WEBHOOK_DELIVERIES`].
@@ -15,6 +17,7 @@ mod admin;
 mod faults;
 mod genesys;
 mod oauth;
+mod openapi;
 mod ratelimit;
 mod respond;
 mod state;
@@ -200,6 +203,7 @@ fn router(state: Arc<State>) -> Router {
             get(admin::get_faults).put(admin::put_faults),
         )
         .route("/_sandbox/stats", get(admin::stats))
+        .route("/openapi.json", get(openapi::serve))
         .route(
             "/_sandbox/webhook",
             post(admin::receive_webhook).get(admin::list_webhooks),

@@ -46,9 +46,11 @@ mod sandbox_admin;
 mod sandbox_create;
 mod sandbox_faults;
 mod sandbox_genesys;
+mod sandbox_genesys_conformance;
 mod sandbox_genesys_limits;
 mod sandbox_lifecycle;
 mod sandbox_oauth;
+mod sandbox_openapi;
 mod sandbox_ratelimit;
 mod sandbox_tls;
 

@@ -156,3 +156,167 @@ impl Genesys {
         id
     }
 }
+
+/// One answer of [`exchanges`], with the path template its request matched.
+pub struct Exchange {
+    pub method: Method,
+    pub template: &'static str,
+    pub status: u16,
+    pub body: Value,
+}
+
+/// Runs every genesys-cloud endpoint through its successes and its errors (400, 401, 404,
+/// 429, 503) and returns each answer, to check their shapes against a description.
+pub async fn exchanges() -> Vec<Exchange> {
+    const ID: &str = "/api/v2/integrations/actions/{actionId}";
+    const DRAFT: &str = "/api/v2/integrations/actions/{actionId}/draft";
+    const VALIDATION: &str = "/api/v2/integrations/actions/{actionId}/draft/validation";
+    const PUBLISH: &str = "/api/v2/integrations/actions/{actionId}/draft/publish";
+    let g = Genesys::plain().await;
+    let mut seen = Vec::new();
+    let mut record = |method: Method, template: &'static str, answer: Answer| {
+        seen.push(Exchange {
+            method,
+            template,
+            status: answer.status,
+            body: answer.body,
+        });
+    };
+    let draft = g.post(DRAFTS, &create_body("Shapes")).await;
+    let id = draft.body["id"].as_str().expect("id").to_string();
+    let at = |suffix: &str| format!("{ACTIONS}/{id}{suffix}");
+    record(Method::POST, DRAFTS, draft);
+    record(
+        Method::POST,
+        DRAFTS,
+        g.post(DRAFTS, &json!({"name": 1})).await,
+    );
+    record(
+        Method::POST,
+        DRAFTS,
+        g.post(DRAFTS, &create_body("Shapes")).await,
+    );
+    let anonymous = g
+        .send_with(Method::POST, DRAFTS, Some(&create_body("Anonymous")), None)
+        .await;
+    record(Method::POST, DRAFTS, anonymous);
+    record(
+        Method::GET,
+        VALIDATION,
+        g.get(&at("/draft/validation")).await,
+    );
+    record(
+        Method::GET,
+        DRAFT,
+        g.get(&at("/draft?expand=contract&includeConfig=true"))
+            .await,
+    );
+    record(
+        Method::PATCH,
+        DRAFT,
+        g.patch(&at("/draft"), &json!({"version": 1, "category": "shapes"}))
+            .await,
+    );
+    record(
+        Method::POST,
+        PUBLISH,
+        g.post(&at("/draft/publish"), &json!({"version": 1})).await,
+    );
+    record(
+        Method::POST,
+        PUBLISH,
+        g.post(&at("/draft/publish"), &json!({"version": 2})).await,
+    );
+    record(Method::GET, ID, g.get(&at("")).await);
+    record(
+        Method::GET,
+        ID,
+        g.get(&at("?expand=contract&includeConfig=true")).await,
+    );
+    record(
+        Method::GET,
+        ID,
+        g.get(&format!("{ACTIONS}/00000000-0000-4000-8000-000000000000"))
+            .await,
+    );
+    record(
+        Method::PATCH,
+        ID,
+        g.patch(&at(""), &json!({"version": 3, "name": "Shapes 2"}))
+            .await,
+    );
+    record(Method::POST, DRAFT, g.post(&at("/draft"), &json!({})).await);
+    record(
+        Method::PATCH,
+        DRAFT,
+        g.patch(&at("/draft"), &json!({"version": 4, "config": {}}))
+            .await,
+    );
+    record(
+        Method::GET,
+        VALIDATION,
+        g.get(&at("/draft/validation")).await,
+    );
+    record(
+        Method::POST,
+        PUBLISH,
+        g.post(&at("/draft/publish"), &json!({"version": 5})).await,
+    );
+    record(
+        Method::GET,
+        DRAFTS,
+        g.get(&format!("{DRAFTS}?includeConfig=true")).await,
+    );
+    record(
+        Method::POST,
+        ACTIONS,
+        g.post(ACTIONS, &create_body("Direct")).await,
+    );
+    record(
+        Method::GET,
+        ACTIONS,
+        g.get(&format!("{ACTIONS}?pageSize=1&pageNumber=2")).await,
+    );
+    record(
+        Method::GET,
+        ACTIONS,
+        g.get(&format!("{ACTIONS}?pageSize=500")).await,
+    );
+    let categories = g.get(&format!("{ACTIONS}/categories")).await;
+    record(
+        Method::GET,
+        "/api/v2/integrations/actions/categories",
+        categories,
+    );
+    let integrations = g
+        .get("/api/v2/integrations?integrationType=custom-rest-actions")
+        .await;
+    record(Method::GET, "/api/v2/integrations", integrations);
+    let deleted = g.send(Method::DELETE, &at(""), None).await;
+    assert_eq!(deleted.status, 204);
+    record(Method::GET, ID, g.get(&at("")).await);
+
+    sandbox_common::put_faults(&g.client, &g.sandbox, json!({"fail_429": 1})).await;
+    record(
+        Method::POST,
+        DRAFTS,
+        g.post(DRAFTS, &create_body("Refused")).await,
+    );
+    let unlucky = json!({"fail_429": 0, "error_rate": 1.0});
+    sandbox_common::put_faults(&g.client, &g.sandbox, unlucky).await;
+    record(
+        Method::POST,
+        ACTIONS,
+        g.post(ACTIONS, &create_body("Unlucky")).await,
+    );
+    let limited = json!({"error_rate": 0.0, "rate_limit": "1/min"});
+    sandbox_common::put_faults(&g.client, &g.sandbox, limited).await;
+    for _ in 0..2 {
+        record(Method::GET, ACTIONS, g.get(ACTIONS).await);
+    }
+    let statuses: std::collections::BTreeSet<u16> = seen.iter().map(|e| e.status).collect();
+    for status in [200, 400, 401, 404, 429, 503] {
+        assert!(statuses.contains(&status), "no {status} among {statuses:?}");
+    }
+    seen
+}
