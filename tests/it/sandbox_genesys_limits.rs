@@ -212,3 +212,71 @@ async fn stats_count_genesys_creates_and_requests() {
     // The token request and the three above.
     assert_eq!(stats.responses.get("200"), Some(&4));
 }
+
+#[tokio::test]
+async fn the_genesys_store_forgets_its_oldest_actions_past_its_bound() {
+    let sandbox = cxda::sandbox::Sandbox::start(cxda::sandbox::SandboxConfig {
+        faults: Faults::off(),
+        store_limits: cxda::sandbox::StoreLimits {
+            max_actions: 2,
+            max_bytes: usize::MAX,
+        },
+        ..cxda::sandbox::SandboxConfig::default()
+    })
+    .await
+    .expect("starts");
+    let client = sandbox_common::client();
+    let token = sandbox_common::token(&client, &sandbox).await;
+    let g = Genesys {
+        sandbox,
+        client,
+        token,
+    };
+    let first = g.draft("First").await;
+    g.draft("Second").await;
+    g.published("Third").await;
+    g.get(&format!("{ACTIONS}/{first}/draft"))
+        .await
+        .expect_error(404, "not.found");
+    // Its name is free again.
+    g.draft("First").await;
+    let stats = g.sandbox.stats();
+    assert_eq!(
+        (stats.stored_genesys_actions, stats.evicted_genesys_actions),
+        (2, 2)
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_or_non_json_create_is_refused_before_it_is_read_as_an_action() {
+    let g = Genesys::plain().await;
+    let large = format!(
+        "{{\"name\": \"{}\"}}",
+        "x".repeat(cxda::sandbox::MAX_BODY_BYTES)
+    );
+    let too_large = g
+        .client
+        .post(g.url(DRAFTS))
+        .bearer_auth(&g.token)
+        .header("content-type", "application/json")
+        .body(large)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(too_large.status(), 413);
+    let body: Value = too_large.json().await.expect("json");
+    assert_eq!(body["code"], "request.entity.too.large");
+    let text = g
+        .client
+        .post(g.url(DRAFTS))
+        .bearer_auth(&g.token)
+        .header("content-type", "text/plain")
+        .body(create_body("Plain").to_string())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(text.status(), 415);
+    let body: Value = text.json().await.expect("json");
+    assert_eq!(body["code"], "unsupported.media.type");
+    assert_eq!(g.sandbox.stats().stored_genesys_actions, 0);
+}
