@@ -5,7 +5,9 @@
 //!
 //! Routes: `POST /oauth/token`; `POST|GET /api/v2/data-actions`,
 //! `GET /api/v2/data-actions/{id}`, `POST /api/v2/data-actions/moved` (the redirect
-//! target); `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`, `POST|GET /_sandbox/webhook`.
+//! target); `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`, `POST|GET /_sandbox/webhook`;
+//! the genesys-cloud dialect under `/api/v2/integrations` (`genesys/`); `GET /openapi.json`
+//! (`openapi.rs`), which describes all of them.
 //! The create pipeline's order is documented in `actions.rs`; the action store keeps at
 //! most [`MAX_STORED_ACTIONS`] actions ([`MAX_STORED_BYTES`] bytes), forgetting the oldest
 //! first (`store.rs`), and the webhook inbox the last [`MAX_WEBHOOK_DELIVERIES`].
@@ -13,7 +15,9 @@
 mod actions;
 mod admin;
 mod faults;
+mod genesys;
 mod oauth;
+mod openapi;
 mod ratelimit;
 mod respond;
 mod state;
@@ -42,6 +46,7 @@ pub use actions::{MAX_BODY_BYTES, MAX_HEADER_BYTES};
 pub use faults::{
     DEFAULT_TOKEN_TTL_S, Faults, FaultsError, MAX_LATENCY_MS, MAX_TOKEN_TTL_S, RedirectFault,
 };
+pub use genesys::SANDBOX_INTEGRATION_NAME;
 pub use oauth::{SCOPE_READ, SCOPE_WRITE};
 pub use state::MAX_WEBHOOK_DELIVERIES;
 pub use stats::StatsSnapshot;
@@ -184,7 +189,8 @@ fn router(state: Arc<State>) -> Router {
             "/data-actions/{id}",
             get(actions::get).post(actions::create_at_id),
         )
-        .fallback(not_found)
+        .merge(genesys::routes())
+        .fallback(api_not_found)
         .layer(from_fn_with_state(Arc::clone(&state), ratelimit::limit));
     let counted = Router::new()
         .route("/oauth/token", post(oauth::token))
@@ -197,6 +203,7 @@ fn router(state: Arc<State>) -> Router {
             get(admin::get_faults).put(admin::put_faults),
         )
         .route("/_sandbox/stats", get(admin::stats))
+        .route("/openapi.json", get(openapi::serve))
         .route(
             "/_sandbox/webhook",
             post(admin::receive_webhook).get(admin::list_webhooks),
@@ -210,6 +217,16 @@ async fn not_found() -> Response {
         "no such endpoint in the sandbox",
         None,
     )
+}
+
+/// A path under `/api/v2` that no route serves, in the error shape of the dialect the path
+/// belongs to.
+async fn api_not_found(uri: axum::http::Uri) -> Response {
+    if genesys::owns(uri.path()) {
+        genesys::no_such_endpoint()
+    } else {
+        not_found().await
+    }
 }
 
 /// Writes the CA with `create_new`, so a file planted at the name beforehand (a shared
