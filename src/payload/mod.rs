@@ -32,7 +32,7 @@ pub const SCHEMA_JSON: &str = include_str!("../../assets/schema/data-action.sche
 pub const GENESYS_SCHEMA_JSON: &str =
     include_str!("../../assets/schema/genesys-action.schema.json");
 
-/// Starting payloads: `(name, text)`. The first is the default editor template.
+/// Starting `cxone-v2` payloads: `(name, text)`. The first is the default editor template.
 pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "inventory-get",

@@ -85,6 +85,13 @@ pub(super) fn scan(template: &str) -> Scan<'_> {
     let mut next_brace = Next::new(b'{');
     let mut i = 0;
     while i < bytes.len() {
+        if open.is_empty() {
+            // Outside a call only `$`, `#` and `\` start anything: jump to the next one.
+            match memchr::memchr3(b'$', b'#', b'\\', &bytes[i..]) {
+                Some(skip) => i += skip,
+                None => break,
+            }
+        }
         match bytes[i] {
             b'\\' if matches!(bytes.get(i + 1), Some(b'$' | b'#')) => i += 2,
             b'$' => {
