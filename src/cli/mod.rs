@@ -33,6 +33,7 @@ Exit codes: 0 ok; 1 checks failed or a submission was not created; 2 a local pro
 Examples:
   cxda validate payload.json          check a payload, FILE:LINE:COL per problem
   cxda validate --json a.json b.json  the same as one JSON array
+  cxda validate --api genesys-cloud action.json   a Genesys Cloud data action
   cxda submit payloads/*.json         submit each file, one audit record each
   cxda audit list --failed            the newest submissions that were not created
   cxda audit show 01M8588NXMMHME1CN8C5TS8V48
@@ -78,9 +79,11 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Check payload files: JSON syntax, the Data Action schema and secret-looking headers.
     ///
+    /// Checks against the dialect of the profile in use, or --api (cxone-v2 or
+    /// genesys-cloud; genesys-cloud adds its contract and template rules). Nothing is sent.
     /// Prints FILE:LINE:COL: error|warning: message per problem (columns count characters).
     /// Exits 0 when there are no errors (warnings alone pass), 1 when a payload has errors,
-    /// 2 when a file cannot be read.
+    /// 2 when a file cannot be read or the configuration is wrong.
     Validate(ValidateArgs),
 
     /// Run the sandbox: the Data Actions API emulated on this machine, with fault injection.
@@ -114,7 +117,7 @@ pub enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
-        Some(Command::Validate(args)) => validate::run(&args),
+        Some(Command::Validate(args)) => validate::run(&args, &(&cli.global).into()),
         Some(Command::Sandbox(args)) => block_on(sandbox_cmd::run(args)),
         Some(Command::Submit(args)) => submit::run(&args, &(&cli.global).into()),
         Some(Command::Audit(args)) => audit_cmd::run(&args, &(&cli.global).into()),

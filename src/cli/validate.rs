@@ -1,13 +1,21 @@
-//! `cxda validate FILE... [--json]`: the payload checks for scripts and CI.
+//! `cxda validate FILE... [--json] [--api cxone-v2|genesys-cloud]`: the payload checks for
+//! scripts and CI.
+//!
+//! The dialect is `--api`, else the one of the profile in use (resolved as every command
+//! resolves it, but never started: checking needs no network and no sandbox). A profile
+//! that cannot be resolved is a configuration error, exit 2, as for the other commands.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde::Serialize;
 
 use super::Outcome;
-use crate::payload::{Diagnostic, Severity, check_text};
+use crate::config::{self, GlobalOptions, ProcessEnv};
+use crate::dialect::Api;
+use crate::payload::{Diagnostic, Severity, check_text_for};
 
 #[derive(Debug, Clone, Args)]
 pub struct ValidateArgs {
@@ -18,6 +26,16 @@ pub struct ValidateArgs {
     /// Print one JSON array of {file, line, column, path, severity, message} instead.
     #[arg(long)]
     pub json: bool,
+
+    /// The dialect to check against [default: the api of the profile in use]
+    #[arg(long, value_name = "API", value_parser = api_parser())]
+    pub api: Option<Api>,
+}
+
+/// `--api`: one of the dialects' names; clap lists them on a wrong value (exit 2).
+fn api_parser() -> impl TypedValueParser<Value = Api> {
+    PossibleValuesParser::new(Api::ALL.map(Api::as_str))
+        .map(|name| Api::parse(&name).unwrap_or_default())
 }
 
 /// One problem as `--json` prints it (`path` is the JSON pointer).
@@ -31,13 +49,23 @@ struct JsonProblem<'a> {
     message: &'a str,
 }
 
-pub fn run(args: &ValidateArgs) -> Outcome {
+pub fn run(args: &ValidateArgs, global: &GlobalOptions) -> Outcome {
+    let api = match args.api {
+        Some(api) => api,
+        None => match config::resolve(global, &ProcessEnv) {
+            Ok(resolved) => resolved.profile.api,
+            Err(error) => {
+                eprintln!("cxda: {error}");
+                return Outcome::LocalProblem;
+            }
+        },
+    };
     let mut outcome = Outcome::Ok;
     let mut checked: Vec<(String, Vec<Diagnostic>)> = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
         match read_payload(path) {
-            Ok(Ok(text)) => checked.push((name, check_text(&text).diagnostics)),
+            Ok(Ok(text)) => checked.push((name, check_text_for(api, &text).diagnostics)),
             Ok(Err(not_utf8)) => checked.push((name, vec![not_utf8])),
             Err(error) => {
                 eprintln!("cxda: cannot read {name}: {error}");

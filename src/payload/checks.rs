@@ -13,7 +13,7 @@ use crate::text::thousands;
 
 /// More problems than this are summarised: nobody reads the ten-thousandth, and locating
 /// each one walks the text.
-const MAX_DIAGNOSTICS: usize = 200;
+pub(crate) const MAX_DIAGNOSTICS: usize = 200;
 
 /// The result of checking one payload text.
 #[derive(Debug, Clone, Default)]
@@ -71,16 +71,19 @@ pub fn check_text_for(api: Api, text: &str) -> CheckReport {
         }
     };
     let mut locator = Locator::new(text);
+    diagnostics.extend(schema::problems(api, &value).into_iter().map(|p| {
+        let offset = anchor_offset(&mut locator, &p.pointer, p.anchor);
+        at(text, &index, offset, Severity::Error, p.pointer, p.message)
+    }));
+    let mut not_noted = duplicates.more;
     match api {
         Api::CxoneV2 => {
-            diagnostics.extend(schema::problems(&value).into_iter().map(|p| {
-                let offset = anchor_offset(&mut locator, &p.pointer, p.anchor);
-                at(text, &index, offset, Severity::Error, p.pointer, p.message)
-            }));
             diagnostics.extend(secret_header_warnings(text, &index, &mut locator, &value));
         }
         Api::GenesysCloud => {
-            diagnostics.extend(super::genesys::problems(text, &index, &mut locator, &value));
+            let rules = super::genesys::problems(text, &index, &mut locator, &value);
+            diagnostics.extend(rules.diagnostics);
+            not_noted += rules.more;
         }
     }
     diagnostics.extend(
@@ -90,7 +93,6 @@ pub fn check_text_for(api: Api, text: &str) -> CheckReport {
             .map(|d| duplicate_key_error(text, &index, &mut locator, d)),
     );
     diagnostics.sort_by_key(|d| (d.line, d.column, d.severity));
-    let not_noted = duplicates.more;
     if diagnostics.len() + not_noted > MAX_DIAGNOSTICS {
         let hidden = diagnostics.len() + not_noted - (MAX_DIAGNOSTICS - 1);
         diagnostics.truncate(MAX_DIAGNOSTICS - 1);

@@ -1,7 +1,7 @@
 //! One test per rule of the payload checks, each asserting the exact line:col reported.
 
 use super::*;
-use crate::payload::{Diagnostic, Severity, TEMPLATES};
+use crate::payload::{Diagnostic, GENESYS_TEMPLATES, Severity, TEMPLATES};
 use proptest::prelude::*;
 
 const BASE: &str = r#"{
@@ -684,6 +684,28 @@ proptest! {
         let text = format!("{}{}{}", &base[..at], insert, &base[at..]);
         for d in check_text(&text).diagnostics {
             assert_inside(&text, &d);
+        }
+    }
+
+    /// Velocity-ish characters spliced into the genesys template: a template finding
+    /// must stand on the `$`, `#` or `(` it is about, whatever escapes come before.
+    #[test]
+    fn mutated_genesys_payloads_never_panic_and_template_findings_stand_on_their_sign(
+        cut in 0usize..2400,
+        insert in "[${}()#!\"'\\\\a-z. é]{0,4}",
+    ) {
+        let base = GENESYS_TEMPLATES[0].1;
+        let mut at = cut.min(base.len());
+        while !base.is_char_boundary(at) { at -= 1; }
+        let text = format!("{}{}{}", &base[..at], insert, &base[at..]);
+        for d in check_text_for(Api::GenesysCloud, &text).diagnostics {
+            assert_inside(&text, &d);
+            let about_a_sign = ["is never closed", "uses input", "neither a translationMap key", "is not URL-escaped"];
+            if about_a_sign.iter().any(|m| d.message.contains(m)) {
+                let line = text.split('\n').nth(d.line - 1).unwrap_or_default();
+                let sign = line.chars().nth(d.column - 1);
+                prop_assert!(matches!(sign, Some('$' | '#' | '(')), "{d:#?} in {line}");
+            }
         }
     }
 }

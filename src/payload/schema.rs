@@ -1,5 +1,6 @@
-//! The embedded schema, compiled once, and the translation of validator errors into
-//! problems an operator can act on: which field, what was found, what is allowed.
+//! The embedded schemas (one per dialect), each compiled once, and the translation of
+//! validator errors into problems an operator can act on: which field, what was found, what
+//! is allowed. Both dialects' messages come from the same translation, so they read alike.
 
 use std::sync::LazyLock;
 
@@ -7,23 +8,49 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use super::SCHEMA_JSON;
 use super::position::{pointer_escape, pointer_tokens};
+use super::{GENESYS_SCHEMA_JSON, SCHEMA_JSON};
+use crate::dialect::Api;
 use crate::text::escape_controls;
 
-/// The schema document, parsed once.
-pub(crate) static SCHEMA: LazyLock<Value> =
-    LazyLock::new(|| serde_json::from_str(SCHEMA_JSON).expect("embedded schema is valid JSON"));
+/// A schema document with its compiled validator; compiling costs far more than
+/// validating, so each dialect's happens once.
+pub(crate) struct CompiledSchema {
+    /// The document, for what the messages quote from it (allowed names, ranges).
+    pub(crate) document: Value,
+    validator: Validator,
+}
 
-/// The compiled validator; compiling costs far more than validating, so it happens once.
-static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
-    jsonschema::draft202012::new(&SCHEMA).expect("embedded schema compiles (see its unit test)")
-});
+impl CompiledSchema {
+    fn new(json: &str) -> CompiledSchema {
+        let document: Value =
+            serde_json::from_str(json).expect("embedded schema is valid JSON (see its unit test)");
+        let validator = jsonschema::draft202012::new(&document)
+            .expect("embedded schema compiles (see its unit test)");
+        CompiledSchema {
+            document,
+            validator,
+        }
+    }
+}
 
-/// Compiles the validator now, if nothing has yet (a program that will check a payload
+static CXONE: LazyLock<CompiledSchema> = LazyLock::new(|| CompiledSchema::new(SCHEMA_JSON));
+static GENESYS: LazyLock<CompiledSchema> =
+    LazyLock::new(|| CompiledSchema::new(GENESYS_SCHEMA_JSON));
+
+/// The compiled schema of a dialect.
+pub(crate) fn of(api: Api) -> &'static CompiledSchema {
+    match api {
+        Api::CxoneV2 => &CXONE,
+        Api::GenesysCloud => &GENESYS,
+    }
+}
+
+/// Compiles the validators now, if nothing has yet (a program that will check a payload
 /// soon can do this on another thread while it starts).
 pub fn warm_up() {
-    LazyLock::force(&VALIDATOR);
+    LazyLock::force(&CXONE);
+    LazyLock::force(&GENESYS);
 }
 
 /// Where a problem should be shown.
@@ -45,16 +72,17 @@ pub(crate) struct SchemaProblem {
     pub message: String,
 }
 
-/// Every schema problem of a parsed payload.
-pub(crate) fn problems(value: &Value) -> Vec<SchemaProblem> {
+/// Every schema problem of a parsed payload of `api`'s dialect.
+pub(crate) fn problems(api: Api, value: &Value) -> Vec<SchemaProblem> {
+    let schema = of(api);
     let mut out = Vec::new();
-    for error in VALIDATOR.iter_errors(value) {
-        translate(&error, &mut out);
+    for error in schema.validator.iter_errors(value) {
+        translate(&schema.document, &error, &mut out);
     }
     out
 }
 
-fn translate(error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
+fn translate(schema: &Value, error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
     let pointer = error.instance_path().as_str().to_string();
     let field = label(&pointer);
     let found = error.instance();
@@ -74,12 +102,12 @@ fn translate(error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
                 Anchor::Parent,
                 format!(
                     "{field}: missing required field \"{name}\"{}",
-                    expected_of(&child)
+                    expected_of(schema, &child)
                 ),
             );
         }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let allowed = allowed_members(error.schema_path().as_str());
+            let allowed = allowed_members(schema, error.schema_path().as_str());
             for name in unexpected {
                 let hint = match closest(name, &allowed) {
                     Some(best) => format!("; did you mean \"{best}\"?"),
@@ -145,8 +173,8 @@ fn translate(error: &ValidationError<'_>, out: &mut Vec<SchemaProblem>) {
             ),
         ),
         ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {
-            let range =
-                range_of(error.schema_path().as_str()).unwrap_or_else(|| format!("limit {limit}"));
+            let range = range_of(schema, error.schema_path().as_str())
+                .unwrap_or_else(|| format!("limit {limit}"));
             push(
                 pointer,
                 Anchor::Value,
@@ -269,11 +297,11 @@ fn char_len(value: &Value) -> usize {
 }
 
 /// Property names allowed by the object schema whose `additionalProperties` failed.
-fn allowed_members(schema_path: &str) -> Vec<String> {
+fn allowed_members(schema: &Value, schema_path: &str) -> Vec<String> {
     let object_path = schema_path
         .strip_suffix("/additionalProperties")
         .unwrap_or(schema_path);
-    SCHEMA
+    schema
         .pointer(&format!("{object_path}/properties"))
         .and_then(Value::as_object)
         .map(|props| props.keys().cloned().collect())
@@ -291,15 +319,17 @@ pub(crate) fn closest<'a>(name: &str, allowed: &'a [String]) -> Option<&'a str> 
         .map(|(_, candidate)| candidate.as_str())
 }
 
-/// "between 1 and 90000" from the schema beside a failed minimum/maximum.
-fn range_of(schema_path: &str) -> Option<String> {
+/// "between 1 and 90000 milliseconds" from the schema beside a failed minimum/maximum (the
+/// unit is the one its description starts with).
+fn range_of(schema: &Value, schema_path: &str) -> Option<String> {
     let parent = schema_path.rsplit_once('/')?.0;
-    let node = SCHEMA.pointer(parent)?;
-    let unit = node
-        .get("description")
-        .and_then(Value::as_str)
-        .filter(|d| d.contains("Milliseconds"))
-        .map_or("", |_| " milliseconds");
+    let node = schema.pointer(parent)?;
+    let description = node.get("description").and_then(Value::as_str);
+    let unit = match description {
+        Some(d) if d.starts_with("Milliseconds") => " milliseconds",
+        Some(d) if d.starts_with("Seconds") => " seconds",
+        _ => "",
+    };
     match (node.get("minimum"), node.get("maximum")) {
         (Some(lo), Some(hi)) => Some(format!("between {lo} and {hi}{unit}")),
         (Some(lo), None) => Some(format!("at least {lo}{unit}")),
@@ -309,8 +339,8 @@ fn range_of(schema_path: &str) -> Option<String> {
 }
 
 /// What the schema expects of a field, for the missing-field message.
-fn expected_of(pointer: &str) -> String {
-    let mut node = &*SCHEMA;
+fn expected_of(schema: &Value, pointer: &str) -> String {
+    let mut node = schema;
     for token in pointer_tokens(pointer) {
         match node.get("properties").and_then(|p| p.get(&token)) {
             Some(next) => node = next,
@@ -357,12 +387,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_embedded_schema_compiles_under_2020_12() {
-        assert!(jsonschema::draft202012::new(&SCHEMA).is_ok());
-        assert_eq!(
-            SCHEMA["$schema"],
-            "https://json-schema.org/draft/2020-12/schema"
-        );
+    fn the_embedded_schemas_compile_under_2020_12() {
+        for api in Api::ALL {
+            let document: Value = serde_json::from_str(match api {
+                Api::CxoneV2 => SCHEMA_JSON,
+                Api::GenesysCloud => GENESYS_SCHEMA_JSON,
+            })
+            .expect("valid JSON");
+            assert!(jsonschema::draft202012::new(&document).is_ok(), "{api}");
+            assert_eq!(
+                document["$schema"], "https://json-schema.org/draft/2020-12/schema",
+                "{api}"
+            );
+        }
     }
 
     #[test]

@@ -3,23 +3,27 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn cxda(args: &[&str]) -> Output {
+/// The real binary, with an empty config file and none of the variables that choose a
+/// profile: the developer's own config or environment never influences a test, and the
+/// profile in use is the embedded sandbox (`cxone-v2`) unless the arguments say otherwise.
+pub(crate) fn cxda(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cxda"))
         .args(args)
-        // Never let the developer's own config or data influence a test.
-        .env("CXDA_CONFIG", "/nonexistent/cxda-test-config.toml")
+        .env("CXDA_CONFIG", "/dev/null")
         .env_remove("CXDA_PROFILE")
+        .env_remove("CXONE_CLIENT_ID")
+        .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
         .output()
         .expect("run cxda")
 }
 
-fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write payload");
     path
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -29,6 +29,7 @@ mod cli_sandbox;
 mod cli_submit;
 mod cli_submit_secrets;
 mod cli_validate;
+mod cli_validate_genesys;
 
 // The engine against the real sandbox on loopback.
 mod engine_auth;
