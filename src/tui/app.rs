@@ -492,11 +492,18 @@ impl App {
         if self.confirm_submit {
             self.overlay = Some(Overlay::Confirm {
                 profile: self.profile_name.clone(),
-                url: self
-                    .preview
-                    .as_ref()
-                    .map(|p| p.url.clone())
-                    .unwrap_or_default(),
+                url: {
+                    let url = self
+                        .preview
+                        .as_ref()
+                        .map(|p| p.url.clone())
+                        .unwrap_or_default();
+                    match self.api {
+                        Api::CxoneV2 => url,
+                        // The first request of three: say what follows it.
+                        Api::GenesysCloud => format!("{url}, then validation and publish"),
+                    }
+                },
             });
             return Vec::new();
         }

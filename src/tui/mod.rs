@@ -25,7 +25,7 @@ use std::time::Instant;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::config::{self, GlobalOptions, ProcessEnv, Resolved};
-use crate::payload::TEMPLATES;
+use crate::payload::templates_for;
 use crate::sandbox::Sandbox;
 use crate::session::AuditPlace;
 use crate::session::Outcome;
@@ -63,7 +63,10 @@ pub fn run(file: Option<PathBuf>, global: &GlobalOptions) -> Outcome {
     let Some(rt) = crate::session::studio_runtime() else {
         return Outcome::LocalProblem;
     };
-    let default_text = TEMPLATES.first().map_or("{}", |(_, t)| t);
+    // The dialect's own starting action: a Genesys Cloud profile opens on one.
+    let default_text = templates_for(resolved.profile.api)
+        .first()
+        .map_or("{}", |(_, t)| t);
     let text = text.as_deref().unwrap_or(default_text);
     let ended = rt.block_on(studio(text, file, resolved));
     // What is still running (the sandbox's connections, a blocking task) is not waited

@@ -58,6 +58,7 @@ mod sandbox_tls;
 
 // The studio: App and views in memory, insta snapshots, the real binary in a pty.
 mod tui_app;
+mod tui_genesys;
 mod tui_history;
 mod tui_pty;
 mod tui_quit;

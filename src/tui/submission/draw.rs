@@ -54,7 +54,31 @@ pub fn pane_height(view: &SubmissionView) -> u16 {
     let phase = 1;
     let redirect = u16::from(!view.redirects().is_empty());
     let steps = u16::from(view.attempt_log().has_steps());
-    borders + phase + steps + redirect + TABLE_MIN_HEIGHT + CHART_MIN_HEIGHT
+    let remote = u16::from(remote_line(view).is_some());
+    borders + phase + steps + remote + redirect + table_min_height(view) + CHART_MIN_HEIGHT
+}
+
+/// The rows the table keeps before the chart may take the rest. An operation of several
+/// steps shows each step's status on its steps line, and the table holds only the current
+/// step's attempts (mostly one), so it keeps fewer.
+fn table_min_height(view: &SubmissionView) -> u16 {
+    if view.attempt_log().has_steps() {
+        2
+    } else {
+        TABLE_MIN_HEIGHT
+    }
+}
+
+/// The server's id (and version) of what a finished submission made, on a line of its own:
+/// a genesys-cloud id is a UUID, too long to share the outcome's line in a narrow pane.
+fn remote_line(view: &SubmissionView) -> Option<Line<'static>> {
+    let record = view.last_record()?;
+    let id = record.remote_id.as_deref()?;
+    let mut text = format!("id {}", escape_controls(id));
+    if let Some(version) = record.version {
+        text.push_str(&format!(" · version {version}"));
+    }
+    Some(Line::styled(text, Style::new().fg(Color::Cyan)))
 }
 
 /// The steps of an operation of several requests, in order: `✓ draft 200 › ✓ validation
@@ -123,13 +147,20 @@ pub fn draw_attempts(
     frame.render_widget(Paragraph::new(phase_line(view, now)), phase);
     rest = below(rest, 1);
 
-    if view.attempt_log().has_steps() && rest.height > TABLE_MIN_HEIGHT {
+    let table_min = table_min_height(view);
+    if view.attempt_log().has_steps() && rest.height > table_min {
         frame.render_widget(Paragraph::new(steps_line(view)), Rect { height: 1, ..rest });
+        rest = below(rest, 1);
+    }
+    if let Some(line) = remote_line(view)
+        && rest.height > table_min
+    {
+        frame.render_widget(Paragraph::new(line), Rect { height: 1, ..rest });
         rest = below(rest, 1);
     }
 
     if let Some(redirect) = view.redirects().last()
-        && rest.height > TABLE_MIN_HEIGHT
+        && rest.height > table_min
     {
         let text = format!(
             "redirected {} → {}{}",
@@ -149,7 +180,7 @@ pub fn draw_attempts(
     }
 
     let wanted = 1 + u16::try_from(view.attempts().len().max(1)).unwrap_or(u16::MAX);
-    let (table_height, chart_height) = if rest.height >= TABLE_MIN_HEIGHT + CHART_MIN_HEIGHT {
+    let (table_height, chart_height) = if rest.height >= table_min + CHART_MIN_HEIGHT {
         let table = wanted.min(rest.height - CHART_MIN_HEIGHT);
         (table, rest.height - table)
     } else {
@@ -220,15 +251,6 @@ fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
                 Outcome::Cancelled => "cancelled".to_string(),
                 _ => outcome.to_string(),
             };
-            // The server's id of what was made (a genesys-cloud action or draft).
-            if let Some(record) = view.last_record()
-                && let Some(id) = &record.remote_id
-            {
-                text.push_str(&format!(" · id {}", escape_controls(id)));
-                if let Some(version) = record.version {
-                    text.push_str(&format!(" v{version}"));
-                }
-            }
             if let Some(error) = error
                 && !matches!(
                     outcome,
