@@ -179,6 +179,12 @@ impl AttemptLog {
         self.entries.into_iter().map(|e| e.attempt).collect()
     }
 
+    /// The name of the step under way (`draft`, `validation`, …); `None` for a one-request
+    /// operation.
+    pub fn step_name(&self) -> Option<&str> {
+        self.steps.last().map(|s| s.name.as_str())
+    }
+
     /// The steps begun so far, the current one with its attempts up to now; empty for a
     /// one-request operation.
     pub fn steps(&self) -> Vec<Step> {
