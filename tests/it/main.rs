@@ -11,6 +11,7 @@
 mod audit_common;
 mod cli_submit_common;
 mod engine_common;
+mod engine_genesys_common;
 mod files_common;
 mod pty_common;
 mod sandbox_common;
@@ -25,12 +26,16 @@ mod audit_redaction;
 mod cli_audit;
 mod cli_sandbox;
 mod cli_submit;
+mod cli_submit_genesys;
 mod cli_submit_secrets;
 mod cli_validate;
 
 // The engine against the real sandbox on loopback.
 mod engine_auth;
 mod engine_budget;
+mod engine_genesys;
+mod engine_genesys_pacing;
+mod engine_genesys_token;
 mod engine_pacing;
 mod engine_record;
 mod engine_redirects;
