@@ -71,7 +71,7 @@ enum Entry {
     Moved,
 }
 
-enum BodyRead {
+pub(crate) enum BodyRead {
     Complete(Bytes),
     TooLarge,
     Failed,
@@ -372,7 +372,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
     }
 }
 
-fn json_content_type(headers: &HeaderMap) -> bool {
+pub(crate) fn json_content_type(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return true;
     };
@@ -387,7 +387,7 @@ fn json_content_type(headers: &HeaderMap) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -396,7 +396,7 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
 
 /// Reads up to [`MAX_BODY_BYTES`]; past that keeps reading (and dropping) up to
 /// [`DRAIN_CAP`]. A body that arrives in one frame, the usual case, is not copied.
-async fn read_body(mut body: Body, declared: Option<u64>) -> BodyRead {
+pub(crate) async fn read_body(mut body: Body, declared: Option<u64>) -> BodyRead {
     if declared.is_some_and(|n| n > DRAIN_CAP as u64) {
         return BodyRead::TooLarge;
     }

@@ -13,6 +13,7 @@
 mod actions;
 mod admin;
 mod faults;
+mod genesys;
 mod oauth;
 mod ratelimit;
 mod respond;
@@ -42,6 +43,7 @@ pub use actions::{MAX_BODY_BYTES, MAX_HEADER_BYTES};
 pub use faults::{
     DEFAULT_TOKEN_TTL_S, Faults, FaultsError, MAX_LATENCY_MS, MAX_TOKEN_TTL_S, RedirectFault,
 };
+pub use genesys::SANDBOX_INTEGRATION_NAME;
 pub use oauth::{SCOPE_READ, SCOPE_WRITE};
 pub use state::MAX_WEBHOOK_DELIVERIES;
 pub use stats::StatsSnapshot;
@@ -184,7 +186,8 @@ fn router(state: Arc<State>) -> Router {
             "/data-actions/{id}",
             get(actions::get).post(actions::create_at_id),
         )
-        .fallback(not_found)
+        .merge(genesys::routes())
+        .fallback(api_not_found)
         .layer(from_fn_with_state(Arc::clone(&state), ratelimit::limit));
     let counted = Router::new()
         .route("/oauth/token", post(oauth::token))
@@ -210,6 +213,16 @@ async fn not_found() -> Response {
         "no such endpoint in the sandbox",
         None,
     )
+}
+
+/// A path under `/api/v2` that no route serves, in the error shape of the dialect the path
+/// belongs to.
+async fn api_not_found(uri: axum::http::Uri) -> Response {
+    if genesys::owns(uri.path()) {
+        genesys::no_such_endpoint()
+    } else {
+        not_found().await
+    }
 }
 
 /// Writes the CA with `create_new`, so a file planted at the name beforehand (a shared

@@ -1,6 +1,7 @@
 //! The sandbox's shared state: the current faults (with the fail-429 budget and the rate
-//! window that depend on them), issued tokens, the action store (`store.rs`), the webhook
-//! inbox and a cheap random source. Every lock here is held for a few
+//! window that depend on them), issued tokens, the action stores (`store.rs` for cxone-v2,
+//! `genesys/store.rs` for genesys-cloud, bounded alike), the webhook inbox and a cheap
+//! random source. Every lock here is held for a few
 //! map operations only, never across an await, so a std `Mutex` beats an async one.
 
 use std::collections::{HashMap, VecDeque};
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::faults::Faults;
+use super::genesys::store::Store as GenesysStore;
 use super::stats::{Stats, StatsSnapshot};
 use super::store::{Store, StoreLimits};
 use crate::rate::RateSpec;
@@ -25,6 +27,7 @@ pub(crate) struct State {
     faults: Mutex<FaultState>,
     tokens: RwLock<HashMap<String, Grant>>,
     pub store: Mutex<Store>,
+    pub genesys: Mutex<GenesysStore>,
     pub stats: Stats,
     pub webhooks: Mutex<WebhookInbox>,
     pub rng: FastRng,
@@ -114,6 +117,7 @@ impl State {
             }),
             tokens: RwLock::new(HashMap::new()),
             store: Mutex::new(Store::new(limits)),
+            genesys: Mutex::new(GenesysStore::new(limits)),
             stats: Stats::new(),
             webhooks: Mutex::new(WebhookInbox::default()),
             rng: FastRng::new(),
@@ -126,6 +130,10 @@ impl State {
         let store = lock(&self.store);
         snapshot.stored_actions = store.all().len() as u64;
         snapshot.evicted_actions = store.evicted();
+        drop(store);
+        let genesys = lock(&self.genesys);
+        snapshot.stored_genesys_actions = genesys.len() as u64;
+        snapshot.evicted_genesys_actions = genesys.evicted();
         snapshot
     }
 

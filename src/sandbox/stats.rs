@@ -21,6 +21,7 @@ const STATUS_SLOTS: usize = 600;
 pub(crate) struct Stats {
     token_requests: AtomicU64,
     create_requests: AtomicU64,
+    genesys_requests: AtomicU64,
     responses: Vec<AtomicU64>,
 }
 
@@ -35,6 +36,13 @@ pub struct StatsSnapshot {
     pub stored_actions: u64,
     /// Actions forgotten, oldest first, to keep the store within its limits.
     pub evicted_actions: u64,
+    /// Requests under `/api/v2/integrations` (the genesys-cloud dialect), any method.
+    pub genesys_requests: u64,
+    /// genesys-cloud actions stored now (an action with a draft and a published version
+    /// counts once).
+    pub stored_genesys_actions: u64,
+    /// genesys-cloud actions forgotten, oldest first, to keep their store within its limits.
+    pub evicted_genesys_actions: u64,
 }
 
 impl Stats {
@@ -42,6 +50,7 @@ impl Stats {
         Stats {
             token_requests: AtomicU64::new(0),
             create_requests: AtomicU64::new(0),
+            genesys_requests: AtomicU64::new(0),
             responses: (0..STATUS_SLOTS).map(|_| AtomicU64::new(0)).collect(),
         }
     }
@@ -53,7 +62,7 @@ impl Stats {
         }
     }
 
-    /// The counters; the store's two are left at 0 for the caller to fill in.
+    /// The counters; the stores' four are left at 0 for the caller to fill in.
     pub fn snapshot(&self) -> StatsSnapshot {
         let responses = self
             .responses
@@ -70,13 +79,23 @@ impl Stats {
             responses,
             stored_actions: 0,
             evicted_actions: 0,
+            genesys_requests: self.genesys_requests.load(Ordering::Relaxed),
+            stored_genesys_actions: 0,
+            evicted_genesys_actions: 0,
         }
     }
 }
 
-/// True for the two paths that accept a create (the second is the redirect target).
+/// True for the paths that accept a create: cxone-v2's two (the second is the redirect
+/// target) and genesys-cloud's two (a draft, or an action published at once).
 pub(crate) fn is_create_path(path: &str) -> bool {
-    path == "/api/v2/data-actions" || path == "/api/v2/data-actions/moved"
+    matches!(
+        path,
+        "/api/v2/data-actions"
+            | "/api/v2/data-actions/moved"
+            | "/api/v2/integrations/actions/drafts"
+            | "/api/v2/integrations/actions"
+    )
 }
 
 /// Counts the request first (so requests the rate limiter refuses are counted too), then the
@@ -91,6 +110,9 @@ pub(crate) async fn count(
         state.stats.token_requests.fetch_add(1, Ordering::Relaxed);
     } else if request.method() == Method::POST && is_create_path(path) {
         state.stats.create_requests.fetch_add(1, Ordering::Relaxed);
+    }
+    if super::genesys::owns(path) {
+        state.stats.genesys_requests.fetch_add(1, Ordering::Relaxed);
     }
     let response = next.run(request).await;
     state.stats.record(response.status());

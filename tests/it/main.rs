@@ -15,6 +15,7 @@ mod engine_genesys_common;
 mod files_common;
 mod pty_common;
 mod sandbox_common;
+mod sandbox_genesys_common;
 
 // The audit history: format, reader, redaction, several writer processes.
 mod audit_durability;
@@ -49,6 +50,8 @@ mod engine_webhook;
 mod sandbox_admin;
 mod sandbox_create;
 mod sandbox_faults;
+mod sandbox_genesys;
+mod sandbox_genesys_limits;
 mod sandbox_lifecycle;
 mod sandbox_oauth;
 mod sandbox_ratelimit;
