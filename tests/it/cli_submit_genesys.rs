@@ -12,7 +12,8 @@ use serde_json::Value;
 /// The genesys template the studio opens on a genesys profile, when the repo has it; else a
 /// minimal create payload for the sandbox's integration.
 fn template(ws: &Workspace, name: &str) -> String {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/templates/genesys-lookup.json");
+    let shipped =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/templates/genesys-lookup.json");
     let text = match std::fs::read_to_string(&shipped) {
         Ok(text) => {
             // A fresh name: the embedded sandbox keeps its actions in the data dir.
@@ -21,7 +22,9 @@ fn template(ws: &Workspace, name: &str) -> String {
             serde_json::to_string_pretty(&value).expect("json")
         }
         Err(_) => {
-            println!("assets/templates/genesys-lookup.json is not in the repo yet: using a minimal payload");
+            println!(
+                "assets/templates/genesys-lookup.json is not in the repo yet: using a minimal payload"
+            );
             serde_json::to_string_pretty(&payload(name)).expect("json")
         }
     };
@@ -40,7 +43,13 @@ fn the_genesys_template_is_published_and_the_line_names_its_version() {
     let ws = Workspace::new();
     let file = template(&ws, "cli-publish");
     let out = ws.run(&["submit", "--profile", "sandbox-genesys", &file]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     let line = text.lines().next().expect("a result line");
     let rest = line
@@ -66,7 +75,13 @@ fn draft_stops_at_a_valid_draft() {
     let ws = Workspace::new();
     let file = template(&ws, "cli-draft");
     let out = ws.run(&["submit", "--profile", "sandbox-genesys", "--draft", &file]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     let id = text
         .lines()
@@ -86,7 +101,11 @@ fn draft_on_a_cxone_profile_exits_2_and_sends_nothing() {
     let file = ws.payload("a.json", "NoDrafts");
     let out = ws.run(&["submit", "--profile", "sandbox", "--draft", &file]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--draft needs a genesys-cloud profile"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--draft needs a genesys-cloud profile"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(stdout(&out), "");
     assert!(ws.audit_records().is_empty(), "nothing was recorded");
 }

@@ -16,7 +16,8 @@ use crate::engine_genesys_common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_is_draft_validation_publish_in_one_record() {
-    let sandbox = start(Faults::off()).await;
+    // A window the answers report, far from being reached.
+    let sandbox = start(faults(json!({"rate_limit": "1000/s"}))).await;
     let (engine, dir) = engine(profile(&sandbox));
     let (record, events) =
         submit_watching(&engine, submission(&payload("Three steps")), async |_| {}).await;
@@ -32,7 +33,11 @@ async fn a_create_is_draft_validation_publish_in_one_record() {
     );
     assert_eq!(record.api.as_deref(), Some("genesys-cloud"));
     let id = record.remote_id.clone().expect("the action's id");
-    assert_eq!(record.version, Some(2), "the sandbox publishes draft 1 as 2");
+    assert_eq!(
+        record.version,
+        Some(2),
+        "the sandbox publishes draft 1 as 2"
+    );
     assert_eq!(record.response.body["id"], id.as_str());
     // The record's request is the first step's: the drafts POST and its headers.
     assert_eq!(record.method, "POST");
@@ -46,7 +51,11 @@ async fn a_create_is_draft_validation_publish_in_one_record() {
     // Top-level status and attempts are the last step's.
     assert_eq!(record.status, Some(200));
     assert_eq!(record.attempts, record.steps[2].attempts);
-    assert!(record.steps[1].url.ends_with(&format!("/{id}/draft/validation")));
+    assert!(
+        record.steps[1]
+            .url
+            .ends_with(&format!("/{id}/draft/validation"))
+    );
     assert_eq!(record.steps[1].method, "GET");
     // Announced as they started, numbered from 1.
     let started: Vec<(u32, String)> = events
@@ -68,7 +77,8 @@ async fn a_create_is_draft_validation_publish_in_one_record() {
     let rate = record.steps[0].attempts[0]
         .rate_limit
         .expect("inin-ratelimit-* read");
-    assert!(rate.limit.is_some() && rate.remaining.is_some(), "{rate:?}");
+    assert_eq!(rate.limit, Some(1000), "{rate:?}");
+    assert!(rate.remaining.is_some_and(|r| r < 1000), "{rate:?}");
     // The action is published on the server, and the record is durable as returned.
     let (status, action) = api_get(&sandbox, &format!("/{id}")).await;
     assert_eq!(status, 200, "{action}");
@@ -118,9 +128,7 @@ async fn an_invalid_draft_is_rejected_with_its_errors_and_kept() {
     assert!(error.starts_with("draft validation failed: "), "{error}");
     assert!(error.contains("requestType"), "{error}");
     assert!(
-        error.ends_with(&format!(
-            "draft {id} kept; fix and push again or delete it"
-        )),
+        error.ends_with(&format!("draft {id} kept; fix and push again or delete it")),
         "{error}"
     );
     // Every error the platform gave is in the record whole.
@@ -134,7 +142,10 @@ async fn a_refusal_shows_the_error_body_code_message_details_and_context_id() {
     let sandbox = start(Faults::off()).await;
     let (engine, _dir) = engine(profile(&sandbox));
     let mut no_category = payload("No category");
-    no_category.as_object_mut().expect("object").remove("category");
+    no_category
+        .as_object_mut()
+        .expect("object")
+        .remove("category");
     let done = submit(&engine, submission(&no_category)).await;
     let record = &done.record;
 
@@ -181,25 +192,21 @@ async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
     let (engine, _dir) = engine(profile);
     let base = sandbox.base_url();
     let token = side_token(&sandbox).await;
-    let (record, _) = submit_watching(
-        &engine,
-        submission(&payload("Goes stale")),
-        async |event| {
-            if let ExecEvent::StepStarted { name, url, .. } = event
-                && name == "validation"
-            {
-                let draft_url = url.trim_end_matches("/validation");
-                let response = side_client()
-                    .patch(draft_url)
-                    .bearer_auth(&token)
-                    .json(&json!({"version": 1, "category": "changed"}))
-                    .send()
-                    .await
-                    .expect("the PATCH is answered");
-                assert_eq!(response.status().as_u16(), 200, "{base}");
-            }
-        },
-    )
+    let (record, _) = submit_watching(&engine, submission(&payload("Goes stale")), async |event| {
+        if let ExecEvent::StepStarted { name, url, .. } = event
+            && name == "validation"
+        {
+            let draft_url = url.trim_end_matches("/validation");
+            let response = side_client()
+                .patch(draft_url)
+                .bearer_auth(&token)
+                .json(&json!({"version": 1, "category": "changed"}))
+                .send()
+                .await
+                .expect("the PATCH is answered");
+            assert_eq!(response.status().as_u16(), 200, "{base}");
+        }
+    })
     .await;
 
     assert_eq!(record.outcome, Outcome::Rejected, "{:?}", record.error);
@@ -214,12 +221,13 @@ async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
     let id = record.remote_id.clone().expect("the draft's id");
     let error = record.error.as_deref().unwrap_or_default();
     assert!(error.starts_with("bad.request: "), "{error}");
-    assert!(error.contains("does not match the current version"), "{error}");
+    assert!(
+        error.contains("does not match the current version"),
+        "{error}"
+    );
     assert!(error.contains("; contextId: "), "{error}");
     assert!(
-        error.ends_with(&format!(
-            "draft {id} kept; fix and push again or delete it"
-        )),
+        error.ends_with(&format!("draft {id} kept; fix and push again or delete it")),
         "{error}"
     );
     let (status, draft) = api_get(&sandbox, &format!("/{id}/draft")).await;
@@ -259,7 +267,11 @@ async fn a_lost_drafts_answer_is_looked_up_and_no_second_action_is_made() {
         "{lookup}"
     );
     assert_eq!(named(&sandbox, "", "Lost answer").await, 1, "one action");
-    assert_eq!(named(&sandbox, "/drafts", "Lost answer").await, 0, "published");
+    assert_eq!(
+        named(&sandbox, "/drafts", "Lost answer").await,
+        0,
+        "published"
+    );
     assert_eq!(
         record.remote_id.as_deref(),
         Some(record.response.body["id"].as_str().unwrap_or_default())
@@ -273,7 +285,10 @@ async fn no_integration_id_anywhere_is_rejected_before_sending() {
     profile.integration_id = None;
     let (engine, _dir) = engine(profile);
     let mut orphan = payload("Orphan");
-    orphan.as_object_mut().expect("object").remove("integrationId");
+    orphan
+        .as_object_mut()
+        .expect("object")
+        .remove("integrationId");
     let done = submit(&engine, submission(&orphan)).await;
     let record = &done.record;
     assert_eq!(record.outcome, Outcome::Rejected);

@@ -44,25 +44,22 @@ async fn capture_token_request(listener: TcpListener) -> String {
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
-    socket
-        .write_all(response.as_bytes())
-        .await
-        .expect("write");
+    socket.write_all(response.as_bytes()).await.expect("write");
     String::from_utf8(request).expect("utf8 request")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_request_is_basic_auth_and_grant_type_alone() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = Url::parse(&format!(
-        "http://{}/",
-        listener.local_addr().expect("addr")
-    ))
-    .expect("base");
+    let base =
+        Url::parse(&format!("http://{}/", listener.local_addr().expect("addr"))).expect("base");
     let captured = tokio::spawn(capture_token_request(listener));
     let mut profile = Profile::sandbox_genesys();
     profile.complete_sandbox(&base).expect("profile");
-    assert!(profile.scopes.is_empty(), "genesys-cloud has no default scopes");
+    assert!(
+        profile.scopes.is_empty(),
+        "genesys-cloud has no default scopes"
+    );
     // The create then finds the listener gone: fail fast instead of backing off.
     profile.max_retries = 0;
     profile.timeout = Duration::from_secs(5);
@@ -85,10 +82,18 @@ async fn the_token_request_is_basic_auth_and_grant_type_alone() {
         header("content-type").as_deref(),
         Some("application/x-www-form-urlencoded")
     );
-    assert_eq!(body, "grant_type=client_credentials", "no scope, no client id");
+    assert_eq!(
+        body, "grant_type=client_credentials",
+        "no scope, no client id"
+    );
     // The token worked as far as the engine could tell: the create was then attempted.
     assert!(
-        !done.record.error.as_deref().unwrap_or_default().contains("token"),
+        !done
+            .record
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("token"),
         "{:?}",
         done.record.error
     );
