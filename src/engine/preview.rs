@@ -199,6 +199,29 @@ mod tests {
     }
 
     #[test]
+    fn a_genesys_preview_has_no_idempotency_key_and_shows_the_drafts_request() {
+        let mut profile = Profile::sandbox_genesys();
+        let url = Url::parse("http://127.0.0.1:8787/").expect("url");
+        profile.complete_sandbox(&url).expect("sandbox profile");
+        let preview = HeaderPlan::for_profile(&profile)
+            .expect("a connection")
+            .preview(None, 10);
+        assert_eq!(preview.headers.get("Idempotency-Key"), None);
+        assert!(preview.headers.get("X-Correlation-ID").is_some());
+        assert_eq!(
+            preview.url,
+            "http://127.0.0.1:8787/api/v2/integrations/actions/drafts"
+        );
+        assert!(
+            plan()
+                .preview(None, 10)
+                .headers
+                .get("Idempotency-Key")
+                .is_some()
+        );
+    }
+
+    #[test]
     fn content_length_follows_the_payload() {
         let preview = plan().preview(None, 123_456);
         assert_eq!(preview.headers.get("Content-Length"), Some("123456"));
