@@ -26,7 +26,7 @@ use super::progress::{Ended, Progress};
 use crate::audit::{AuditError, AuditLog, AuditRecord, Exchange, Headers, Outcome as Record};
 use crate::config::Profile;
 use crate::engine::{Engine, Submission};
-use crate::payload::{Diagnostic, check_text};
+use crate::payload::{Diagnostic, check_text_for};
 use crate::text::escape_controls;
 
 /// One input file, read.
@@ -45,6 +45,8 @@ pub struct Batch {
     pub cancel: CancellationToken,
     pub concurrency: usize,
     pub json: bool,
+    /// Stop each create after a valid draft (`--draft`).
+    pub draft: bool,
 }
 
 /// How one file ended: its durable record, or why there is none.
@@ -84,6 +86,7 @@ impl Batch {
                     payload,
                     source: Some(inputs[index].path.clone()),
                     correlation_id: None,
+                    draft: self.draft,
                 };
                 let task = set.spawn(submit_one(
                     self.engine.clone(),
@@ -200,7 +203,7 @@ fn local_check(
             return Err(Box::new(record));
         }
     };
-    let report = check_text(text);
+    let report = check_text_for(profile.api, text);
     for warning in report.diagnostics.iter().filter(|d| !d.is_error()) {
         progress.note(&format!(
             "{}:{}:{}: warning: {}",
@@ -253,6 +256,7 @@ fn base_record(profile: &Profile, outcome: Record, body: Value) -> AuditRecord {
         .to_string();
     AuditRecord {
         profile: profile.name.clone(),
+        api: Some(profile.api.as_str().to_string()),
         method: "POST".to_string(),
         url: profile
             .connection
@@ -296,6 +300,7 @@ impl Printer {
         let (ended, outcome) = match done {
             Done::Record(record) => match record.outcome {
                 Record::Created => (Ended::Created, Outcome::Ok),
+                Record::Drafted => (Ended::Drafted, Outcome::Ok),
                 Record::Rejected => (Ended::Rejected, Outcome::Failed),
                 // Cancelled only happens on Ctrl-C/SIGTERM, which sets 130 for the batch.
                 Record::Cancelled => (Ended::Cancelled, Outcome::Failed),
@@ -353,7 +358,8 @@ impl Printer {
     }
 }
 
-/// `FILE: created ID` (the audit record id), `FILE: rejected STATUS reason`,
+/// `FILE: created ID` (the audit record id; `(version V)` after it when the server gave
+/// the action a version), `FILE: drafted ID`, `FILE: rejected STATUS reason`,
 /// `FILE: failed reason` or `FILE: cancelled`.
 fn result_line(name: &str, done: &Done) -> String {
     let record = match done {
@@ -366,7 +372,11 @@ fn result_line(name: &str, done: &Done) -> String {
         }
     };
     match record.outcome {
-        Record::Created => format!("{name}: created {}", record.id),
+        Record::Created => match record.version {
+            Some(version) => format!("{name}: created {} (version {version})", record.id),
+            None => format!("{name}: created {}", record.id),
+        },
+        Record::Drafted => format!("{name}: drafted {}", record.id),
         Record::Rejected => {
             let status = record
                 .status
@@ -412,6 +422,23 @@ mod tests {
         assert_eq!(
             result_line("a.json", &Done::Record(Box::new(r))),
             format!("a.json: created {id}")
+        );
+    }
+
+    #[test]
+    fn a_genesys_create_names_its_version_and_a_draft_says_drafted() {
+        let mut r = record(Record::Created);
+        r.version = Some(2);
+        let id = r.id.to_string();
+        assert_eq!(
+            result_line("a.json", &Done::Record(Box::new(r))),
+            format!("a.json: created {id} (version 2)")
+        );
+        let r = record(Record::Drafted);
+        let id = r.id.to_string();
+        assert_eq!(
+            result_line("a.json", &Done::Record(Box::new(r))),
+            format!("a.json: drafted {id}")
         );
     }
 

@@ -29,6 +29,7 @@ const PLAIN_PACING_MIN: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
     Created,
+    Drafted,
     Rejected,
     Failed,
     Cancelled,
@@ -49,6 +50,7 @@ struct Bars {
 struct State {
     files: Vec<FileState>,
     created: usize,
+    drafted: usize,
     rejected: usize,
     failed: usize,
     cancelled: usize,
@@ -147,6 +149,10 @@ impl Progress {
                 file.name,
                 escape_controls(to)
             )),
+            ExecEvent::StepStarted { name, .. } if name == "lookup" => Some(format!(
+                "{}: no answer to the draft request; looking the draft up by name",
+                file.name
+            )),
             _ => None,
         };
         if let Some(bars) = &self.bars {
@@ -170,6 +176,7 @@ impl Progress {
         let mut state = self.lock();
         match ended {
             Ended::Created => state.created += 1,
+            Ended::Drafted => state.drafted += 1,
             Ended::Rejected => state.rejected += 1,
             Ended::Failed => state.failed += 1,
             Ended::Cancelled => state.cancelled += 1,
@@ -246,6 +253,7 @@ impl Progress {
         let total = state.files.len();
         let parts: Vec<String> = [
             (state.created, "created"),
+            (state.drafted, "drafted"),
             (state.rejected, "rejected"),
             (state.failed, "failed"),
             (state.cancelled, "cancelled"),
@@ -268,10 +276,14 @@ impl Progress {
 
     fn redraw_batch(&self, state: &State) {
         let Some(bars) = &self.bars else { return };
-        let mut msg = format!(
-            "{} created · {} rejected · {} failed",
-            state.created, state.rejected, state.failed
-        );
+        let mut msg = format!("{} created", state.created);
+        if state.drafted > 0 {
+            msg.push_str(&format!(" · {} drafted", state.drafted));
+        }
+        msg.push_str(&format!(
+            " · {} rejected · {} failed",
+            state.rejected, state.failed
+        ));
         if state.cancelled > 0 {
             msg.push_str(&format!(" · {} cancelled", state.cancelled));
         }
@@ -294,10 +306,17 @@ fn last_answer(file: &FileState) -> Option<(u32, String)> {
     Some((attempt.n, answer))
 }
 
+/// `draft ` while an operation of several steps is in its draft step, else nothing.
+fn step_prefix(file: &FileState) -> String {
+    file.attempts
+        .step_name()
+        .map_or_else(String::new, |name| format!("{name} "))
+}
+
 /// `attempt 2 → 429, ` when the file has had an answer, else nothing.
 fn answer_prefix(file: &FileState) -> String {
     match last_answer(file) {
-        Some((n, answer)) => format!("attempt {n} → {answer}, "),
+        Some((n, answer)) => format!("{}attempt {n} → {answer}, ", step_prefix(file)),
         None => String::new(),
     }
 }
@@ -319,10 +338,12 @@ fn file_line(file: &FileState, now: Instant) -> String {
             wait.reason.as_str()
         );
     }
+    let step = step_prefix(file);
     match (file.attempts.last(), last_answer(file)) {
-        (None, _) => format!("{}: authorizing", file.name),
-        (Some(_), Some((n, answer))) => format!("{}: attempt {n} → {answer}", file.name),
-        (Some(last), None) => format!("{}: attempt {} sending", file.name, last.attempt.n),
+        (None, _) if step.is_empty() => format!("{}: authorizing", file.name),
+        (None, _) => format!("{}: {step}waiting", file.name),
+        (Some(_), Some((n, answer))) => format!("{}: {step}attempt {n} → {answer}", file.name),
+        (Some(last), None) => format!("{}: {step}attempt {} sending", file.name, last.attempt.n),
     }
 }
 
@@ -436,6 +457,26 @@ mod tests {
     }
 
     #[test]
+    fn a_file_in_a_step_names_it() {
+        let now = Instant::now();
+        let step = |name: &str| ExecEvent::StepStarted {
+            index: 1,
+            name: name.into(),
+            method: "GET".into(),
+            url: "http://127.0.0.1:1/".into(),
+        };
+        let f = file(&[
+            step("draft"),
+            sending(1),
+            responded(1, 200),
+            step("validation"),
+        ]);
+        assert_eq!(file_line(&f, now), "a.json: validation waiting");
+        let f = file(&[step("validation"), sending(1), responded(1, 200)]);
+        assert_eq!(file_line(&f, now), "a.json: validation attempt 1 → 200");
+    }
+
+    #[test]
     fn summary_counts_only_the_outcomes_that_happened() {
         let progress = Progress::new(vec!["a".into(), "b".into(), "c".into()], false);
         progress.finished(0, Ended::Created);
@@ -443,5 +484,9 @@ mod tests {
         progress.finished(2, Ended::Failed);
         let summary = progress.summary(Duration::from_millis(1500));
         assert_eq!(summary, "3 files: 2 created, 1 failed in 1.5 s");
+        let progress = Progress::new(vec!["a".into()], false);
+        progress.finished(0, Ended::Drafted);
+        let summary = progress.summary(Duration::from_millis(100));
+        assert_eq!(summary, "1 file: 1 drafted in 0.1 s");
     }
 }

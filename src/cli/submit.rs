@@ -18,6 +18,7 @@
 //!   (up to 10 s; Ctrl-C to skip)`). A Ctrl-C during it skips it and only it: every file has
 //!   its result by then, so the exit code is the batch's, not 130.
 //! - `--concurrency` defaults to 4 and takes 1 to 256.
+//! - `--draft` needs a genesys-cloud profile (exit 2 otherwise, nothing sent).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,8 @@ const AFTER_HELP: &str = "\
 Prints one line per file, in the order given, as soon as that file and every file before \
 it are done:
   FILE: created ID              ID is the audit record (cxda audit show ID)
+  FILE: created ID (version V)  genesys-cloud: published as version V
+  FILE: drafted ID              genesys-cloud with --draft: a valid draft, not published
   FILE: rejected STATUS reason  the server refused it (STATUS - : not sent, e.g. a payload
                                 that fails the checks of `cxda validate`)
   FILE: failed reason           not created: network, TLS, retries exhausted, ...
@@ -81,6 +84,11 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+
+    /// Stop each create after a valid draft, without publishing it (genesys-cloud
+    /// profiles): `FILE: drafted ID`, the draft's id in the record's remote_id.
+    #[arg(long)]
+    pub draft: bool,
 }
 
 pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
@@ -91,6 +99,13 @@ pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
             return Outcome::LocalProblem;
         }
     };
+    if args.draft && resolved.profile.api != config::Api::GenesysCloud {
+        eprintln!(
+            "cxda: --draft needs a genesys-cloud profile; profile `{}` speaks {}, which has no drafts",
+            resolved.profile.name, resolved.profile.api
+        );
+        return Outcome::LocalProblem;
+    }
     let Some(inputs) = read_inputs(&args.files) else {
         eprintln!("cxda: nothing was submitted");
         return Outcome::LocalProblem;
@@ -217,6 +232,7 @@ async fn submit_all(
         cancel: cancel.clone(),
         concurrency: usize::from(args.concurrency),
         json: args.json,
+        draft: args.draft,
     };
     let mut outcome = batch.run(inputs).await;
     if let Some(ticker) = ticker {

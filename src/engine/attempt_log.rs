@@ -164,6 +164,12 @@ impl AttemptLog {
         self.wait.as_ref()
     }
 
+    /// The name of the step under way (`draft`, `validation`, …); `None` for a one-request
+    /// operation.
+    pub fn step_name(&self) -> Option<&str> {
+        self.steps.last().map(|s| s.name.as_str())
+    }
+
     /// The `X-RateLimit-*` figures of the latest response that had them.
     pub fn last_rate_limit(&self) -> Option<RateLimit> {
         self.entries.iter().rev().find_map(|e| e.attempt.rate_limit)

@@ -1,33 +1,36 @@
-//! One submission, from the token to its outcome (docs/engine.md).
+//! One submission, from the token to its outcome (docs/engine.md), running the operation's
+//! plan (`plan`) step by step. Each step is one request, sent with the machinery below:
 //!
 //! ```text
 //!                 ┌──────────── cancel (any state) ───────────────► Cancelled
 //!                 │
-//!  Authorizing ──token──► [budget check] ──over──► Rejected (nothing sent)
-//!                                │
-//!                                ▼
-//!            ┌──────────► [pacing wait] ──► Sending(n) ──2xx──────────► Created
-//!            │                                  │  ├─303 (processed)───► Created
-//!            │                                  │  ├─4xx───────────────► Rejected
-//!            │                                  │  ├─301/302, refused──► Failed
-//!            │                                  │  ├─5xx (not 503)─────► Failed
-//!            │      Redirecting(hop ≤ 5) ◄─307/308┤
-//!            ├──────────────┘                   │
-//!            │      refresh token ◄──401 (once)─┤
+//!  Authorizing ──token──► plan.next() ──Done──► the plan's end (Created, Drafted, Rejected…)
+//!                            ▲   │ Send(step)  [StepStarted when the plan has steps]
+//!                            │   ▼
+//!                            │ [budget check] ──over──► Rejected (nothing sent)
+//!                            │   │
+//!                            │   ▼
+//!            ┌──────────► [pacing wait] ──► Sending(n) ──2xx, 4xx, 5xx (not 503)──┐
+//!            │                                  │  ├─303 (processed)───────────────┤
+//!            │                                  │  ├─answer lost, plan asked ──────┤
+//!            │                                  │  ├─301/302, refused──► Failed    │
+//!            │      Redirecting(hop ≤ 5) ◄─307/308┤                                │
+//!            ├──────────────┘                   │         step result ◄────────────┘
+//!            │      refresh token ◄──401 (once)─┤         (back to plan.next)
 //!            ├──────────────┘                   │
 //!            │  Waiting(Retry-After | backoff) ◄┴─429/503, connection failure,
-//!            └──────────────┘                     timeout (if retry_after_timeout)
+//!            └──────────────┘                     timeout (a GET, or retry_after_timeout)
 //!                 (over max_retries or max_wait → Failed; so is a pacing wait that the
 //!                  server's rate limit stretches past max_wait)
 //! ```
 //!
 //! Every transition is reported as an [`ExecEvent`] as it happens. The record's `attempts`
-//! are not built beside the events: [`Run::emit`] folds each event it sends into an
-//! [`AttemptLog`], and that log becomes the record's `attempts`, so the attempts panel, the
-//! CLI progress (which fold the same events) and the audit record cannot disagree. Every
-//! wait and every request in flight is raced against the cancellation token. The body is one
-//! `Bytes` sent again on each attempt (never a stream consumed by the first), and the
-//! Idempotency-Key is the correlation id throughout.
+//! and `steps` are not built beside the events: [`Run::emit`] folds each event it sends into
+//! an [`AttemptLog`], and that log becomes the record's `steps` and `attempts`, so the
+//! attempts panel, the CLI progress (which fold the same events) and the audit record cannot
+//! disagree. Every wait and every request in flight is raced against the cancellation token.
+//! A body is one `Bytes` sent again on each attempt (never a stream consumed by the first);
+//! where the dialect has an Idempotency-Key, it is the correlation id throughout.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -40,22 +43,16 @@ use super::attempt_log::{AttemptLog, millis};
 use super::auth::AccessToken;
 use super::client::{TransportFailure, classify, error_chain};
 use super::events::{ExecEvent, WaitReason};
+use super::plan::{End, Next, OnLost, Plan, StepRequest, StepResult};
 use super::redirect::{self, RedirectDecision};
 use super::request::{
-    CreateRequest, Credentials, action_name, build_create, check_correlation_id, same_origin,
+    ApiRequest, Credentials, HeaderSpec, action_name, build_request, check_correlation_id,
+    same_origin,
 };
 use super::response::{self, Answer};
 use super::retry::{Cancelled, RetryAfter, backoff, deadline_after, retry_after, wait_until};
 use super::{Inner, Submission};
 use crate::audit::{AuditRecord, Exchange, Outcome, Redirect, body_value};
-
-/// How a submission ended, before it becomes a record.
-enum End {
-    Created,
-    Rejected(String),
-    Failed(String),
-    Cancelled(String),
-}
 
 /// Runs `submission` to its end and returns its record, not yet written.
 pub(super) async fn run(
@@ -71,29 +68,44 @@ pub(super) async fn run(
         .unwrap_or_else(super::new_correlation_id);
     let mut record = AuditRecord::new(Outcome::Failed);
     record.profile = engine.profile.name.clone();
+    record.api = Some(engine.profile.api.as_str().to_string());
     record.correlation_id = correlation_id.clone();
     record.method = "POST".to_string();
     record.url = engine.create_url.to_string();
     record.action_name = action_name(&body);
     record.request = Exchange::new(Default::default(), body_value(&body));
 
+    let plan = Plan::create(
+        &engine.profile,
+        &engine.api_base_url,
+        &engine.create_url,
+        body,
+        submission.draft,
+    );
     let mut run = Run {
         engine,
         events,
         cancel,
         correlation_id,
-        body,
         record,
         attempts: AttemptLog::default(),
+        steps: 0,
+        refreshed: false,
     };
-    let end = match check_correlation_id(&run.correlation_id) {
-        Ok(()) => run.execute().await,
-        Err(error) => End::Failed(error),
+    let (end, remote) = match (check_correlation_id(&run.correlation_id), plan) {
+        (Err(error), _) => (End::Failed(error), (None, None)),
+        (Ok(()), Err(end)) => (end, (None, None)),
+        (Ok(()), Ok(mut plan)) => {
+            let end = run.execute(&mut plan).await;
+            (end, plan.remote())
+        }
     };
     let mut record = run.record;
-    record.attempts = run.attempts.into_attempts();
+    (record.steps, record.attempts) = run.attempts.into_steps_and_attempts();
+    (record.remote_id, record.version) = remote;
     let (outcome, error) = match end {
         End::Created => (Outcome::Created, None),
+        End::Drafted => (Outcome::Drafted, None),
         End::Rejected(e) => (Outcome::Rejected, Some(e)),
         End::Failed(e) => (Outcome::Failed, Some(e)),
         End::Cancelled(e) => (Outcome::Cancelled, Some(e)),
@@ -105,6 +117,7 @@ pub(super) async fn run(
         correlation_id = %record.correlation_id,
         outcome = %record.outcome,
         status = ?record.status,
+        steps = record.steps.len(),
         attempts = record.attempts.len(),
         latency_ms = record.latency_ms,
         "submission finished"
@@ -118,11 +131,14 @@ struct Run<'a> {
     events: &'a UnboundedSender<ExecEvent>,
     cancel: &'a CancellationToken,
     correlation_id: String,
-    body: Bytes,
-    /// Everything but `attempts`, which come from `attempts` at the end.
+    /// Everything but `steps` and `attempts`, which come from `attempts` at the end.
     record: AuditRecord,
-    /// The fold of every event sent: the record's `attempts`.
+    /// The fold of every event sent: the record's `steps` and `attempts`.
     attempts: AttemptLog,
+    /// Steps sent so far (the first one's request is the record's `request`).
+    steps: u32,
+    /// The one token refresh after a 401 has been used (for the whole submission).
+    refreshed: bool,
 }
 
 impl Run<'_> {
@@ -134,8 +150,8 @@ impl Run<'_> {
         let _ = self.events.send(event);
     }
 
-    async fn execute(&mut self) -> End {
-        let profile = &self.engine.profile;
+    /// Gets a token, then sends the plan's steps until it ends.
+    async fn execute(&mut self, plan: &mut Plan) -> End {
         self.emit(ExecEvent::Authorizing);
         tracing::debug!(correlation_id = %self.correlation_id, "authorizing");
         let mut token = match self.race(self.engine.tokens.token()).await {
@@ -143,11 +159,49 @@ impl Run<'_> {
             Some(Err(e)) => return End::Failed(format!("cannot get an access token: {e}")),
             Some(Ok(token)) => token,
         };
-        let original = self.engine.create_url.clone();
+        let mut last = None;
+        loop {
+            let step = match plan.next(last.take()) {
+                Next::Done(end) => return end,
+                Next::Send(step) => step,
+            };
+            self.steps += 1;
+            if self.steps == 1 {
+                self.record.method = step.method.to_string();
+                self.record.url = step.url.to_string();
+                self.record.request.body = step
+                    .body
+                    .as_ref()
+                    .map_or(serde_json::Value::Null, |b| body_value(b));
+            }
+            if plan.has_steps() {
+                self.emit(ExecEvent::StepStarted {
+                    index: self.steps,
+                    name: step.name.to_string(),
+                    method: step.method.to_string(),
+                    url: step.url.to_string(),
+                });
+                tracing::debug!(correlation_id = %self.correlation_id, step = step.name, url = %step.url, "step");
+            }
+            match self.step(&step, &mut token).await {
+                Ok(result) => last = Some(result),
+                Err(end) => return end,
+            }
+        }
+    }
+
+    /// Sends one step's request until it has a final answer: retries, waits, redirects and
+    /// the token refresh happen here. `Err` ends the submission.
+    async fn step(
+        &mut self,
+        step: &StepRequest,
+        token: &mut AccessToken,
+    ) -> Result<StepResult, End> {
+        let profile = &self.engine.profile;
+        let original = step.url.clone();
         let mut url = original.clone();
         let mut visited = vec![url.clone()];
         let mut retries: u32 = 0;
-        let mut refreshed = false;
         loop {
             let on_origin = same_origin(&url, &original);
             let credentials = if on_origin {
@@ -155,31 +209,38 @@ impl Run<'_> {
             } else {
                 Credentials::None
             };
-            let request = build_create(
-                profile,
+            let request = build_request(
+                HeaderSpec::of(profile, &self.correlation_id),
+                step.method.clone(),
                 &url,
                 credentials,
-                &self.correlation_id,
-                self.body.clone(),
+                step.body.clone(),
             );
-            self.record.request.headers = request.shown_headers();
+            if self.steps == 1 {
+                self.record.request.headers = request.shown_headers();
+            }
             if let Err(over) = request.budget(profile.header_budget_bytes).check() {
-                return End::Rejected(over.to_string());
+                return Err(End::Rejected(over.to_string()));
             }
             let n = self.attempts.next_attempt();
-            let (result, sent_at) = match self.send(&request, n).await {
-                Ok(sent) => sent,
-                Err(end) => return end,
-            };
+            let (result, sent_at) = self.send(&request, n).await?;
             let answer = match result {
                 Ok(answer) => answer,
                 Err(error) => {
-                    if let Err(end) = self
-                        .after_transport_failure(n, sent_at, &url, &error, retries)
-                        .await
-                    {
-                        return end;
+                    let lost = matches!(classify(&error), TransportFailure::AfterSend);
+                    if lost && step.on_lost == OnLost::Plan {
+                        let text = error_chain(&error);
+                        self.no_answer(ExecEvent::TransportFailed {
+                            attempt: n,
+                            latency: sent_at.elapsed(),
+                            error: text.clone(),
+                        });
+                        return Ok(StepResult::Lost(format!(
+                            "no answer to attempt {n}: {text}"
+                        )));
                     }
+                    self.after_transport_failure(n, sent_at, &url, &error, retries, step)
+                        .await?;
                     retries += 1;
                     continue;
                 }
@@ -187,7 +248,6 @@ impl Run<'_> {
             self.record_answer(n, sent_at, &answer);
             let status = answer.status;
             match status {
-                200..=299 => return End::Created,
                 300..=399 => {
                     let hops = visited.len() - 1;
                     let location = answer.location.as_deref();
@@ -199,36 +259,25 @@ impl Run<'_> {
                         }
                         RedirectDecision::SeeOther(to) => {
                             self.note_redirect(status, &url, &to, true);
-                            return End::Created;
+                            return Ok(StepResult::SeeOther(to));
                         }
                         RedirectDecision::Refuse { to, error } => {
                             // Recorded, not announced: the final error already says it.
                             self.note_redirect(status, &url, &to, false);
-                            return End::Failed(error);
+                            return Err(End::Failed(error));
                         }
                     }
                 }
                 // One refresh and one retry; a second 401 is the server's final word.
-                401 if on_origin && !refreshed => {
-                    refreshed = true;
-                    token = match self.refresh(&token).await {
-                        Ok(token) => token,
-                        Err(end) => return end,
-                    };
+                401 if on_origin && !self.refreshed => {
+                    self.refreshed = true;
+                    *token = self.refresh(token).await?;
                 }
                 429 | 503 => {
-                    if let Err(end) = self.after_busy(n, &answer, retries).await {
-                        return end;
-                    }
+                    self.after_busy(n, &answer, retries).await?;
                     retries += 1;
                 }
-                400..=499 => return End::Rejected(response::reason(status, &answer.body)),
-                _ => {
-                    return End::Failed(format!(
-                        "the server answered {status}: {}",
-                        response::reason(status, &answer.body)
-                    ));
-                }
+                _ => return Ok(StepResult::Answered(answer)),
             }
         }
     }
@@ -237,7 +286,7 @@ impl Run<'_> {
     /// against the cancellation. `Err` ends the submission.
     async fn send(
         &mut self,
-        request: &CreateRequest,
+        request: &ApiRequest,
         n: u32,
     ) -> Result<(Result<Answer, reqwest::Error>, Instant), End> {
         let outgoing = request
@@ -272,8 +321,8 @@ impl Run<'_> {
     }
 
     /// Records a request that got no answer and waits before the retry; `Err` when it is
-    /// not retried (certificate, unknown outcome without `retry_after_timeout`, no retries
-    /// left, cancelled).
+    /// not retried (certificate, unknown outcome of a request that is not safe to repeat
+    /// without `retry_after_timeout`, no retries left, cancelled).
     async fn after_transport_failure(
         &mut self,
         n: u32,
@@ -281,6 +330,7 @@ impl Run<'_> {
         url: &Url,
         error: &reqwest::Error,
         retries: u32,
+        step: &StepRequest,
     ) -> Result<(), End> {
         let profile = &self.engine.profile;
         let text = error_chain(error);
@@ -298,7 +348,7 @@ impl Run<'_> {
                     "TLS: the certificate of {host} is not trusted (if this server is yours, set ca_cert in the profile to its CA): {text}"
                 )));
             }
-            TransportFailure::AfterSend if !profile.retry_after_timeout => {
+            TransportFailure::AfterSend if !profile.retry_after_timeout && !step.is_safe() => {
                 return Err(End::Failed(format!(
                     "outcome unknown: the server may have created it (no answer to attempt {n}: {text}); not retried because retry_after_timeout is off"
                 )));
@@ -331,7 +381,7 @@ impl Run<'_> {
             return Err(End::Failed(format!(
                 "gave up after {n} attempts (max_retries = {}): the server answered {status} ({})",
                 profile.max_retries,
-                response::reason(status, &answer.body)
+                response::reason_for(profile.api, status, &answer.body)
             )));
         }
         let (wait, reason) = match self.requested_wait(answer)? {

@@ -4,7 +4,8 @@
 //! [`Engine`] is the one entry point: one per profile, cheap to clone, shared by the TUI and
 //! the headless commands. It owns the profile's HTTP client (`client`), token cache (`auth`)
 //! and pacer (`pacing`); [`Engine::submit`] runs the executor (`executor`, with `request`,
-//! `response`, `retry` and `redirect`), writes the audit record and starts the webhook
+//! `response`, `retry` and `redirect`) over the dialect's plan of the operation (`plan`, and
+//! `genesys` for the genesys-cloud create), writes the audit record and starts the webhook
 //! delivery (`webhook`).
 
 pub mod attempt_log;
@@ -12,7 +13,9 @@ pub mod auth;
 pub mod client;
 pub mod events;
 mod executor;
+mod genesys;
 pub mod pacing;
+mod plan;
 mod preview;
 mod redirect;
 pub mod request;
@@ -48,9 +51,13 @@ pub struct Submission {
     pub payload: String,
     /// The file it came from, if any (for diagnostics only).
     pub source: Option<PathBuf>,
-    /// The correlation id (also the Idempotency-Key); generated when `None`. Must be 1 to
-    /// 128 visible ASCII characters, else the submission fails without sending anything.
+    /// The correlation id (also the Idempotency-Key where the dialect has one); generated
+    /// when `None`. Must be 1 to 128 visible ASCII characters, else the submission fails
+    /// without sending anything.
     pub correlation_id: Option<String>,
+    /// Stop after a valid draft (genesys-cloud: no publish; the outcome is `drafted`). A
+    /// dialect without drafts refuses it, sending nothing.
+    pub draft: bool,
 }
 
 /// Why an [`Engine`] could not be built.
@@ -91,6 +98,7 @@ pub struct Engine {
 /// What the executor and the webhook tasks share.
 struct Inner {
     profile: Profile,
+    api_base_url: Url,
     create_url: Url,
     client: reqwest::Client,
     tokens: TokenSource,
@@ -140,6 +148,7 @@ impl Engine {
         }
         Ok(Engine {
             inner: Arc::new(Inner {
+                api_base_url: connection.api_base_url.clone(),
                 create_url: connection.create_url.clone(),
                 profile,
                 client,
@@ -187,11 +196,12 @@ impl Engine {
         .await
     }
 
-    /// The header matrix exactly as the create request would send it now, and its budget.
-    /// Authorization is shown as `Bearer [redacted]` and sized with the cached token, or with
-    /// an estimate ([`AuthorizationSize`]) before one exists. Never waits.
+    /// The header matrix exactly as the create request (its first request, for a dialect
+    /// of several) would send it now, and its budget. Authorization is shown as `Bearer
+    /// [redacted]` and sized with the cached token, or with an estimate
+    /// ([`AuthorizationSize`]) before one exists. Never waits.
     pub fn preview(&self, payload: &str) -> RequestPreview {
-        self.preview_for_length(payload.len())
+        self.preview_for_length(plan::first_body_len(&self.inner.profile, payload))
     }
 
     /// [`Engine::preview`] for a payload of `payload_len` bytes: the headers depend on the
@@ -206,6 +216,7 @@ impl Engine {
     pub fn header_plan(&self) -> HeaderPlan {
         let profile = &self.inner.profile;
         let mut plan = HeaderPlan::for_profile(profile).unwrap_or(HeaderPlan {
+            api: profile.api,
             create_url: self.inner.create_url.clone(),
             extra_headers: Vec::new(),
             budget_bytes: profile.header_budget_bytes,
@@ -257,6 +268,7 @@ impl Engine {
                     extra_headers,
                     ..inner.profile.clone()
                 },
+                api_base_url: inner.api_base_url.clone(),
                 create_url: inner.create_url.clone(),
                 client: inner.client.clone(),
                 tokens: inner.tokens.clone(),
@@ -277,11 +289,15 @@ impl Engine {
     }
 }
 
-/// The id of the action a `created` record created: the response body's `id`, else (a 303)
-/// the last path segment of the Location recorded. `None` for other outcomes.
+/// The id of the action a `created` record created: its `remote_id` (a genesys-cloud
+/// create), else the response body's `id`, else (a 303) the last path segment of the
+/// Location recorded. `None` for other outcomes.
 pub fn created_id(record: &AuditRecord) -> Option<String> {
     if record.outcome != Outcome::Created {
         return None;
+    }
+    if let Some(id) = &record.remote_id {
+        return Some(id.clone());
     }
     let from_body = match record.response.body.get("id") {
         Some(serde_json::Value::String(id)) => Some(id.clone()),

@@ -2,18 +2,20 @@
 //! every keystroke without holding (or locking) a live engine.
 //!
 //! A [`HeaderPlan`] is everything the headers depend on besides the token and the payload
-//! (the create URL, the extra headers, the budget); [`TokenInfo`] is what the preview needs
-//! of a token (its length, its expiry: never its value). [`HeaderPlan::preview`] builds the
-//! headers through the same [`create_headers`] the executor sends, so what is shown is what
-//! is sent, and [`super::Engine::preview`] is this same function over the engine's state.
+//! (the dialect, the create URL, the extra headers, the budget); [`TokenInfo`] is what the
+//! preview needs of a token (its length, its expiry: never its value). [`HeaderPlan::preview`]
+//! builds the headers through the same [`request_headers`] the executor sends, so what is
+//! shown is what is sent, and [`super::Engine::preview`] is this same function over the
+//! engine's state. For an operation of several requests (a genesys-cloud create) it is the
+//! first request, the one that carries the payload.
 
 use std::time::Instant;
 
 use reqwest::Url;
 
-use super::request::{Credentials, create_headers, shown};
+use super::request::{Credentials, HeaderSpec, request_headers, sends_idempotency_key, shown};
 use crate::audit::Headers;
-use crate::config::{ExtraHeader, Profile, ProfileKind};
+use crate::config::{Api, ExtraHeader, Profile, ProfileKind};
 use crate::payload::{HeaderBudget, header_budget};
 
 /// How the Authorization header of a [`RequestPreview`] was sized.
@@ -31,7 +33,8 @@ pub struct RequestPreview {
     pub method: String,
     pub url: String,
     /// Every header in the order sent; Authorization shows `Bearer [redacted]`, and
-    /// X-Correlation-ID / Idempotency-Key a placeholder of the generated id's length.
+    /// X-Correlation-ID (and Idempotency-Key, where the dialect sends one) a placeholder of
+    /// the generated id's length.
     pub headers: Headers,
     /// Measured over the headers as sent (with the real or estimated token length).
     pub budget: HeaderBudget,
@@ -57,6 +60,8 @@ pub(super) const PREVIEW_CORRELATION_ID: &str = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxx
 /// Everything the create request's headers depend on but the token and the payload.
 #[derive(Debug, Clone)]
 pub struct HeaderPlan {
+    /// The dialect: whether an `Idempotency-Key` is sent.
+    pub api: Api,
     pub create_url: Url,
     /// The extra headers sent (the profile's, or the studio session's on top of them).
     pub extra_headers: Vec<ExtraHeader>,
@@ -71,6 +76,7 @@ impl HeaderPlan {
     pub fn for_profile(profile: &Profile) -> Option<HeaderPlan> {
         let connection = profile.connection.as_ref()?;
         Some(HeaderPlan {
+            api: profile.api,
             create_url: connection.create_url.clone(),
             extra_headers: profile.extra_headers.clone(),
             budget_bytes: profile.header_budget_bytes,
@@ -91,7 +97,10 @@ impl HeaderPlan {
     }
 
     /// The headers of a create request with a payload of `payload_len` bytes, sized with
-    /// `token` when there is one, else with the estimate. Pure: no clock, no lock.
+    /// `token` when there is one, else with the estimate. Pure: no clock, no lock. (A
+    /// genesys-cloud payload that has an `id` or `version`, or lacks `integrationId`, is
+    /// sent rewritten, a few bytes longer or shorter: [`super::Engine::preview`] sizes that
+    /// body exactly.)
     pub fn preview(&self, token: Option<&TokenInfo>, payload_len: usize) -> RequestPreview {
         let (chars, authorization) = match token {
             Some(token) => (token.chars, AuthorizationSize::CachedToken),
@@ -104,12 +113,16 @@ impl HeaderPlan {
         };
         // Only the length of the token matters here: the value is shown redacted.
         let stand_in = "x".repeat(chars);
-        let headers = create_headers(
-            &self.extra_headers,
+        let spec = HeaderSpec {
+            extra_headers: &self.extra_headers,
+            correlation_id: PREVIEW_CORRELATION_ID,
+            idempotency_key: sends_idempotency_key(self.api),
+        };
+        let headers = request_headers(
+            spec,
             &self.create_url,
             Credentials::Bearer(&stand_in),
-            PREVIEW_CORRELATION_ID,
-            payload_len,
+            Some(payload_len),
         );
         let budget = header_budget(
             headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
@@ -182,6 +195,29 @@ mod tests {
         assert_eq!(
             cached.headers.get("Authorization"),
             Some(super::super::request::AUTHORIZATION_SHOWN)
+        );
+    }
+
+    #[test]
+    fn a_genesys_preview_has_no_idempotency_key_and_shows_the_drafts_request() {
+        let mut profile = Profile::sandbox_genesys();
+        let url = Url::parse("http://127.0.0.1:8787/").expect("url");
+        profile.complete_sandbox(&url).expect("sandbox profile");
+        let preview = HeaderPlan::for_profile(&profile)
+            .expect("a connection")
+            .preview(None, 10);
+        assert_eq!(preview.headers.get("Idempotency-Key"), None);
+        assert!(preview.headers.get("X-Correlation-ID").is_some());
+        assert_eq!(
+            preview.url,
+            "http://127.0.0.1:8787/api/v2/integrations/actions/drafts"
+        );
+        assert!(
+            plan()
+                .preview(None, 10)
+                .headers
+                .get("Idempotency-Key")
+                .is_some()
         );
     }
 

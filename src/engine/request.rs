@@ -1,11 +1,13 @@
-//! The one builder of the outgoing create request (docs/engine.md): the executor
-//! sends what it builds, the header-budget check measures what it builds, and the TUI's
-//! header matrix ([`super::Engine::preview`]) shows what it builds. Nothing else adds a header.
+//! The one builder of the outgoing API requests (docs/engine.md): the executor sends what
+//! it builds (every step of an operation's plan), the header-budget check measures what it
+//! builds, and the TUI's header matrix ([`super::Engine::preview`]) shows what it builds for
+//! the first step. Nothing else adds a header.
 //!
 //! The list holds every header line HTTP/1.1 puts on the wire, `Host` and `Content-Length`
 //! included: hyper adds `Content-Length` itself from the body (same value), and `Host` is
 //! sent as built here. With reqwest's compression features off and the `User-Agent` set,
-//! nothing else is added, so the budget is measured over exactly what is sent.
+//! nothing else is added, so the budget is measured over exactly what is sent. A request
+//! without a body (a GET step) has neither `Content-Type` nor `Content-Length`.
 //!
 //! The payload's own `configuration.headers` are data inside the body, never headers here.
 
@@ -16,7 +18,7 @@ use serde_json::Value;
 
 use super::client::USER_AGENT;
 use crate::audit::{Headers, REDACTED};
-use crate::config::{ExtraHeader, Profile};
+use crate::config::{Api, ExtraHeader, Profile};
 use crate::payload::{HeaderBudget, header_budget};
 
 /// What an `Authorization` value is shown as: the scheme, never the token.
@@ -32,77 +34,132 @@ pub enum Credentials<'a> {
     None,
 }
 
-/// A create request ready to send (or to show).
+/// An API request ready to send (or to show).
 #[derive(Clone)]
-pub struct CreateRequest {
+pub struct ApiRequest {
+    pub method: Method,
     pub url: Url,
     /// In the order sent; names as written here (HTTP/1.1 names are case-insensitive and the
     /// size is the same in any case).
     pub headers: Vec<(String, String)>,
-    /// The payload bytes, cheap to clone: every attempt sends the same bytes again.
-    pub body: Bytes,
+    /// The body bytes (`None` for a GET), cheap to clone: every attempt sends the same
+    /// bytes again.
+    pub body: Option<Bytes>,
 }
 
 // By hand: the headers hold the bearer token.
-impl std::fmt::Debug for CreateRequest {
+impl std::fmt::Debug for ApiRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateRequest")
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method.as_str())
             .field("url", &self.url.as_str())
             .field("headers", &self.shown_headers())
-            .field("body_bytes", &self.body.len())
+            .field("body_bytes", &self.body.as_ref().map(Bytes::len))
             .finish()
     }
 }
 
-/// Builds the create request to `url` for one attempt.
+/// What the headers of one request depend on besides the URL, the token and the body.
+#[derive(Clone, Copy)]
+pub struct HeaderSpec<'a> {
+    pub extra_headers: &'a [ExtraHeader],
+    pub correlation_id: &'a str,
+    /// Whether `Idempotency-Key` is sent (the correlation id): only where the dialect has
+    /// one (`cxone-v2`); the genesys-cloud platform has none.
+    pub idempotency_key: bool,
+}
+
+impl HeaderSpec<'_> {
+    /// The spec of `profile`'s requests with `correlation_id`.
+    pub fn of<'a>(profile: &'a Profile, correlation_id: &'a str) -> HeaderSpec<'a> {
+        HeaderSpec {
+            extra_headers: &profile.extra_headers,
+            correlation_id,
+            idempotency_key: sends_idempotency_key(profile.api),
+        }
+    }
+}
+
+/// Whether `api`'s create carries an `Idempotency-Key`.
+pub fn sends_idempotency_key(api: Api) -> bool {
+    match api {
+        Api::CxoneV2 => true,
+        Api::GenesysCloud => false,
+    }
+}
+
+/// Builds the request `method url` for one attempt.
+pub fn build_request(
+    spec: HeaderSpec<'_>,
+    method: Method,
+    url: &Url,
+    credentials: Credentials<'_>,
+    body: Option<Bytes>,
+) -> ApiRequest {
+    ApiRequest {
+        headers: request_headers(spec, url, credentials, body.as_ref().map(Bytes::len)),
+        method,
+        url: url.clone(),
+        body,
+    }
+}
+
+/// Builds the create request of a one-request dialect (`POST url` with `body`).
 pub fn build_create(
     profile: &Profile,
     url: &Url,
     credentials: Credentials<'_>,
     correlation_id: &str,
     body: Bytes,
-) -> CreateRequest {
-    CreateRequest {
-        url: url.clone(),
-        headers: create_headers(
-            &profile.extra_headers,
-            url,
-            credentials,
-            correlation_id,
-            body.len(),
-        ),
-        body,
-    }
+) -> ApiRequest {
+    build_request(
+        HeaderSpec::of(profile, correlation_id),
+        Method::POST,
+        url,
+        credentials,
+        Some(body),
+    )
 }
 
-/// The header lines of a create request with a body of `body_len` bytes, in the order sent.
-/// [`build_create`] uses it, and the preview uses it alone so that sizing the headers of a
-/// large payload does not copy the payload.
-pub fn create_headers(
-    extra_headers: &[ExtraHeader],
+/// The header lines of a request with a body of `body_len` bytes (`None`: no body), in the
+/// order sent. [`build_request`] uses it, and the preview uses it alone so that sizing the
+/// headers of a large payload does not copy the payload.
+pub fn request_headers(
+    spec: HeaderSpec<'_>,
     url: &Url,
     credentials: Credentials<'_>,
-    correlation_id: &str,
-    body_len: usize,
+    body_len: Option<usize>,
 ) -> Vec<(String, String)> {
-    let mut headers = Vec::with_capacity(9 + extra_headers.len());
+    let mut headers = Vec::with_capacity(9 + spec.extra_headers.len());
     headers.push(("Host".to_string(), host_header(url)));
-    headers.push(("Content-Type".to_string(), "application/json".to_string()));
+    if body_len.is_some() {
+        headers.push(("Content-Type".to_string(), "application/json".to_string()));
+    }
     headers.push(("Accept".to_string(), "application/json".to_string()));
     if let Credentials::Bearer(token) = credentials {
         headers.push(("Authorization".to_string(), format!("Bearer {token}")));
     }
-    headers.push(("X-Correlation-ID".to_string(), correlation_id.to_string()));
-    // The same key on every attempt of one submission, so a retry after a lost response is
-    // recognised by the server instead of creating a second action.
-    headers.push(("Idempotency-Key".to_string(), correlation_id.to_string()));
+    headers.push((
+        "X-Correlation-ID".to_string(),
+        spec.correlation_id.to_string(),
+    ));
+    if spec.idempotency_key {
+        // The same key on every attempt of one submission, so a retry after a lost response
+        // is recognised by the server instead of creating a second action.
+        headers.push((
+            "Idempotency-Key".to_string(),
+            spec.correlation_id.to_string(),
+        ));
+    }
     headers.push(("User-Agent".to_string(), USER_AGENT.to_string()));
     if let Credentials::Bearer(_) = credentials {
-        for extra in extra_headers {
+        for extra in spec.extra_headers {
             headers.push((extra.name.clone(), extra.value.clone()));
         }
     }
-    headers.push(("Content-Length".to_string(), body_len.to_string()));
+    if let Some(len) = body_len {
+        headers.push(("Content-Length".to_string(), len.to_string()));
+    }
     headers
 }
 
@@ -155,7 +212,7 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
-impl CreateRequest {
+impl ApiRequest {
     /// The header budget over exactly these headers.
     pub fn budget(&self, budget_bytes: usize) -> HeaderBudget {
         header_budget(
@@ -185,12 +242,13 @@ impl CreateRequest {
                 .map_err(|_| format!("the value of the {name} header is not valid in HTTP"))?;
             map.append(header_name, header_value);
         }
-        client
-            .request(Method::POST, self.url.clone())
-            .headers(map)
-            .body(self.body.clone())
-            .build()
-            .map_err(|e| e.to_string())
+        let mut builder = client
+            .request(self.method.clone(), self.url.clone())
+            .headers(map);
+        if let Some(body) = &self.body {
+            builder = builder.body(body.clone());
+        }
+        builder.build().map_err(|e| e.to_string())
     }
 }
 
@@ -234,7 +292,7 @@ mod tests {
         profile
     }
 
-    fn names(request: &CreateRequest) -> Vec<&str> {
+    fn names(request: &ApiRequest) -> Vec<&str> {
         request.headers.iter().map(|(n, _)| n.as_str()).collect()
     }
 
@@ -276,6 +334,47 @@ mod tests {
                 "User-Agent",
                 "X-Team",
                 "Content-Length"
+            ]
+        );
+    }
+
+    #[test]
+    fn genesys_sends_no_idempotency_key_and_a_get_has_no_body_headers() {
+        let profile = Profile::sandbox_genesys();
+        let post = build_create(
+            &profile,
+            &url("http://127.0.0.1:8787/api/v2/integrations/actions/drafts"),
+            Credentials::Bearer("tok"),
+            "cid",
+            Bytes::from_static(b"{}"),
+        );
+        assert_eq!(
+            names(&post),
+            [
+                "Host",
+                "Content-Type",
+                "Accept",
+                "Authorization",
+                "X-Correlation-ID",
+                "User-Agent",
+                "Content-Length"
+            ]
+        );
+        let get = build_request(
+            HeaderSpec::of(&profile, "cid"),
+            Method::GET,
+            &url("http://127.0.0.1:8787/api/v2/integrations/actions/a/draft/validation"),
+            Credentials::Bearer("tok"),
+            None,
+        );
+        assert_eq!(
+            names(&get),
+            [
+                "Host",
+                "Accept",
+                "Authorization",
+                "X-Correlation-ID",
+                "User-Agent"
             ]
         );
     }

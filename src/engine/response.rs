@@ -1,13 +1,16 @@
 //! Reading what the server answered, defensively: the body with a size cap (a hostile or
-//! broken server cannot exhaust memory), the `X-RateLimit-*` and `Retry-After` headers, the
-//! created action's id, and a short, escaped reason for a rejection (RFC 9457 problem+json
-//! `detail` and `errors` summarised). Everything here treats the server's text as data.
+//! broken server cannot exhaust memory), the rate-limit headers (`X-RateLimit-*`, and the
+//! genesys-cloud platform's `inin-ratelimit-*`) and `Retry-After`, and a short, escaped
+//! reason for a rejection in the dialect's error shape (RFC 9457 problem+json `detail` and
+//! `errors` summarised; the platform's `ErrorBody`, read by `genesys::error_body`).
+//! Everything here treats the server's text as data.
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::audit::{Headers, RateLimit};
+use crate::config::Api;
 use crate::text::escape_controls;
 
 /// The most of a response body that is read; the rest is left unread (the connection is
@@ -86,7 +89,10 @@ pub fn headers(map: &HeaderMap) -> Headers {
         .collect()
 }
 
-/// `X-RateLimit-Limit`, `-Remaining`, `-Reset`; `None` when none of them is there.
+/// The server's rate-limit window: `X-RateLimit-Limit`, `-Remaining`, `-Reset`, else the
+/// genesys-cloud platform's `inin-ratelimit-allowed` (the window's limit), `-count` (used
+/// in it: remaining = allowed − count) and `-reset` (seconds until it resets); `None` when
+/// neither set is there. Both feed the pacer the same way.
 pub fn rate_limit(map: &HeaderMap) -> Option<RateLimit> {
     let number = |name: &str| {
         map.get(name)
@@ -98,7 +104,29 @@ pub fn rate_limit(map: &HeaderMap) -> Option<RateLimit> {
         remaining: number("x-ratelimit-remaining"),
         reset: number("x-ratelimit-reset"),
     };
-    (rate.limit.is_some() || rate.remaining.is_some() || rate.reset.is_some()).then_some(rate)
+    let any = |r: &RateLimit| r.limit.is_some() || r.remaining.is_some() || r.reset.is_some();
+    if any(&rate) {
+        return Some(rate);
+    }
+    let allowed = number("inin-ratelimit-allowed");
+    let count = number("inin-ratelimit-count");
+    let inin = RateLimit {
+        limit: allowed,
+        remaining: allowed.zip(count).map(|(a, c)| a.saturating_sub(c)),
+        reset: number("inin-ratelimit-reset"),
+    };
+    any(&inin).then_some(inin)
+}
+
+/// [`reason`] in `api`'s error shape: the genesys-cloud platform's `ErrorBody` (code,
+/// message, details, nested errors, contextId) when the body is one.
+pub fn reason_for(api: Api, status: u16, body: &[u8]) -> String {
+    match api {
+        Api::GenesysCloud => {
+            super::genesys::error_body::render(body).unwrap_or_else(|| reason(status, body))
+        }
+        Api::CxoneV2 => reason(status, body),
+    }
 }
 
 /// Why the server refused: `title: detail (pointer: message; …)` for problem+json, the
@@ -169,7 +197,7 @@ fn error_entry(entry: &Value) -> Option<String> {
     }
 }
 
-fn bound(text: &str) -> String {
+pub(super) fn bound(text: &str) -> String {
     if text.chars().count() <= MAX_REASON_CHARS {
         return text.to_string();
     }
@@ -216,6 +244,32 @@ mod tests {
     fn long_reasons_are_bounded() {
         let body = "x".repeat(10_000);
         assert!(reason(400, body.as_bytes()).chars().count() <= MAX_REASON_CHARS + 1);
+    }
+
+    #[test]
+    fn inin_headers_give_the_limit_what_is_left_and_the_reset() {
+        let mut map = HeaderMap::new();
+        map.insert("inin-ratelimit-allowed", "300".parse().expect("value"));
+        map.insert("inin-ratelimit-count", "298".parse().expect("value"));
+        map.insert("inin-ratelimit-reset", "41".parse().expect("value"));
+        assert_eq!(
+            rate_limit(&map),
+            Some(RateLimit {
+                limit: Some(300),
+                remaining: Some(2),
+                reset: Some(41)
+            })
+        );
+        map.insert("inin-ratelimit-count", "301".parse().expect("value"));
+        assert_eq!(rate_limit(&map).and_then(|r| r.remaining), Some(0));
+    }
+
+    #[test]
+    fn x_ratelimit_wins_over_inin() {
+        let mut map = HeaderMap::new();
+        map.insert("inin-ratelimit-allowed", "300".parse().expect("value"));
+        map.insert("x-ratelimit-remaining", "7".parse().expect("value"));
+        assert_eq!(rate_limit(&map).and_then(|r| r.limit), None);
     }
 
     #[test]

@@ -523,6 +523,7 @@ impl App {
                 payload: self.editor.text(),
                 source: self.file.clone(),
                 correlation_id: None,
+                draft: false,
             },
         }]
     }

@@ -11,6 +11,7 @@
 mod audit_common;
 mod cli_submit_common;
 mod engine_common;
+mod engine_genesys_common;
 mod files_common;
 mod pty_common;
 mod sandbox_common;
@@ -27,6 +28,7 @@ mod cli_audit;
 mod cli_config;
 mod cli_sandbox;
 mod cli_submit;
+mod cli_submit_genesys;
 mod cli_submit_secrets;
 mod cli_validate;
 mod cli_validate_genesys;
@@ -34,6 +36,9 @@ mod cli_validate_genesys;
 // The engine against the real sandbox on loopback.
 mod engine_auth;
 mod engine_budget;
+mod engine_genesys;
+mod engine_genesys_pacing;
+mod engine_genesys_token;
 mod engine_pacing;
 mod engine_record;
 mod engine_redirects;

@@ -1,0 +1,457 @@
+//! The genesys-cloud dialect's create, as a plan the executor runs (docs/engine.md, The
+//! genesys-cloud create). Every path and body of the sequence lives here; the executor
+//! sends each request with its usual machinery (token, pacing, retries, redirects, budget).
+//!
+//! ```text
+//!  [payload: id/version dropped, integrationId filled from the profile]
+//!        │ (no integrationId anywhere → Rejected, nothing sent)
+//!        ▼
+//!  draft:      POST {api}/api/v2/integrations/actions/drafts ──4xx──► Rejected
+//!        │ 2xx {id, version}                    │ answer lost (timeout after sending)
+//!        │                                      ▼
+//!        │     lookup: GET …/actions/drafts?name=N&pageSize=100&pageNumber=P (paged)
+//!        │          │ found (exact name) ──────────────┐
+//!        │          └ not found → draft again (≤ max_retries lost answers, then Failed)
+//!        ▼                                             │
+//!  validation: GET …/actions/{id}/draft/validation ◄───┘
+//!        │ valid: false ─► Rejected (every error; "draft {id} kept")
+//!        │ valid, --draft ─► Drafted (remote_id = the draft's id)
+//!        ▼
+//!  publish:    POST …/actions/{id}/draft/publish {"version": V} ──4xx──► Rejected (draft kept)
+//!        │ 2xx {id, version}
+//!        ▼
+//!     Created (remote_id = id, version = the published version)
+//! ```
+//!
+//! The platform has no Idempotency-Key, so a drafts request whose answer was lost may have
+//! made a draft: it is looked up by name before anything is sent again, whatever
+//! `retry_after_timeout` says, and a retry never makes a second action.
+
+pub(crate) mod error_body;
+
+use bytes::Bytes;
+use reqwest::{Method, Url};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::plan::{End, Next, OnLost, StepRequest, StepResult, settle};
+use super::response::bound;
+use crate::config::{Api, Profile};
+use crate::text::escape_controls;
+
+/// The page size of the lookup (the platform's maximum).
+const LOOKUP_PAGE_SIZE: u32 = 100;
+/// The most pages a lookup reads (100,000 drafts): a server that never ends its listing
+/// does not keep a submission going forever.
+const MAX_LOOKUP_PAGES: u32 = 1_000;
+/// The most validation errors listed in the outcome (the record keeps them all).
+const MAX_VALIDATION_ERRORS: usize = 20;
+
+/// The body of the drafts request for `payload`: `id` and `version` (written by a pull)
+/// dropped, `integrationId` filled from the profile's `integration_id` when absent. The
+/// payload's own bytes when nothing changes; a payload that is not a JSON object is sent as
+/// written (the server's answer is the authority). `Err` when there is no integration id
+/// at all.
+pub(super) fn draft_body(payload: &[u8], profile: &Profile) -> Result<Bytes, End> {
+    let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(payload) else {
+        return Ok(Bytes::copy_from_slice(payload));
+    };
+    let mut changed = object.remove("id").is_some();
+    changed |= object.remove("version").is_some();
+    let has_integration = object
+        .get("integrationId")
+        .and_then(Value::as_str)
+        .is_some_and(|id| !id.trim().is_empty());
+    if !has_integration {
+        let Some(id) = profile
+            .integration_id
+            .as_deref()
+            .filter(|id| !id.is_empty())
+        else {
+            return Err(End::Rejected(format!(
+                "the payload has no integrationId and profile `{}` sets no integration_id; add one of them (the id of the integration the action belongs to)",
+                profile.name
+            )));
+        };
+        object.insert("integrationId".to_string(), Value::String(id.to_string()));
+        changed = true;
+    }
+    if !changed {
+        return Ok(Bytes::copy_from_slice(payload));
+    }
+    serde_json::to_vec(&Value::Object(object))
+        .map(Bytes::from)
+        .map_err(|e| End::Failed(format!("cannot write the drafts request body: {e}")))
+}
+
+/// An `Action` as the platform answers it (a draft or a published action), as far as the
+/// plan needs it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ActionAnswer {
+    id: Option<String>,
+    name: Option<String>,
+    integration_id: Option<String>,
+    version: Option<u64>,
+}
+
+/// `ActionEntityListing`, as far as the lookup needs it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct Listing {
+    entities: Vec<ActionAnswer>,
+    page_count: Option<u32>,
+}
+
+/// `DraftValidationResult`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Validation {
+    valid: bool,
+    errors: Vec<Value>,
+}
+
+/// Where the plan is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Start,
+    Drafting,
+    LookingUp { page: u32 },
+    Validating,
+    Publishing,
+    Over,
+}
+
+/// The genesys-cloud create of one payload.
+#[derive(Debug)]
+pub(in crate::engine) struct Create {
+    api_base: Url,
+    body: Bytes,
+    /// The action's name, for the lookup (empty: no lookup possible).
+    name: String,
+    /// The integration the draft belongs to, to tell it from a namesake elsewhere.
+    integration_id: Option<String>,
+    draft_only: bool,
+    max_retries: u32,
+    state: State,
+    /// Drafts requests whose answer was lost so far.
+    lost: u32,
+    last_lost: String,
+    /// The draft's id and version, once known.
+    draft: Option<(String, Option<u64>)>,
+    /// The published action's id and version.
+    published: Option<(Option<String>, Option<u64>)>,
+}
+
+impl Create {
+    pub(super) fn new(
+        profile: &Profile,
+        api_base: &Url,
+        payload: &[u8],
+        draft_only: bool,
+    ) -> Result<Create, End> {
+        let body = draft_body(payload, profile)?;
+        let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+        let text_of = |key: &str| {
+            parsed
+                .as_ref()
+                .and_then(|v| v.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let create = Create {
+            api_base: api_base.clone(),
+            name: text_of("name").unwrap_or_default(),
+            integration_id: text_of("integrationId"),
+            body,
+            draft_only,
+            max_retries: profile.max_retries,
+            state: State::Start,
+            lost: 0,
+            last_lost: String::new(),
+            draft: None,
+            published: None,
+        };
+        // Every URL below is this one's sibling: one check that the base takes a path.
+        create.url(&["drafts"])?;
+        Ok(create)
+    }
+
+    /// The server's id and version: the published action's once published, else the
+    /// draft's.
+    pub(in crate::engine) fn remote(&self) -> (Option<String>, Option<u64>) {
+        match (&self.published, &self.draft) {
+            (Some((id, version)), draft) => (
+                id.clone()
+                    .or_else(|| draft.as_ref().map(|(id, _)| id.clone())),
+                *version,
+            ),
+            (None, Some((id, version))) => (Some(id.clone()), *version),
+            (None, None) => (None, None),
+        }
+    }
+
+    pub(in crate::engine) fn next(&mut self, last: Option<StepResult>) -> Next {
+        let next = match self.advance(last) {
+            Ok(next) => next,
+            Err(end) => Next::Done(end),
+        };
+        if matches!(next, Next::Done(_)) {
+            self.state = State::Over;
+        }
+        next
+    }
+
+    /// The move after `last`; `Err` is an end reached early (an error answer, a body that
+    /// is not the platform's), so that `?` reads as "or stop here".
+    fn advance(&mut self, last: Option<StepResult>) -> Result<Next, End> {
+        match (self.state, last) {
+            (State::Start, None) => self.send_draft(),
+            (State::Drafting, Some(StepResult::Answered(answer))) => {
+                settle(Api::GenesysCloud, &answer)?;
+                let action = parse::<ActionAnswer>(&answer.body, "the draft")?;
+                let id = action.id.filter(|id| !id.is_empty()).ok_or_else(|| {
+                    End::Failed("the drafts answer has no id: cannot validate or publish the draft".into())
+                })?;
+                self.draft = Some((id, action.version));
+                self.send_validation()
+            }
+            (State::Drafting, Some(StepResult::Lost(error))) => {
+                self.lost += 1;
+                self.last_lost = error;
+                self.send_lookup(1)
+            }
+            (State::LookingUp { page }, Some(StepResult::Answered(answer))) => {
+                settle(Api::GenesysCloud, &answer).map_err(|end| {
+                    self.amend(
+                        end,
+                        &format!(
+                            "; the lookup after a lost answer failed, so a draft named {:?} may exist",
+                            escape_controls(&self.name)
+                        ),
+                    )
+                })?;
+                let listing = parse::<Listing>(&answer.body, "the drafts listing")?;
+                let full_page = listing.entities.len() >= LOOKUP_PAGE_SIZE as usize;
+                if let Some(found) = self.find(listing.entities) {
+                    self.draft = Some(found);
+                    return self.send_validation();
+                }
+                let more = listing.page_count.map_or(full_page, |count| page < count);
+                if more && page < MAX_LOOKUP_PAGES {
+                    return self.send_lookup(page + 1);
+                }
+                if self.lost > self.max_retries {
+                    return Err(End::Failed(format!(
+                        "gave up after {} drafts requests without an answer (max_retries = {}): {}; no draft named {:?} was found, so none was made",
+                        self.lost,
+                        self.max_retries,
+                        self.last_lost,
+                        escape_controls(&self.name)
+                    )));
+                }
+                self.send_draft()
+            }
+            (State::Validating, Some(StepResult::Answered(answer))) => {
+                settle(Api::GenesysCloud, &answer).map_err(|end| self.kept(end))?;
+                let validation = parse::<Validation>(&answer.body, "the draft validation")
+                    .map_err(|end| self.kept(end))?;
+                if !validation.valid {
+                    return Err(self.kept(End::Rejected(validation_failure(&validation.errors))));
+                }
+                if self.draft_only {
+                    return Ok(Next::Done(End::Drafted));
+                }
+                self.send_publish()
+            }
+            (State::Publishing, Some(StepResult::Answered(answer))) => {
+                settle(Api::GenesysCloud, &answer).map_err(|end| self.kept(end))?;
+                let action = parse::<ActionAnswer>(&answer.body, "the published action")
+                    .map_err(|end| self.kept(end))?;
+                self.published = Some((action.id.filter(|id| !id.is_empty()), action.version));
+                Ok(Next::Done(End::Created))
+            }
+            (state, Some(StepResult::SeeOther(to))) => Err(self.kept(End::Failed(format!(
+                "the server answered 303 See Other ({}) to the {} request; cxda cannot continue the create from there",
+                escape_controls(&to),
+                step_name(state)
+            )))),
+            (state, Some(StepResult::Lost(error))) => Err(self.kept(End::Failed(format!(
+                "no answer to the {} request: {error}",
+                step_name(state)
+            )))),
+            (state, last) => Err(End::Failed(format!(
+                "internal error: the genesys-cloud create was in state {state:?} and got {}",
+                if last.is_some() { "an answer" } else { "none" }
+            ))),
+        }
+    }
+
+    /// The first draft among `entities` named exactly as ours, in our integration when the
+    /// listing says which.
+    fn find(&self, entities: Vec<ActionAnswer>) -> Option<(String, Option<u64>)> {
+        entities
+            .into_iter()
+            .filter(|e| e.name.as_deref() == Some(self.name.as_str()))
+            .filter(|e| match (&e.integration_id, &self.integration_id) {
+                (Some(theirs), Some(ours)) => theirs == ours,
+                _ => true,
+            })
+            .find_map(|e| e.id.filter(|id| !id.is_empty()).map(|id| (id, e.version)))
+    }
+
+    fn send_draft(&mut self) -> Result<Next, End> {
+        self.state = State::Drafting;
+        Ok(Next::Send(StepRequest {
+            name: "draft",
+            method: Method::POST,
+            url: self.url(&["drafts"])?,
+            body: Some(self.body.clone()),
+            // Without a name there is nothing to look up: the executor's rule applies.
+            on_lost: if self.name.is_empty() {
+                OnLost::Executor
+            } else {
+                OnLost::Plan
+            },
+        }))
+    }
+
+    fn send_lookup(&mut self, page: u32) -> Result<Next, End> {
+        self.state = State::LookingUp { page };
+        let mut url = self.url(&["drafts"])?;
+        url.query_pairs_mut()
+            .append_pair("name", &self.name)
+            .append_pair("pageSize", &LOOKUP_PAGE_SIZE.to_string())
+            .append_pair("pageNumber", &page.to_string());
+        Ok(Next::Send(StepRequest {
+            name: "lookup",
+            method: Method::GET,
+            url,
+            body: None,
+            on_lost: OnLost::Executor,
+        }))
+    }
+
+    fn send_validation(&mut self) -> Result<Next, End> {
+        self.state = State::Validating;
+        let id = self.draft_id()?;
+        Ok(Next::Send(StepRequest {
+            name: "validation",
+            method: Method::GET,
+            url: self.url(&[&id, "draft", "validation"])?,
+            body: None,
+            on_lost: OnLost::Executor,
+        }))
+    }
+
+    fn send_publish(&mut self) -> Result<Next, End> {
+        self.state = State::Publishing;
+        let id = self.draft_id()?;
+        let version = self.draft.as_ref().and_then(|(_, v)| *v).ok_or_else(|| {
+            self.kept(End::Failed(
+                "the draft's version is unknown (the drafts answer had none): cannot publish it"
+                    .into(),
+            ))
+        })?;
+        Ok(Next::Send(StepRequest {
+            name: "publish",
+            method: Method::POST,
+            url: self.url(&[&id, "draft", "publish"])?,
+            body: Some(Bytes::from(
+                serde_json::json!({ "version": version }).to_string(),
+            )),
+            on_lost: OnLost::Executor,
+        }))
+    }
+
+    fn draft_id(&self) -> Result<String, End> {
+        self.draft
+            .as_ref()
+            .map(|(id, _)| id.clone())
+            .ok_or_else(|| End::Failed("internal error: no draft id".into()))
+    }
+
+    /// `{api}/api/v2/integrations/actions/{tail…}`, each part of `tail` one path segment
+    /// (percent-encoded as needed: an id is server text).
+    fn url(&self, tail: &[&str]) -> Result<Url, End> {
+        let mut url = self.api_base.clone();
+        url.set_query(None);
+        url.path_segments_mut()
+            .map_err(|()| {
+                End::Failed(format!(
+                    "the API base URL {} cannot take a path",
+                    self.api_base
+                ))
+            })?
+            .pop_if_empty()
+            .extend(["api", "v2", "integrations", "actions"])
+            .extend(tail);
+        Ok(url)
+    }
+
+    /// `end` with what happened to the draft made so far (kept on the server).
+    fn kept(&self, end: End) -> End {
+        match &self.draft {
+            Some((id, _)) => self.amend(
+                end,
+                &format!(
+                    "; draft {} kept; fix and push again or delete it",
+                    escape_controls(id)
+                ),
+            ),
+            None => end,
+        }
+    }
+
+    fn amend(&self, end: End, note: &str) -> End {
+        match end {
+            End::Rejected(text) => End::Rejected(text + note),
+            End::Failed(text) => End::Failed(text + note),
+            other => other,
+        }
+    }
+}
+
+fn step_name(state: State) -> &'static str {
+    match state {
+        State::Start | State::Drafting => "draft",
+        State::LookingUp { .. } => "lookup",
+        State::Validating => "validation",
+        State::Publishing => "publish",
+        State::Over => "last",
+    }
+}
+
+/// A 2xx body of the expected shape, else `Failed` naming what was expected.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, End> {
+    serde_json::from_slice(body).map_err(|e| {
+        End::Failed(format!(
+            "the server's answer with {what} is not what the platform sends: {}",
+            bound(&escape_controls(&e.to_string()))
+        ))
+    })
+}
+
+/// `draft validation failed: e1; e2; …`, each error as the platform's `ErrorBody` line.
+fn validation_failure(errors: &[Value]) -> String {
+    let mut shown: Vec<String> = errors
+        .iter()
+        .take(MAX_VALIDATION_ERRORS)
+        .map(|e| {
+            error_body::render_value(e).unwrap_or_else(|| bound(&escape_controls(&e.to_string())))
+        })
+        .collect();
+    if errors.len() > MAX_VALIDATION_ERRORS {
+        shown.push(format!(
+            "and {} more (all in the record)",
+            errors.len() - MAX_VALIDATION_ERRORS
+        ));
+    }
+    if shown.is_empty() {
+        shown.push("the server gave no reason".to_string());
+    }
+    format!("draft validation failed: {}", shown.join("; "))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,269 @@
+//! Operation plans: what an operation sends, request by request, as a value the executor
+//! runs (docs/engine.md, Plans).
+//!
+//! A plan is a small state machine: [`Plan::next`] takes what the last step came back with
+//! and answers with the next request to send ([`StepRequest`]) or the end ([`End`]). The
+//! executor owns everything a request needs whatever it is (the token and its refresh on a
+//! 401, pacing, retries with `Retry-After` or backoff, redirects, the header budget,
+//! cancellation) and knows no dialect's paths; each dialect's plan knows its paths and
+//! bodies and nothing of the wire. So one executor runs every dialect, and the plans are
+//! pure enough to be tested without a server.
+//!
+//! - `cxone-v2` create: one request, `POST {api}/api/v2/data-actions` (this file);
+//! - `genesys-cloud` create: drafts → validation → publish (`super::genesys`).
+
+use bytes::Bytes;
+use reqwest::{Method, Url};
+
+use super::genesys;
+use super::response::{self, Answer};
+use crate::config::{Api, Profile};
+
+/// How an operation ended, before it becomes a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum End {
+    Created,
+    /// Stopped after a valid draft, as asked.
+    Drafted,
+    Rejected(String),
+    Failed(String),
+    Cancelled(String),
+}
+
+/// What to do with a request that was sent and whose answer was lost (a timeout after
+/// sending, a connection that died mid-answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OnLost {
+    /// The executor's rule: retried when the request is safe to repeat (a GET), else only
+    /// with `retry_after_timeout`.
+    Executor,
+    /// Handed back to the plan as [`StepResult::Lost`], which knows how to find out what
+    /// happened (the genesys-cloud drafts step looks the draft up by name).
+    Plan,
+}
+
+/// One request of a plan.
+#[derive(Debug, Clone)]
+pub(super) struct StepRequest {
+    /// `draft`, `validation`, `publish`, `lookup`; `create` for a one-request operation.
+    pub name: &'static str,
+    pub method: Method,
+    pub url: Url,
+    pub body: Option<Bytes>,
+    pub on_lost: OnLost,
+}
+
+impl StepRequest {
+    /// Whether sending it again cannot change anything on the server.
+    pub fn is_safe(&self) -> bool {
+        self.method == Method::GET
+    }
+}
+
+/// What a step came back with, for the plan.
+#[derive(Debug)]
+pub(super) enum StepResult {
+    /// The step's final answer: a 2xx, or a status the executor does not retry (the plan
+    /// decides what it means, usually through [`settle`]).
+    Answered(Answer),
+    /// 303: the server processed the request; the result is at this Location.
+    SeeOther(String),
+    /// Sent, and the answer was lost ([`OnLost::Plan`] only); the error says how.
+    Lost(String),
+}
+
+/// The plan's next move.
+#[derive(Debug)]
+pub(super) enum Next {
+    Send(StepRequest),
+    Done(End),
+}
+
+/// The plan of one operation, per dialect.
+#[derive(Debug)]
+pub(super) enum Plan {
+    Cxone(CxoneCreate),
+    Genesys(genesys::Create),
+}
+
+impl Plan {
+    /// The create plan for `payload` on `profile` (whose connection gives `api_base_url`
+    /// and `create_url`); `draft` stops a genesys-cloud create after a valid draft. `Err`
+    /// ends the submission before anything is sent.
+    pub fn create(
+        profile: &Profile,
+        api_base_url: &Url,
+        create_url: &Url,
+        payload: Bytes,
+        draft: bool,
+    ) -> Result<Plan, End> {
+        match profile.api {
+            Api::CxoneV2 if draft => Err(End::Rejected(
+                "a draft was asked for, but the cxone-v2 dialect has no drafts (use a genesys-cloud profile)"
+                    .to_string(),
+            )),
+            Api::CxoneV2 => Ok(Plan::Cxone(CxoneCreate {
+                url: create_url.clone(),
+                body: payload,
+                sent: false,
+            })),
+            Api::GenesysCloud => {
+                genesys::Create::new(profile, api_base_url, &payload, draft).map(Plan::Genesys)
+            }
+        }
+    }
+
+    /// Whether each request is announced as a step (`ExecEvent::StepStarted`) and recorded
+    /// in `steps`: not for an operation of one request, whose record stays as it was.
+    pub fn has_steps(&self) -> bool {
+        matches!(self, Plan::Genesys(_))
+    }
+
+    pub fn next(&mut self, last: Option<StepResult>) -> Next {
+        match self {
+            Plan::Cxone(plan) => plan.next(last),
+            Plan::Genesys(plan) => plan.next(last),
+        }
+    }
+
+    /// The server's id of the action and its version, once known.
+    pub fn remote(&self) -> (Option<String>, Option<u64>) {
+        match self {
+            Plan::Cxone(_) => (None, None),
+            Plan::Genesys(plan) => plan.remote(),
+        }
+    }
+}
+
+/// The bytes the first request of `profile`'s create carries for `payload` (the header
+/// preview sizes `Content-Length` with them).
+pub(super) fn first_body_len(profile: &Profile, payload: &str) -> usize {
+    match profile.api {
+        Api::CxoneV2 => payload.len(),
+        Api::GenesysCloud => genesys::draft_body(payload.as_bytes(), profile)
+            .map_or(payload.len(), |body| body.len()),
+    }
+}
+
+/// A final answer that is not a 2xx as the end it means: a 4xx is the server's refusal
+/// (`Rejected`, its reason in the dialect's error shape), anything else a failure.
+pub(super) fn settle(api: Api, answer: &Answer) -> Result<(), End> {
+    let status = answer.status;
+    match status {
+        200..=299 => Ok(()),
+        400..=499 => Err(End::Rejected(response::reason_for(
+            api,
+            status,
+            &answer.body,
+        ))),
+        _ => Err(End::Failed(format!(
+            "the server answered {status}: {}",
+            response::reason_for(api, status, &answer.body)
+        ))),
+    }
+}
+
+/// The `cxone-v2` create: one `POST` of the payload as written.
+#[derive(Debug)]
+pub(super) struct CxoneCreate {
+    url: Url,
+    body: Bytes,
+    sent: bool,
+}
+
+impl CxoneCreate {
+    fn next(&mut self, last: Option<StepResult>) -> Next {
+        match last {
+            None if !self.sent => {
+                self.sent = true;
+                Next::Send(StepRequest {
+                    name: "create",
+                    method: Method::POST,
+                    url: self.url.clone(),
+                    body: Some(self.body.clone()),
+                    on_lost: OnLost::Executor,
+                })
+            }
+            None => Next::Done(End::Failed("the create was already sent".to_string())),
+            Some(StepResult::Answered(answer)) => Next::Done(match settle(Api::CxoneV2, &answer) {
+                Ok(()) => End::Created,
+                Err(end) => end,
+            }),
+            Some(StepResult::SeeOther(_)) => Next::Done(End::Created),
+            Some(StepResult::Lost(error)) => Next::Done(End::Failed(error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            headers: Default::default(),
+            body: Bytes::from(body.to_string()),
+            cut: false,
+            body_error: None,
+            rate: None,
+            retry_after: None,
+            location: None,
+        }
+    }
+
+    fn cxone() -> Plan {
+        let url = Url::parse("http://127.0.0.1:1/api/v2/data-actions").expect("url");
+        let base = Url::parse("http://127.0.0.1:1/").expect("url");
+        Plan::create(
+            &Profile::sandbox(),
+            &base,
+            &url,
+            Bytes::from_static(b"{}"),
+            false,
+        )
+        .expect("a plan")
+    }
+
+    #[test]
+    fn the_cxone_create_is_one_post_and_no_steps() {
+        let mut plan = cxone();
+        assert!(!plan.has_steps());
+        let Next::Send(step) = plan.next(None) else {
+            panic!("a request first");
+        };
+        assert_eq!((step.name, step.method), ("create", Method::POST));
+        assert_eq!(step.on_lost, OnLost::Executor);
+        let end = plan.next(Some(StepResult::Answered(answer(201, "{}"))));
+        assert!(matches!(end, Next::Done(End::Created)), "{end:?}");
+        assert_eq!(plan.remote(), (None, None));
+    }
+
+    #[test]
+    fn a_cxone_4xx_is_rejected_and_a_5xx_failed() {
+        let mut plan = cxone();
+        plan.next(None);
+        let end = plan.next(Some(StepResult::Answered(answer(
+            409,
+            r#"{"detail":"taken"}"#,
+        ))));
+        assert!(
+            matches!(end, Next::Done(End::Rejected(ref r)) if r == "taken"),
+            "{end:?}"
+        );
+        let mut plan = cxone();
+        plan.next(None);
+        let end = plan.next(Some(StepResult::Answered(answer(500, ""))));
+        assert!(
+            matches!(end, Next::Done(End::Failed(ref r)) if r.starts_with("the server answered 500")),
+            "{end:?}"
+        );
+    }
+
+    #[test]
+    fn a_draft_on_cxone_is_refused_before_sending() {
+        let url = Url::parse("http://127.0.0.1:1/api/v2/data-actions").expect("url");
+        let refused = Plan::create(&Profile::sandbox(), &url, &url, Bytes::new(), true);
+        assert!(matches!(refused, Err(End::Rejected(ref r)) if r.contains("no drafts")));
+    }
+}
