@@ -365,7 +365,7 @@ fn on_sandbox_genesys_the_studio_opens_the_genesys_template_and_f5_drafts_valida
     let mut session = Session::with_profile(home.path(), &data_dir, "sandbox-genesys");
 
     session.wait_for("the genesys template, the dialect in the status bar", |s| {
-        s.contains("requestUrlTemplate") && s.contains("SANDBOX") && s.contains("genesys-cloud")
+        s.contains("\"category\"") && s.contains("SANDBOX") && s.contains("genesys-cloud")
     });
     session.wait_for("the template's clean checks", |s| {
         checks_pane(s).contains("no problems")
