@@ -50,6 +50,37 @@ pub fn render(record: &AuditRecord) -> String {
     for (name, value) in fields {
         let _ = writeln!(s, "{name:<12} {value}");
     }
+    // Present only in records that have them (a dialect, a server id, a version).
+    let optional = [
+        ("api", record.api.as_deref().map(dash)),
+        ("operation", record.operation.as_deref().map(dash)),
+        ("remote id", record.remote_id.as_deref().map(dash)),
+        ("version", record.version.map(|v| v.to_string())),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            let _ = writeln!(s, "{name:<12} {value}");
+        }
+    }
+    if !record.steps.is_empty() {
+        let _ = writeln!(s, "\nsteps");
+        for (i, step) in record.steps.iter().enumerate() {
+            let status = step
+                .status
+                .map_or_else(|| "---".to_string(), |s| s.to_string());
+            let _ = writeln!(
+                s,
+                "  {}. {:<10} {status}  {} {}  {} ms, {} attempt{}",
+                i + 1,
+                dash(&step.name),
+                dash(&step.method),
+                dash(&step.url),
+                step.latency_ms,
+                step.attempts.len(),
+                if step.attempts.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
     if !record.attempts.is_empty() {
         let _ = writeln!(s, "\nattempts");
         for attempt in &record.attempts {
@@ -194,6 +225,40 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn show_lists_a_genesys_create_s_steps_its_id_and_version() {
+        let mut record = sample();
+        record.api = Some("genesys-cloud".into());
+        record.remote_id = Some("5a7c\u{1b}[2J".into());
+        record.version = Some(2);
+        record.steps = ["draft", "validation", "publish"]
+            .iter()
+            .map(|name| crate::audit::Step {
+                name: (*name).to_string(),
+                method: "POST".into(),
+                url: format!("https://api.example/{name}"),
+                status: Some(200),
+                latency_ms: 12,
+                attempts: vec![Attempt::default()],
+            })
+            .collect();
+        let text = render(&record);
+        assert!(text.contains("api          genesys-cloud\n"), "{text}");
+        assert!(text.contains("version      2\n"), "{text}");
+        assert!(text.contains("remote id    5a7c\\u{1b}[2J\n"), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(
+            text.contains(
+                "\nsteps\n  1. draft      200  POST https://api.example/draft  12 ms, 1 attempt\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  3. publish    200"), "{text}");
+        let plain = render(&sample());
+        assert!(!plain.contains("steps"), "{plain}");
+        assert!(!plain.contains("remote id"), "{plain}");
     }
 
     #[test]

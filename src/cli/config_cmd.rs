@@ -86,7 +86,7 @@ impl Report {
                 _ => connection.map(|c| c.client_id.clone()),
             },
             client_secret: match (p.kind, connection) {
-                (ProfileKind::Sandbox, _) => "set (the sandbox's own)",
+                (ProfileKind::Sandbox, _) => "set",
                 (_, Some(c)) if !c.client_secret.expose().is_empty() => "set",
                 _ => "missing",
             },
@@ -143,7 +143,14 @@ impl Report {
             ("api_base_url", self.api_base_url.clone()),
             ("create_url", self.create_url.clone()),
             ("client_id", self.client_id.clone().unwrap_or_else(none)),
-            ("client_secret", self.client_secret.to_string()),
+            (
+                "client_secret",
+                if self.api_base_url == EMBEDDED {
+                    format!("{} (the sandbox's own)", self.client_secret)
+                } else {
+                    self.client_secret.to_string()
+                },
+            ),
             ("client_auth", self.client_auth.to_string()),
             ("scopes", list(&self.scopes)),
             (

@@ -15,7 +15,7 @@ use super::expand::expand;
 use super::profile::{
     Api, CaCert, ClientAuth, Connection, ExtraHeader, Profile, ProfileKind, Secret,
 };
-use super::region::{REGIONS, Region};
+use super::region::Region;
 use super::{
     GENESYS_CLIENT_ID_VAR, GENESYS_INTEGRATION_VAR, GENESYS_REGION_VAR, GENESYS_SECRET_VAR,
 };
@@ -252,8 +252,9 @@ fn find_region(profile: &str, key: &str, value: &str) -> Result<Region, ConfigEr
     })
 }
 
-/// `genesys-env`: the variables of the platform's Terraform provider. Without
-/// `GENESYSCLOUD_REGION` the region is `us-east-1`, the provider's own default.
+/// `genesys-env`: the variables of the platform's Terraform provider. The region is
+/// required: a token for one region is refused by every other, so a guessed default would
+/// only fail later and less clearly.
 fn genesys_env_connection(p: &mut Profile, env: &dyn Env) -> Result<Connection, ConfigError> {
     let name = p.name.clone();
     let var = |key: &str, var: &str| {
@@ -267,7 +268,16 @@ fn genesys_env_connection(p: &mut Profile, env: &dyn Env) -> Result<Connection, 
     let client_secret = Secret::new(var("client_secret", GENESYS_SECRET_VAR)?);
     let region = match non_empty(env, GENESYS_REGION_VAR) {
         Some(text) => find_region(&name, GENESYS_REGION_VAR, &text)?,
-        None => REGIONS[0],
+        None => {
+            return Err(ConfigError::MissingKey {
+                profile: name.clone(),
+                key: "region".to_string(),
+                fix: format!(
+                    "set {GENESYS_REGION_VAR} to your region, one of: {}",
+                    Region::known_list()
+                ),
+            });
+        }
     };
     if let Some(id) = non_empty(env, GENESYS_INTEGRATION_VAR) {
         p.integration_id = Some(id);
@@ -345,7 +355,8 @@ fn file_connection(
         "client_secret",
         raw.client_secret.as_ref().map(Secret::expose),
     )?);
-    p.region = region;
+    // The region names where requests go only if it gave at least one of the URLs.
+    p.region = region.filter(|_| raw.token_url.is_none() || raw.api_base_url.is_none());
     p.connection_for(token_url, api_base_url, client_id, client_secret)
 }
 

@@ -839,11 +839,18 @@ fn genesys_client_id_variable_chooses_genesys_env_after_cxone_env() {
 }
 
 #[test]
-fn genesys_env_reads_the_terraform_variables_and_defaults_to_us_east_1() {
+fn genesys_env_reads_the_terraform_variables_and_needs_the_region() {
     let vars = env()
         .with_var(GENESYS_CLIENT_ID_VAR, "gc")
         .with_var(GENESYS_SECRET_VAR, "gs")
         .with_var(GENESYS_INTEGRATION_VAR, "int-9");
+    let no_region = parse("")
+        .profile(GENESYS_ENV, &vars)
+        .expect_err("no region")
+        .to_string();
+    assert!(no_region.contains("set GENESYSCLOUD_REGION"), "{no_region}");
+    assert!(no_region.contains("mypurecloud.com"), "{no_region}");
+    let vars = vars.with_var(GENESYS_REGION_VAR, "US-EAST-1");
     let p = parse("").profile(GENESYS_ENV, &vars).expect("profile");
     assert_eq!(p.api, Api::GenesysCloud);
     assert_eq!(p.integration_id.as_deref(), Some("int-9"));
