@@ -37,6 +37,7 @@ mod cli_validate_genesys;
 mod engine_auth;
 mod engine_budget;
 mod engine_genesys;
+mod engine_genesys_conformance;
 mod engine_genesys_pacing;
 mod engine_genesys_token;
 mod engine_pacing;
