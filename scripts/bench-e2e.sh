@@ -6,6 +6,9 @@
 #      --concurrency 16 -> created/s (target >= 1,000/s)
 #   2. pacing: 300 payloads, sandbox --rate-limit 50/s -> goodput as % of the limit
 #      (target >= 95 %) and the share of create responses that were 429 (target <= 1 %)
+#   3. genesys-cloud throughput: the same as 1 on an `api = "genesys-cloud"` profile, each
+#      create being draft -> validation -> publish (three requests) -> actions/s
+#      (target >= 1,000/s)
 #
 # Usage: scripts/bench-e2e.sh            (env: BATCH=2000 PACED=300 LIMIT=50
 #                                               PACED_PROFILE_RATE=50/s CONCURRENCY=16)
@@ -131,3 +134,39 @@ awk -v n="$created" -v total="$PACED" -v ns=$((end - start)) -v limit="$LIMIT" -
     printf "create requests %d, 429 responses %d -> %.2f%% (target <= 1%%)\n", creates, r429, share
 }'
 echo "sandbox stats: $stats"
+
+echo "== 3. genesys-cloud throughput: $BATCH actions (draft, validation, publish), rate limit off, --concurrency $CONCURRENCY"
+start_sandbox genesys --rate-limit off
+cat >"$WORK/genesys.toml" <<EOF
+default_profile = "bench"
+
+[profiles.bench]
+api = "genesys-cloud"
+token_url = "$SANDBOX_URL/oauth/token"
+api_base_url = "$SANDBOX_URL"
+client_id = "sandbox"
+client_secret = "sandbox-secret"
+integration_id = "8a1f2c3d-0000-4000-8000-000000c0da01"
+rate_limit = "off"
+EOF
+chmod 600 "$WORK/genesys.toml"
+mkdir -p "$WORK/genesys"
+for i in $(seq -w 1 "$BATCH"); do
+    printf '{"name":"genesys-%s-%s","category":"bench","secure":false,"contract":{"input":{"inputSchema":{"type":"object","properties":{"id":{"type":"string"}}}},"output":{"successSchema":{"type":"object","properties":{}}}},"config":{"request":{"requestUrlTemplate":"https://api.example.com/items/$esc.url(${input.id})","requestType":"GET","headers":{},"requestTemplate":"${input.rawRequest}"},"response":{"translationMap":{},"translationMapDefaults":{},"successTemplate":"${rawResult}"}}}\n' \
+        "$RUN_ID" "$i" >"$WORK/genesys/p$i.json"
+done
+start=$(now_ns)
+CXDA_CONFIG=$WORK/genesys.toml timeout 300 "$BIN" --data-dir "$WORK/data-genesys" \
+    submit --concurrency "$CONCURRENCY" "$WORK"/genesys/*.json >"$WORK/genesys.lines" 2>"$WORK/genesys.progress" ||
+    true
+end=$(now_ns)
+created=$(grep -c ': created ' "$WORK/genesys.lines" || true)
+records=$(wc -l <"$WORK/data-genesys/audit.jsonl")
+awk -v n="$created" -v total="$BATCH" -v ns=$((end - start)) -v rec="$records" 'BEGIN {
+    s = ns / 1e9
+    printf "created %d/%d actions (3 requests each) in %.2f s -> %.0f actions/s (target >= 1000/s); %d audit records\n", n, total, s, n / s, rec
+}'
+if [ "$created" -lt "$BATCH" ]; then
+    echo "not every action was created; the first lines:" >&2
+    grep -v ': created ' "$WORK/genesys.lines" | head -n 3 >&2
+fi
