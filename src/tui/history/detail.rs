@@ -90,6 +90,18 @@ pub fn build(record: &AuditRecord) -> Vec<Line<'static>> {
             escape_controls(&record.correlation_id).into_owned(),
         ),
     ];
+    if let Some(api) = &record.api {
+        lines.push(field("Dialect", escape_controls(api).into_owned()));
+    }
+    if let Some(id) = &record.remote_id {
+        let version = record
+            .version
+            .map_or_else(String::new, |v| format!("   version {v}"));
+        lines.push(field(
+            "Server id",
+            format!("{}{version}", escape_controls(id)),
+        ));
+    }
     if let Some(error) = &record.error {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<15}", "Error"), Style::new().fg(Color::DarkGray)),
@@ -100,8 +112,34 @@ pub fn build(record: &AuditRecord) -> Vec<Line<'static>> {
         ]));
     }
 
+    if !record.steps.is_empty() {
+        lines.push(Line::default());
+        lines.push(heading(&format!("Steps ({})", record.steps.len())));
+        for (i, step) in record.steps.iter().enumerate() {
+            lines.push(Line::from(format!(
+                "  {}. {:<10} {:>6}  {:>6} ms  {} {}  ({} attempt{})",
+                i + 1,
+                escape_controls(&step.name),
+                display_status(step.status),
+                step.latency_ms,
+                escape_controls(&step.method),
+                escape_controls(&step.url),
+                step.attempts.len(),
+                if step.attempts.len() == 1 { "" } else { "s" }
+            )));
+        }
+    }
+
     lines.push(Line::default());
-    lines.push(heading(&format!("Attempts ({})", record.attempts.len())));
+    let attempts_of = if record.steps.is_empty() {
+        String::new()
+    } else {
+        " of the last step".to_string()
+    };
+    lines.push(heading(&format!(
+        "Attempts{attempts_of} ({})",
+        record.attempts.len()
+    )));
     if record.attempts.is_empty() {
         lines.push(Line::from("  none"));
     } else {
@@ -236,5 +274,63 @@ pub fn body_text(body: &Value, truncated: bool) -> Option<String> {
             )
         }
         other => serde_json::to_string_pretty(other).ok(),
+    }
+}
+
+#[cfg(test)]
+mod steps_tests {
+    use super::*;
+    use crate::audit::Step;
+
+    fn text(lines: &[Line<'_>]) -> String {
+        lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn a_genesys_record_shows_its_dialect_server_id_and_steps_escaped() {
+        let mut record = AuditRecord::new(Outcome::Created);
+        record.api = Some("genesys-cloud".into());
+        record.remote_id = Some("act\u{1b}[2J-1".into());
+        record.version = Some(2);
+        record.steps = ["draft", "validation", "publish"]
+            .iter()
+            .map(|name| Step {
+                name: (*name).into(),
+                method: "POST".into(),
+                url: format!("http://127.0.0.1:9/{name}"),
+                status: Some(200),
+                latency_ms: 7,
+                attempts: vec![crate::audit::Attempt::default()],
+            })
+            .collect();
+        let shown = text(&build(&record));
+        assert!(shown.contains("Dialect        genesys-cloud"), "{shown}");
+        assert!(
+            shown.contains("Server id      act\\u{1b}[2J-1   version 2"),
+            "{shown}"
+        );
+        assert!(!shown.contains('\u{1b}'), "{shown}");
+        assert!(shown.contains("Steps (3)"), "{shown}");
+        assert!(
+            shown.contains(
+                "  2. validation    200       7 ms  POST http://127.0.0.1:9/validation  (1 attempt)"
+            ),
+            "{shown}"
+        );
+        assert!(shown.contains("Attempts of the last step (0)"), "{shown}");
+        let plain = text(&build(&AuditRecord::new(Outcome::Created)));
+        assert!(
+            !plain.contains("Steps") && !plain.contains("Dialect"),
+            "{plain}"
+        );
     }
 }
