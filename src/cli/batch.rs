@@ -358,8 +358,8 @@ impl Printer {
     }
 }
 
-/// `FILE: created ID` (the audit record id; `(version V)` after it when the server gave
-/// the action a version), `FILE: drafted ID`, `FILE: rejected STATUS reason`,
+/// `FILE: created ID` (the audit record id; `(action REMOTE, version V)` after it when the
+/// server gave them), `FILE: drafted ID (draft REMOTE, version V)`, `FILE: rejected STATUS reason`,
 /// `FILE: failed reason` or `FILE: cancelled`.
 fn result_line(name: &str, done: &Done) -> String {
     let record = match done {
@@ -371,12 +371,24 @@ fn result_line(name: &str, done: &Done) -> String {
             );
         }
     };
+    // The server's id and version, when the dialect gives them (genesys-cloud): the audit
+    // record id alone would send the user to `cxda audit show` to find the action.
+    let remote = |what: &str| {
+        let id = record
+            .remote_id
+            .as_deref()
+            .map(|id| format!("{what} {}", escape_controls(id)));
+        let version = record.version.map(|v| format!("version {v}"));
+        let parts: Vec<String> = id.into_iter().chain(version).collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    };
     match record.outcome {
-        Record::Created => match record.version {
-            Some(version) => format!("{name}: created {} (version {version})", record.id),
-            None => format!("{name}: created {}", record.id),
-        },
-        Record::Drafted => format!("{name}: drafted {}", record.id),
+        Record::Created => format!("{name}: created {}{}", record.id, remote("action")),
+        Record::Drafted => format!("{name}: drafted {}{}", record.id, remote("draft")),
         Record::Rejected => {
             let status = record
                 .status
@@ -429,16 +441,19 @@ mod tests {
     fn a_genesys_create_names_its_version_and_a_draft_says_drafted() {
         let mut r = record(Record::Created);
         r.version = Some(2);
+        r.remote_id = Some("act-1".into());
         let id = r.id.to_string();
         assert_eq!(
             result_line("a.json", &Done::Record(Box::new(r))),
-            format!("a.json: created {id} (version 2)")
+            format!("a.json: created {id} (action act-1, version 2)")
         );
-        let r = record(Record::Drafted);
+        let mut r = record(Record::Drafted);
+        r.remote_id = Some("dr\u{1b}-9".into());
+        r.version = Some(1);
         let id = r.id.to_string();
         assert_eq!(
             result_line("a.json", &Done::Record(Box::new(r))),
-            format!("a.json: drafted {id}")
+            format!("a.json: drafted {id} (draft dr\\u{{1b}}-9, version 1)")
         );
     }
 

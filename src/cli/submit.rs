@@ -46,8 +46,10 @@ const AFTER_HELP: &str = "\
 Prints one line per file, in the order given, as soon as that file and every file before \
 it are done:
   FILE: created ID              ID is the audit record (cxda audit show ID)
-  FILE: created ID (version V)  genesys-cloud: published as version V
-  FILE: drafted ID              genesys-cloud with --draft: a valid draft, not published
+  FILE: created ID (action A, version V)
+                                genesys-cloud: published as action A, version V
+  FILE: drafted ID (draft D, version V)
+                                genesys-cloud with --draft: a valid draft, not published
   FILE: rejected STATUS reason  the server refused it (STATUS - : not sent, e.g. a payload
                                 that fails the checks of `cxda validate`)
   FILE: failed reason           not created: network, TLS, retries exhausted, ...

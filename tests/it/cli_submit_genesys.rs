@@ -1,6 +1,6 @@
 //! `cxda submit --profile sandbox-genesys` through the real binary and its embedded
 //! sandbox: the genesys-cloud template is drafted, validated and published (`FILE: created
-//! ID (version V)`), `--draft` stops at a valid draft (`FILE: drafted ID`), and `--draft` on
+//! ID (action A, version V)`), `--draft` stops at a valid draft (`FILE: drafted ID (draft D, version V)`), and `--draft` on
 //! a cxone-v2 profile is a usage problem with nothing sent.
 
 use std::path::Path;
@@ -55,9 +55,16 @@ fn the_genesys_template_is_published_and_the_line_names_its_version() {
     let rest = line
         .strip_prefix(&format!("{file}: created "))
         .unwrap_or_else(|| panic!("not a created line: {text}"));
-    let (id, version) = rest.split_once(' ').expect("ID (version V)");
-    assert_eq!(version, "(version 2)", "{line}");
+    let (id, remote) = rest.split_once(' ').expect("ID (action A, version V)");
     let record = record(&ws, id);
+    assert_eq!(
+        remote,
+        format!(
+            "(action {}, version 2)",
+            record["remote_id"].as_str().expect("remote_id")
+        ),
+        "{line}"
+    );
     assert_eq!(record["api"], "genesys-cloud");
     let names: Vec<&str> = record["steps"]
         .as_array()
@@ -83,16 +90,24 @@ fn draft_stops_at_a_valid_draft() {
         stderr(&out)
     );
     let text = stdout(&out);
-    let id = text
+    let rest = text
         .lines()
         .next()
         .and_then(|l| l.strip_prefix(&format!("{file}: drafted ")))
         .unwrap_or_else(|| panic!("not a drafted line: {text}"));
+    let (id, remote) = rest.split_once(' ').expect("ID (draft D, version V)");
     assert_eq!(id.len(), 26, "an audit id: {text}");
     assert!(stderr(&out).contains("1 drafted"), "{}", stderr(&out));
     let record = record(&ws, id);
     assert_eq!(record["outcome"], "drafted");
     assert_eq!(record["version"], 1);
+    assert_eq!(
+        remote,
+        format!(
+            "(draft {}, version 1)",
+            record["remote_id"].as_str().expect("remote_id")
+        )
+    );
 }
 
 #[test]
