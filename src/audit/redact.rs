@@ -100,8 +100,10 @@ impl Redactor {
         self.redact_http_headers(&mut record.request.headers);
         self.redact_http_headers(&mut record.response.headers);
         for body in [&mut record.request.body, &mut record.response.body] {
-            if let Some(headers) = body.pointer_mut("/configuration/headers") {
-                redact_payload_headers(headers);
+            for pointer in PAYLOAD_HEADERS {
+                if let Some(headers) = body.pointer_mut(pointer) {
+                    redact_payload_headers(headers);
+                }
             }
         }
         self.redact_value(&mut record.request.body);
@@ -122,7 +124,11 @@ impl Redactor {
             self.redact_string(&mut redirect.from);
             self.redact_string(&mut redirect.to);
         }
-        for attempt in &mut record.attempts {
+        let step_attempts = record.steps.iter_mut().flat_map(|step| {
+            self.redact_string(&mut step.url);
+            step.attempts.iter_mut()
+        });
+        for attempt in record.attempts.iter_mut().chain(step_attempts) {
             for text in [&mut attempt.retry_after, &mut attempt.error]
                 .into_iter()
                 .flatten()
@@ -141,10 +147,10 @@ impl Redactor {
                 .into_iter()
                 .map(|(start, end)| text[start..end].to_string())
                 .collect(),
-            body => body
-                .pointer("/configuration/headers")
-                .and_then(Value::as_object)
-                .into_iter()
+            body => PAYLOAD_HEADERS
+                .iter()
+                .filter_map(|pointer| body.pointer(pointer))
+                .filter_map(Value::as_object)
                 .flatten()
                 .filter(|(name, _)| is_secret_header_name(name))
                 .filter_map(|(_, value)| value.as_str())
@@ -242,8 +248,26 @@ fn is_secret_field(key: &str) -> bool {
     SECRET_FIELDS.iter().any(|f| key.eq_ignore_ascii_case(f))
 }
 
+/// Where a payload keeps the headers of the request it describes: `cxone-v2`'s
+/// `configuration.headers` and `genesys-cloud`'s `config.request.headers`.
+const PAYLOAD_HEADERS: [&str; 2] = ["/configuration/headers", "/config/request/headers"];
+
+/// A value that holds no secret of its own: empty, or filled in when the action runs (a
+/// `{{placeholder}}`, or a template reference such as `Bearer ${credentials.apiToken}`).
 pub(super) fn is_placeholder_or_empty(value: &str) -> bool {
-    value.trim().is_empty() || has_placeholder(value) || value == REDACTED
+    value.trim().is_empty()
+        || has_placeholder(value)
+        || has_template_reference(value)
+        || value == REDACTED
+}
+
+/// `${…}`, `$!{…}`, or a bare `$input.x` / `$credentials.x`: the genesys-cloud templates'
+/// references to values supplied at run time.
+fn has_template_reference(value: &str) -> bool {
+    value.contains("${")
+        || value.contains("$!{")
+        || value.contains("$input.")
+        || value.contains("$credentials.")
 }
 
 fn value_is_placeholder_or_empty(value: &Value) -> bool {
@@ -537,6 +561,38 @@ mod tests {
         let text = serde_json::to_string(&record).expect("json");
         assert!(!text.contains("literalSECRET123"), "{text}");
         assert!(text.contains("{{r}}"), "{text}");
+    }
+
+    #[test]
+    fn genesys_request_header_literals_are_redacted_in_bodies_steps_and_errors() {
+        let payload = serde_json::json!({
+            "name": "n",
+            "config": { "request": { "headers": {
+                "X-Api-Key": "gcLiteralKey987",
+                "Authorization": "Bearer ${credentials.apiToken}"
+            } } }
+        });
+        let mut record = AuditRecord::new(crate::audit::Outcome::Created);
+        record.request.body = payload.clone();
+        // The platform echoes the action's config back.
+        record.response.body = serde_json::json!({ "id": "a1", "config": payload["config"] });
+        record.steps.push(crate::audit::Step {
+            name: "publish".into(),
+            method: "POST".into(),
+            url: "https://api.example/x?key=gcLiteralKey987".into(),
+            attempts: vec![crate::audit::Attempt {
+                error: Some("echo gcLiteralKey987".into()),
+                ..crate::audit::Attempt::default()
+            }],
+            ..crate::audit::Step::default()
+        });
+        Redactor::new().redact_record(&mut record);
+        let text = serde_json::to_string(&record).expect("json");
+        assert!(!text.contains("gcLiteralKey987"), "{text}");
+        assert!(
+            text.contains("Bearer ${credentials.apiToken}"),
+            "a template reference is not a secret: {text}"
+        );
     }
 
     #[test]
