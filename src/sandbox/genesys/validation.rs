@@ -118,6 +118,7 @@ mod tests {
             contract: json!({"input": {"inputSchema": {"type": "object", "properties": {}}},
                              "output": {"successSchema": {"type": "object", "properties": {}}}}),
             version: 1,
+            json_bytes: Default::default(),
         }
     }
 
