@@ -3,7 +3,8 @@
 //! payload on one line, far over the API's body limit, which must not take seconds.
 //!
 //! And the genesys-cloud worst case: thousands of inputs, tens of thousands of references
-//! to inputs the contract does not define (each one a problem), which must cost one walk.
+//! to inputs the contract does not define (each one a problem); its cost must not grow with
+//! inputs × references (past the 200 shown, a problem is only counted).
 //!
 //! Run: `cargo bench --bench checks`
 
