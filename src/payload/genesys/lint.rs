@@ -45,9 +45,8 @@ enum Field<'v> {
 }
 
 /// Names a reference may use: a set to look them up, the list (sorted, as the parsed value
-/// keeps them) for the
-/// did-you-mean search and the message, and the hint for each unknown name, found once
-/// (a template may repeat one unknown name thousands of times).
+/// keeps them) for the did-you-mean search and the message, and the hint for each unknown
+/// name, found once (a template may repeat one unknown name thousands of times).
 struct Names<'v> {
     set: HashSet<&'v str>,
     list: Vec<String>,
