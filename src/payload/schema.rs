@@ -309,14 +309,47 @@ fn allowed_members(schema: &Value, schema_path: &str) -> Vec<String> {
 }
 
 /// The allowed name closest to a typo, if it is close enough to be the likely intent.
+/// Called with thousands of names (a genesys input contract), so a candidate whose letters
+/// alone put it out of reach costs no edit distance (which allocates), and the distance is
+/// the cheaper one where an adjacent transposition, the usual typo, is one edit.
 pub(crate) fn closest<'a>(name: &str, allowed: &'a [String]) -> Option<&'a str> {
     let lower = name.to_lowercase();
+    let mut counts = [0; 128];
     allowed
         .iter()
-        .map(|candidate| (strsim::damerau_levenshtein(&lower, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3))
+        .filter_map(|candidate| {
+            let reach = 2.max(candidate.len() / 3);
+            if distance_floor(&lower, candidate, &mut counts) > reach {
+                return None;
+            }
+            let distance = strsim::osa_distance(&lower, candidate);
+            (distance <= reach).then_some((distance, candidate.as_str()))
+        })
         .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate.as_str())
+        .map(|(_, candidate)| candidate)
+}
+
+/// A lower bound of the edit distance between two names, without allocating: one edit
+/// changes the count of at most two characters by one each, so half the difference in
+/// counts (rounded up) is never more than the distance. Only for ASCII; else 0. `counts`
+/// is all zeros before and after (it is reused across candidates).
+fn distance_floor(a: &str, b: &str, counts: &mut [i64; 128]) -> usize {
+    if !a.is_ascii() || !b.is_ascii() {
+        return 0;
+    }
+    for byte in a.bytes() {
+        counts[usize::from(byte)] += 1;
+    }
+    for byte in b.bytes() {
+        counts[usize::from(byte)] -= 1;
+    }
+    let mut differing = 0;
+    for byte in a.bytes().chain(b.bytes()) {
+        let count = &mut counts[usize::from(byte)];
+        differing += count.unsigned_abs();
+        *count = 0;
+    }
+    usize::try_from(differing.div_ceil(2)).unwrap_or(usize::MAX)
 }
 
 /// "between 1 and 90000 milliseconds" from the schema beside a failed minimum/maximum (the
@@ -422,6 +455,26 @@ mod tests {
         assert_eq!(closest("Name", &allowed), Some("name"));
         assert_eq!(closest("configuartion", &allowed), Some("configuration"));
         assert_eq!(closest("zzzzzz", &allowed), None);
+    }
+
+    #[test]
+    fn the_distance_floor_never_exceeds_the_distance() {
+        for (a, b) in [
+            ("enabeld", "enabled"),
+            ("name", "nmae"),
+            ("in12", "zz_12"),
+            ("abc", ""),
+            ("configuartion", "configuration"),
+            ("kitten", "sitting"),
+        ] {
+            let mut counts = [0; 128];
+            assert!(
+                distance_floor(a, b, &mut counts) <= strsim::osa_distance(a, b),
+                "{a} {b}"
+            );
+            assert_eq!(counts, [0; 128]);
+        }
+        assert_eq!(distance_floor("in12", "zz_12", &mut [0; 128]), 3);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! The sandbox's shared state: the current faults (with the fail-429 budget and the rate
 //! window that depend on them), issued tokens, the action stores (`store.rs` for cxone-v2,
 //! `genesys/store.rs` for genesys-cloud, bounded alike), the webhook inbox and a cheap
-//! random source. Every lock here is held for a few
-//! map operations only, never across an await, so a std `Mutex` beats an async one.
+//! random source. No lock here is held across an await, so a std `Mutex` beats an async
+//! one. A lock is held for map operations and the copies they need: a genesys listing
+//! filters every stored action and copies its page (its JSON is built after), a create or
+//! a get copies its one definition into its answer. The checks of a definition and its
+//! sizing for the store's limits are done before the lock is taken.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};

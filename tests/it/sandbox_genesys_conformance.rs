@@ -1,8 +1,8 @@
 //! Every genesys-cloud answer the sandbox gives, checked against the platform's API
-//! description (`genesys-actions.swagger.json` in the project's shared reference folder,
-//! beside the repository): the definition each (path, method, status) names there,
-//! validated as JSON Schema draft 4 (Swagger 2.0 schemas are that dialect, and their
-//! `#/definitions/X` refs resolve in a root that keeps `definitions`).
+//! description (`tests/fixtures/genesys-actions.swagger.json`, a copy of the public API
+//! description rebuilt from the platform's SDK): the definition each (path, method, status)
+//! names there, validated as JSON Schema draft 4 (Swagger 2.0 schemas are that dialect,
+//! and their `#/definitions/X` refs resolve in a root that keeps `definitions`).
 
 use std::path::PathBuf;
 
@@ -10,19 +10,12 @@ use serde_json::{Value, json};
 
 use crate::sandbox_genesys_common::exchanges;
 
-fn swagger() -> Option<Value> {
+fn swagger() -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/reference/genesys-actions.swagger.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("the swagger parses")),
-        Err(e) => {
-            println!(
-                "skipped: the platform's API description is not at {} ({e})",
-                path.display()
-            );
-            None
-        }
-    }
+        .join("tests/fixtures/genesys-actions.swagger.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the API description at {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("the swagger parses")
 }
 
 /// The definition the swagger names for this answer, if it describes the path.
@@ -36,7 +29,7 @@ fn definition(swagger: &Value, template: &str, method: &str, status: u16) -> Opt
 
 #[tokio::test]
 async fn every_genesys_answer_matches_the_platforms_definition() {
-    let Some(swagger) = swagger() else { return };
+    let swagger = swagger();
     let mut checked = std::collections::BTreeMap::<String, usize>::new();
     for exchange in exchanges().await {
         let method = exchange.method.as_str().to_ascii_lowercase();
@@ -85,7 +78,7 @@ async fn every_genesys_answer_matches_the_platforms_definition() {
 /// refused by the same validator.
 #[test]
 fn the_definitions_refuse_a_wrong_shape() {
-    let Some(swagger) = swagger() else { return };
+    let swagger = swagger();
     let root = json!({"$ref": "#/definitions/ErrorBody", "definitions": swagger["definitions"]});
     let validator = jsonschema::draft4::options()
         .should_validate_formats(false)

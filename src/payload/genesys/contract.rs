@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Finding, Place};
+use super::{Finding, Findings, Place};
 use crate::payload::position::pointer_escape;
 use crate::payload::schema::{Anchor, label, show};
 
@@ -17,7 +17,7 @@ const RESERVED: [&str; 3] = ["orgId", "integrationId", "rawRequest"];
 /// The types an input property may have.
 const SIMPLE: [&str; 5] = ["string", "integer", "number", "boolean", "null"];
 
-pub(super) fn check(value: &Value, out: &mut Vec<Finding>) {
+pub(super) fn check(value: &Value, out: &mut Findings) {
     if let Some(input) = value.pointer(INPUT).and_then(Value::as_object) {
         input_shape(input, out);
     }
@@ -30,39 +30,46 @@ pub(super) fn check(value: &Value, out: &mut Vec<Finding>) {
     }
 }
 
-fn input_shape(input: &Map<String, Value>, out: &mut Vec<Finding>) {
+fn input_shape(input: &Map<String, Value>, out: &mut Findings) {
     let type_pointer = format!("{INPUT}/type");
     match input.get("type") {
         Some(Value::String(t)) if t == "object" => {}
-        Some(other) => out.push(Finding::error(
-            type_pointer.clone(),
-            Place::Anchor(Anchor::Value),
-            format!(
-                "{}: must be \"object\", found {}; the input contract is an object of named values",
-                label(&type_pointer),
-                show(other)
-            ),
-        )),
-        None => out.push(Finding::error(
-            type_pointer.clone(),
-            Place::Anchor(Anchor::Parent),
-            format!(
-                "{}: no \"type\"; add \"type\": \"object\" (the input contract is an object of named values)",
-                label(INPUT)
-            ),
-        )),
+        Some(other) => out.push(|| {
+            Finding::error(
+                type_pointer.clone(),
+                Place::Anchor(Anchor::Value),
+                format!(
+                    "{}: must be \"object\", found {}; the input contract is an object of named values",
+                    label(&type_pointer),
+                    show(other)
+                ),
+            )
+        }),
+        None => out.push(|| {
+            Finding::error(
+                type_pointer.clone(),
+                Place::Anchor(Anchor::Parent),
+                format!(
+                    "{}: no \"type\"; add \"type\": \"object\" (the input contract is an object of named values)",
+                    label(INPUT)
+                ),
+            )
+        }),
     }
     let Some(properties) = input.get("properties").and_then(Value::as_object) else {
         return;
     };
     for (name, property) in properties {
-        let pointer = format!("{INPUT}/properties/{}", pointer_escape(name));
-        property_name(&pointer, name, out);
-        property_type(&pointer, property, out);
+        property_name(name, out);
+        property_type(name, property, out);
     }
 }
 
-fn property_name(pointer: &str, name: &str, out: &mut Vec<Finding>) {
+fn property_pointer(name: &str) -> String {
+    format!("{INPUT}/properties/{}", pointer_escape(name))
+}
+
+fn property_name(name: &str, out: &mut Findings) {
     let problem = if RESERVED.contains(&name) {
         "is reserved by the platform (orgId, integrationId and rawRequest are filled in by it); rename the input"
     } else if !plain_name(name) {
@@ -70,15 +77,17 @@ fn property_name(pointer: &str, name: &str, out: &mut Vec<Finding>) {
     } else {
         return;
     };
-    out.push(Finding::error(
-        pointer.to_string(),
-        Place::Anchor(Anchor::Key),
-        format!(
-            "{}: {} {problem}",
-            label(INPUT),
-            show(&Value::String(name.to_string()))
-        ),
-    ));
+    out.push(|| {
+        Finding::error(
+            property_pointer(name),
+            Place::Anchor(Anchor::Key),
+            format!(
+                "{}: {} {problem}",
+                label(INPUT),
+                show(&Value::String(name.to_string()))
+            ),
+        )
+    });
 }
 
 /// `^[A-Za-z][A-Za-z0-9_-]*$`
@@ -88,28 +97,33 @@ fn plain_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-fn property_type(pointer: &str, property: &Value, out: &mut Vec<Finding>) {
-    let allowed = SIMPLE.join(", ");
-    let type_pointer = format!("{pointer}/type");
-    let (place, problem) = match property.get("type") {
-        None => (
-            Anchor::Parent,
-            format!("has no \"type\"; declare one of {allowed}"),
-        ),
-        Some(t) if simple_type(t) => return,
-        Some(t) => (
-            Anchor::Value,
-            format!(
-                "has type {}; an input may only be {allowed} (no nested object or array): pass the parts as inputs of their own, or the whole as a string",
-                show_type(t)
+fn property_type(name: &str, property: &Value, out: &mut Findings) {
+    let found = property.get("type");
+    if found.is_some_and(simple_type) {
+        return;
+    }
+    out.push(|| {
+        let allowed = SIMPLE.join(", ");
+        let (place, problem) = match found {
+            None => (
+                Anchor::Parent,
+                format!("has no \"type\"; declare one of {allowed}"),
             ),
-        ),
-    };
-    out.push(Finding::error(
-        type_pointer,
-        Place::Anchor(place),
-        format!("{}: {problem}", label(pointer)),
-    ));
+            Some(t) => (
+                Anchor::Value,
+                format!(
+                    "has type {}; an input may only be {allowed} (no nested object or array): pass the parts as inputs of their own, or the whole as a string",
+                    show_type(t)
+                ),
+            ),
+        };
+        let pointer = property_pointer(name);
+        Finding::error(
+            format!("{pointer}/type"),
+            Place::Anchor(place),
+            format!("{}: {problem}", label(&pointer)),
+        )
+    });
 }
 
 /// `"string"` or a list such as `["string", "null"]`, every one simple.
@@ -158,7 +172,7 @@ fn walk<'v>(
     node: &'v Value,
     output: bool,
     path: &mut Vec<Token<'v>>,
-    out: &mut Vec<Finding>,
+    out: &mut Findings,
 ) {
     match node {
         Value::Object(members) => {
@@ -174,35 +188,39 @@ fn walk<'v>(
                     _ => Vec::new(),
                 };
                 for index in nested {
-                    let mut pointer = pointer_of(root, path);
-                    pointer.push_str("/items");
-                    if let Some(index) = index {
-                        pointer.push_str(&format!("/{index}"));
-                    }
-                    pointer.push_str("/type");
-                    out.push(Finding::error(
-                        pointer.clone(),
-                        Place::Anchor(Anchor::Value),
-                        format!(
-                            "{}: an array of arrays, which the platform's output contract does not take; make the inner array a property of an object",
-                            label(&pointer)
-                        ),
-                    ));
+                    out.push(|| {
+                        let mut pointer = pointer_of(root, path);
+                        pointer.push_str("/items");
+                        if let Some(index) = index {
+                            pointer.push_str(&format!("/{index}"));
+                        }
+                        pointer.push_str("/type");
+                        Finding::error(
+                            pointer.clone(),
+                            Place::Anchor(Anchor::Value),
+                            format!(
+                                "{}: an array of arrays, which the platform's output contract does not take; make the inner array a property of an object",
+                                label(&pointer)
+                            ),
+                        )
+                    });
                 }
             }
             for (key, child) in members {
                 path.push(Token::Key(key));
                 if key == "$ref" {
-                    let pointer = pointer_of(root, path);
-                    out.push(Finding::error(
-                        pointer.clone(),
-                        Place::Anchor(Anchor::Key),
-                        format!(
-                            "{}: \"$ref\" is not supported in a contract (found {}); write the referenced schema in place",
-                            label(&pointer),
-                            show(child)
-                        ),
-                    ));
+                    out.push(|| {
+                        let pointer = pointer_of(root, path);
+                        Finding::error(
+                            pointer.clone(),
+                            Place::Anchor(Anchor::Key),
+                            format!(
+                                "{}: \"$ref\" is not supported in a contract (found {}); write the referenced schema in place",
+                                label(&pointer),
+                                show(child)
+                            ),
+                        )
+                    });
                 }
                 walk(root, child, output, path, out);
                 path.pop();

@@ -50,6 +50,25 @@ pub(super) enum Place {
     Inside(usize),
 }
 
+/// The findings of the rules, the first [`MAX_DIAGNOSTICS`] kept and the rest only counted:
+/// a rule hands over a closure, so a finding past the cap costs no message (nor the
+/// did-you-mean search behind it).
+#[derive(Debug, Default)]
+pub(super) struct Findings {
+    kept: Vec<Finding>,
+    more: usize,
+}
+
+impl Findings {
+    pub(super) fn push(&mut self, finding: impl FnOnce() -> Finding) {
+        if self.kept.len() < MAX_DIAGNOSTICS {
+            self.kept.push(finding());
+        } else {
+            self.more += 1;
+        }
+    }
+}
+
 impl Finding {
     pub(super) fn error(pointer: String, place: Place, message: String) -> Finding {
         Finding {
@@ -76,34 +95,35 @@ pub(crate) fn problems(
     locator: &mut Locator<'_>,
     value: &Value,
 ) -> Problems {
-    let mut findings = Vec::new();
+    let mut findings = Findings::default();
     missing_integration_id(value, &mut findings);
     contract::check(value, &mut findings);
     lint::check(value, &mut findings);
-    let more = findings.len().saturating_sub(MAX_DIAGNOSTICS);
-    findings.truncate(MAX_DIAGNOSTICS);
     Problems {
-        diagnostics: position(text, index, locator, findings),
-        more,
+        diagnostics: position(text, index, locator, findings.kept),
+        more: findings.more,
     }
 }
 
-/// Not a schema error: the profile's `integration_id` fills it in when the action is sent.
-fn missing_integration_id(value: &Value, out: &mut Vec<Finding>) {
+/// Not a schema error: the profile's `integration_id` fills it in when the action is sent
+/// (`validate --api` has no profile, hence "if it has one").
+fn missing_integration_id(value: &Value, out: &mut Findings) {
     let Some(action) = value.as_object() else {
         return;
     };
     if action.contains_key("integrationId") {
         return;
     }
-    out.push(Finding::warning(
-        "/integrationId".into(),
-        Place::Anchor(Anchor::Parent),
-        format!(
-            "{}: no \"integrationId\"; the profile's integration_id will be used, and the platform refuses an action without one (set \"integrationId\" here or integration_id in the profile)",
-            label("")
-        ),
-    ));
+    out.push(|| {
+        Finding::warning(
+            "/integrationId".into(),
+            Place::Anchor(Anchor::Parent),
+            format!(
+                "{}: no \"integrationId\"; the profile's integration_id is used, if it has one; the platform refuses an action without one (set \"integrationId\" here or integration_id in the profile)",
+                label("")
+            ),
+        )
+    });
 }
 
 /// Lines and columns for findings; the places inside one string are mapped back through
@@ -150,3 +170,5 @@ fn position(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_lint;

@@ -19,9 +19,9 @@ pub(super) struct Reference<'a> {
     pub escaped: bool,
 }
 
-impl Reference<'_> {
+impl<'a> Reference<'a> {
     /// The first name of the path (`input` in `input.id`, `name` in `name.trim()`).
-    pub fn root(&self) -> &str {
+    pub fn root(&self) -> &'a str {
         let end = self
             .path
             .find(|c: char| !is_name_char(c))
@@ -30,7 +30,7 @@ impl Reference<'_> {
     }
 
     /// The name after `root.` (`id` in `input.id.trim()`), if the path goes on that way.
-    pub fn member(&self) -> Option<&str> {
+    pub fn member(&self) -> Option<&'a str> {
         let rest = self.path[self.root().len()..].strip_prefix('.')?;
         let end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
         Some(&rest[..end]).filter(|m| !m.is_empty())
@@ -53,8 +53,6 @@ pub(super) struct Unclosed<'a> {
 pub(super) struct Scan<'a> {
     pub references: Vec<Reference<'a>>,
     pub unclosed: Vec<Unclosed<'a>>,
-    /// How many macro calls it makes (a header value with one is not a literal).
-    pub calls: usize,
     /// Names given values by `#set($x = …)` or `#foreach($x in …)`.
     pub locals: Vec<&'a str>,
 }
@@ -138,7 +136,6 @@ pub(super) fn scan(template: &str) -> Scan<'_> {
                     let name = &template[j..end];
                     let is_escaping = ESCAPING.contains(&name);
                     escaping += usize::from(is_escaping);
-                    scan.calls += 1;
                     open.push(Open {
                         start,
                         opened: &template[start..=end],

@@ -29,7 +29,7 @@ const BASE: &str = r#"{
 }"#;
 
 /// BASE with 1-based line `n` replaced.
-fn with_line(n: usize, line: &str) -> String {
+pub(super) fn with_line(n: usize, line: &str) -> String {
     BASE.lines()
         .enumerate()
         .map(|(i, l)| if i + 1 == n { line } else { l })
@@ -38,17 +38,17 @@ fn with_line(n: usize, line: &str) -> String {
 }
 
 /// BASE with `from` replaced by `to` on line `n` (which must hold it).
-fn with_edit(n: usize, from: &str, to: &str) -> String {
+pub(super) fn with_edit(n: usize, from: &str, to: &str) -> String {
     let line = BASE.lines().nth(n - 1).expect("line exists");
     assert!(line.contains(from), "line {n} holds {from}");
     with_line(n, &line.replace(from, to))
 }
 
-fn check(text: &str) -> CheckReport {
+pub(super) fn check(text: &str) -> CheckReport {
     check_text_for(Api::GenesysCloud, text)
 }
 
-fn only(text: &str) -> Diagnostic {
+pub(super) fn only(text: &str) -> Diagnostic {
     let report = check(text);
     assert_eq!(report.diagnostics.len(), 1, "{:#?}", report.diagnostics);
     report.diagnostics[0].clone()
@@ -139,7 +139,7 @@ fn a_missing_integration_id_is_a_warning_at_the_object() {
     assert_at(&d, Severity::Warning, 1, 1, "/integrationId");
     assert_eq!(
         d.message,
-        "payload: no \"integrationId\"; the profile's integration_id will be used, and the platform refuses an action without one (set \"integrationId\" here or integration_id in the profile)"
+        "payload: no \"integrationId\"; the profile's integration_id is used, if it has one; the platform refuses an action without one (set \"integrationId\" here or integration_id in the profile)"
     );
 }
 

@@ -69,9 +69,9 @@ async fn create_steps(
         .into());
     }
     let body = json_body(request_headers, read)?;
-    let definition = model::parse_create(&body)?;
+    let mut definition = model::parse_create(&body)?;
     if side == Side::Published {
-        refuse_invalid(&definition)?;
+        definition = refuse_invalid(definition).await?;
     }
     let answer = {
         let mut store = lock(&state.genesys);
@@ -137,11 +137,12 @@ pub(super) fn name_taken(name: &str) -> ApiError {
         .with_detail(detail("bad.request", "name"))
 }
 
-/// 400 with the validation errors in `errors`, when the definition would not validate.
-pub(super) fn refuse_invalid(definition: &Definition) -> Result<(), ApiError> {
-    let errors = validation::errors(definition);
+/// 400 with the validation errors in `errors`, when the definition would not validate;
+/// else the definition back.
+pub(super) async fn refuse_invalid(definition: Definition) -> Result<Definition, ApiError> {
+    let (definition, errors) = validation::errors_off_worker(definition).await?;
     if errors.is_empty() {
-        Ok(())
+        Ok(definition)
     } else {
         Err(ApiError::bad_request(format!(
             "The action is not valid: {} error{}; see errors",
@@ -197,8 +198,7 @@ pub(crate) async fn update(
             current.version,
         ));
     }
-    let next = update.apply(&current);
-    refuse_invalid(&next)?;
+    let next = refuse_invalid(update.apply(&current)).await?;
     let mut store = lock(&state.genesys);
     if store.name_taken(&next.name, Some(&id)) {
         return Err(name_taken(&next.name));

@@ -153,8 +153,8 @@ pub(crate) async fn validation(
 ) -> Result<Response, ApiError> {
     authenticate(&state, &headers)?;
     let draft = current_draft(&state, &id)?;
-    // Outside the lock: the checks of a large draft take milliseconds.
-    let errors = validation::errors(&draft);
+    // Outside the lock and off the worker: the checks of a large draft take milliseconds.
+    let (_, errors) = validation::errors_off_worker(draft).await?;
     Ok(respond::json(
         StatusCode::OK,
         &json!({ "valid": errors.is_empty(), "errors": errors }),
@@ -175,7 +175,7 @@ pub(crate) async fn publish(
     if version != draft.version {
         return Err(model::stale_version("draft", version, draft.version));
     }
-    refuse_invalid(&draft)?;
+    let draft = refuse_invalid(draft).await?;
     let published = lock(&state.genesys)
         .modify(&id, |action| match &action.draft {
             Some(now) if *now == draft => {

@@ -135,16 +135,41 @@ impl Filter {
         })
     }
 
+    /// Run on every stored action under the store's lock, so an ASCII name (the usual
+    /// one) is compared without allocating.
     fn admits(&self, d: &Definition) -> bool {
         self.name
             .as_deref()
-            .is_none_or(|n| d.name.to_lowercase().contains(n))
+            .is_none_or(|n| contains_ignoring_case(&d.name, n))
             && self
                 .category
                 .as_deref()
-                .is_none_or(|c| d.category.to_lowercase() == c)
+                .is_none_or(|c| equal_ignoring_case(&d.category, c))
             && self.secure.is_none_or(|s| d.secure == s)
     }
+}
+
+/// Whether `text` holds `lower` (already lowercase), ignoring case.
+fn contains_ignoring_case(text: &str, lower: &str) -> bool {
+    if lower.is_empty() {
+        return true;
+    }
+    if text.is_ascii() && lower.is_ascii() {
+        let lower = lower.as_bytes();
+        return text
+            .as_bytes()
+            .windows(lower.len())
+            .any(|w| w.eq_ignore_ascii_case(lower));
+    }
+    text.to_lowercase().contains(lower)
+}
+
+/// Whether `text` is `lower` (already lowercase), ignoring case.
+fn equal_ignoring_case(text: &str, lower: &str) -> bool {
+    if text.is_ascii() && lower.is_ascii() {
+        return text.eq_ignore_ascii_case(lower);
+    }
+    text.to_lowercase() == lower
 }
 
 const ACTION_FILTERS: [&str; 4] = ["name", "category", "secure", "includeConfig"];
@@ -163,22 +188,32 @@ async fn list(
         config: query.flag("includeConfig")?,
         contract: false,
     };
-    let store = lock(&state.genesys);
-    let matching = store.iter().filter_map(|action| {
-        let definition = match side {
-            Side::Published => action.published.as_ref(),
-            Side::Draft => action.draft.as_ref(),
-        }?;
-        filter
-            .admits(definition)
-            .then_some((action.id.as_str(), definition))
-    });
-    let total = matching.clone().count();
-    let entities = paging
-        .page(matching)
+    // Under the lock only the filter and copies of the page's definitions (what the view
+    // shows of them); their `Action` values are built after.
+    let (total, page) = {
+        let store = lock(&state.genesys);
+        let matching: Vec<(&str, &Definition)> = store
+            .iter()
+            .filter_map(|action| {
+                let definition = match side {
+                    Side::Published => action.published.as_ref(),
+                    Side::Draft => action.draft.as_ref(),
+                }?;
+                filter
+                    .admits(definition)
+                    .then_some((action.id.as_str(), definition))
+            })
+            .collect();
+        let page: Vec<(String, Definition)> = paging
+            .page(matching.iter())
+            .map(|(id, d)| (id.to_string(), d.shown_in(view)))
+            .collect();
+        (matching.len(), page)
+    };
+    let entities = page
+        .iter()
         .map(|(id, d)| d.action(id, side, view))
         .collect();
-    drop(store);
     let path = match side {
         Side::Published => "/api/v2/integrations/actions",
         Side::Draft => "/api/v2/integrations/actions/drafts",
@@ -271,4 +306,20 @@ pub(crate) async fn integrations(
         StatusCode::OK,
         &paging.listing("/api/v2/integrations", total, entities, true),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{contains_ignoring_case, equal_ignoring_case};
+
+    #[test]
+    fn names_and_categories_match_ignoring_case_in_ascii_and_beyond() {
+        assert!(contains_ignoring_case("LookupContact", "upcon"));
+        assert!(contains_ignoring_case("anything", ""));
+        assert!(!contains_ignoring_case("Lookup", "lookups"));
+        assert!(contains_ignoring_case("ÉTÉ Lookup", "été"));
+        assert!(equal_ignoring_case("CRM", "crm"));
+        assert!(equal_ignoring_case("Café", "café"));
+        assert!(!equal_ignoring_case("CRM", "crm2"));
+    }
 }

@@ -24,6 +24,25 @@ pub(crate) struct Definition {
     pub config: Value,
     pub contract: Value,
     pub version: u64,
+    /// `config` and `contract` as JSON text, in bytes: measured once, when the request is
+    /// parsed, so that the store's byte limit costs nothing under its lock.
+    pub json_bytes: JsonBytes,
+}
+
+/// The size of a definition's two large parts as JSON text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct JsonBytes {
+    pub config: usize,
+    pub contract: usize,
+}
+
+impl JsonBytes {
+    pub fn of(config: &Value, contract: &Value) -> JsonBytes {
+        JsonBytes {
+            config: json_len(config),
+            contract: json_len(contract),
+        }
+    }
 }
 
 /// Which parts of an `Action` an answer carries: the platform leaves `config` out unless
@@ -95,8 +114,24 @@ impl Definition {
         self.name.len()
             + self.category.len()
             + self.integration_id.len()
-            + json_len(&self.config)
-            + json_len(&self.contract)
+            + self.json_bytes.config
+            + self.json_bytes.contract
+    }
+
+    /// A copy holding what `view` shows of it (a listing copies its page under the store's
+    /// lock; a config left out of the view is not copied).
+    pub fn shown_in(&self, view: View) -> Definition {
+        let part = |shown: bool, value: &Value| if shown { value.clone() } else { Value::Null };
+        Definition {
+            name: self.name.clone(),
+            category: self.category.clone(),
+            integration_id: self.integration_id.clone(),
+            secure: self.secure,
+            config: part(view.config, &self.config),
+            contract: part(view.contract, &self.contract),
+            version: self.version,
+            json_bytes: self.json_bytes,
+        }
     }
 }
 
@@ -248,6 +283,7 @@ pub(crate) fn parse_create(body: &[u8]) -> Result<Definition, ApiError> {
     let contract = contract(&map)?.ok_or_else(|| missing("contract"))?;
     let secure = boolean(&map, "secure")?.unwrap_or(false);
     Ok(Definition {
+        json_bytes: JsonBytes::of(&config, &contract),
         name,
         category,
         integration_id,
@@ -268,6 +304,8 @@ pub(crate) struct Update {
     pub config: Option<Value>,
     pub contract: Option<Value>,
     pub secure: Option<bool>,
+    /// The new `config` and `contract` measured (0 for one not given).
+    pub json_bytes: JsonBytes,
 }
 
 impl Update {
@@ -287,7 +325,29 @@ impl Update {
                 .clone()
                 .unwrap_or_else(|| base.contract.clone()),
             version: base.version + 1,
+            json_bytes: JsonBytes {
+                config: if self.config.is_some() {
+                    self.json_bytes.config
+                } else {
+                    base.json_bytes.config
+                },
+                contract: if self.contract.is_some() {
+                    self.json_bytes.contract
+                } else {
+                    base.json_bytes.contract
+                },
+            },
         }
+    }
+}
+
+impl Update {
+    fn measured(mut self) -> Update {
+        self.json_bytes = JsonBytes {
+            config: self.config.as_ref().map_or(0, json_len),
+            contract: self.contract.as_ref().map_or(0, json_len),
+        };
+        self
     }
 }
 
@@ -302,7 +362,9 @@ pub(crate) fn parse_draft_update(body: &[u8]) -> Result<Update, ApiError> {
         config: config(&map)?,
         contract: contract(&map)?,
         secure: boolean(&map, "secure")?,
-    })
+        json_bytes: JsonBytes::default(),
+    }
+    .measured())
 }
 
 /// An `UpdateActionInput`: `version` required; `name`, `category`, `config` optional. The
@@ -324,7 +386,9 @@ pub(crate) fn parse_action_update(body: &[u8]) -> Result<Update, ApiError> {
         config: config(&map)?,
         contract: None,
         secure: None,
-    })
+        json_bytes: JsonBytes::default(),
+    }
+    .measured())
 }
 
 /// A `PublishDraftInput`: `{"version": V}`.
@@ -355,6 +419,40 @@ mod tests {
 
     fn parse(value: &Value) -> Result<Definition, ApiError> {
         parse_create(value.to_string().as_bytes())
+    }
+
+    #[test]
+    fn the_size_is_measured_at_parse_and_an_update_keeps_what_it_does_not_replace() {
+        let body = create_body();
+        let d = parse(&body).expect("valid");
+        let config_len = body["config"].to_string().len();
+        let contract_len = body["contract"].to_string().len();
+        assert_eq!(
+            d.json_bytes,
+            JsonBytes {
+                config: config_len,
+                contract: contract_len
+            }
+        );
+        assert_eq!(
+            d.cost(),
+            6 + 3 + SANDBOX_INTEGRATION_ID.len() + config_len + contract_len
+        );
+        let update = parse_action_update(br#"{"version": 1, "config": {"a": 1}}"#).expect("valid");
+        let next = update.apply(&d);
+        assert_eq!(
+            next.json_bytes,
+            JsonBytes {
+                config: r#"{"a":1}"#.len(),
+                contract: contract_len
+            }
+        );
+        assert_eq!(d.shown_in(View::FULL), d);
+        let listed = d.shown_in(View {
+            config: false,
+            contract: false,
+        });
+        assert_eq!((listed.config, listed.contract), (Value::Null, Value::Null));
     }
 
     #[test]

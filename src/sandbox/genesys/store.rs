@@ -167,6 +167,7 @@ mod tests {
             config: json!({}),
             contract: json!({}),
             version: 1,
+            json_bytes: Default::default(),
         }
     }
 

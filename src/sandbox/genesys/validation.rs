@@ -3,6 +3,7 @@
 //! body, then the parts an executable action cannot lack (a request URL and method, both
 //! contract schemas) when those checks found nothing. Each problem is one `ErrorBody`.
 
+use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::error::ApiError;
@@ -13,8 +14,28 @@ use crate::payload::check_text_for;
 /// The methods a request may use.
 const REQUEST_TYPES: [&str; 5] = ["GET", "PUT", "POST", "PATCH", "DELETE"];
 
+/// [`errors`] on tokio's blocking pool: the checks of a large draft take milliseconds, and
+/// the studio runs the sandbox in-process on one worker, whose other requests would wait.
+/// The draft goes there and comes back, not copied.
+pub(crate) async fn errors_off_worker(
+    draft: Definition,
+) -> Result<(Definition, Vec<Value>), ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let errors = errors(&draft);
+        (draft, errors)
+    })
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal.server.error",
+            "The validation of the action failed unexpectedly",
+        )
+    })
+}
+
 /// Every error of a draft, as `ErrorBody` values; empty when it is valid.
-pub(crate) fn errors(draft: &Definition) -> Vec<Value> {
+fn errors(draft: &Definition) -> Vec<Value> {
     let text = serde_json::to_string_pretty(&draft.as_input()).unwrap_or_default();
     let report = check_text_for(Api::GenesysCloud, &text);
     let found: Vec<Value> = report
@@ -97,6 +118,7 @@ mod tests {
             contract: json!({"input": {"inputSchema": {"type": "object", "properties": {}}},
                              "output": {"successSchema": {"type": "object", "properties": {}}}}),
             version: 1,
+            json_bytes: Default::default(),
         }
     }
 
