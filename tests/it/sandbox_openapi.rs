@@ -14,6 +14,8 @@ const SERVED: &[(&str, &str)] = &[
     ("post", "/api/v2/data-actions"),
     ("get", "/api/v2/data-actions"),
     ("get", "/api/v2/data-actions/{id}"),
+    ("put", "/api/v2/data-actions/{id}"),
+    ("delete", "/api/v2/data-actions/{id}"),
     ("post", "/api/v2/data-actions/moved"),
     ("get", "/_sandbox/faults"),
     ("put", "/_sandbox/faults"),
