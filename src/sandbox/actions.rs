@@ -1,6 +1,7 @@
-//! The Data Actions API: `POST /api/v2/data-actions` (and its redirect target
-//! `/api/v2/data-actions/moved`), `GET /api/v2/data-actions` and
-//! `GET /api/v2/data-actions/{id}`.
+//! Creating a cxone-v2 Data Action: `POST /api/v2/data-actions` (and its redirect target
+//! `/api/v2/data-actions/moved`), and the pieces the other action routes (`lifecycle.rs`:
+//! list, get, update, delete) share with it: the admission checks, the bounded body read,
+//! the payload checks and the stored action's JSON.
 //!
 //! A create goes through these steps, in this order; the first that answers wins:
 //!  1. stats count, 2. rate-limit window (429 + `Retry-After`): both are middlewares;
@@ -16,8 +17,9 @@
 //!     body → 422; a key is remembered as long as the action it created is stored (see
 //!     `store.rs` for the store's limits);
 //! 12. 400 problem+json for invalid JSON or schema errors (one entry per error, with its
-//!     pointer, line and column); 13. 409 when the name exists; 14. store;
-//! 15. `latency_ms` delay; 16. 201 with `Location` (303 under `redirect: 303`).
+//!     pointer, line and column); 13. 409 when the name exists; 14. store (version 1);
+//! 15. `latency_ms` delay; 16. 201 with `Location` and `ETag: "1"` (303 under
+//!     `redirect: 303`).
 //!
 //! Steps 11, 13 and 14 happen under one lock of the store, so two concurrent retries with
 //! the same key store once. The payload checks (step 12) run outside it since they are pure:
@@ -45,7 +47,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::faults::RedirectFault;
+use super::faults::{Faults, RedirectFault};
 use super::oauth::{Need, authorize};
 use super::respond;
 use super::state::State;
@@ -96,10 +98,10 @@ pub(crate) async fn create_at_id(
     if id != "moved" {
         let response = respond::problem(
             StatusCode::METHOD_NOT_ALLOWED,
-            "an action cannot be changed with POST; create at /api/v2/data-actions",
+            "an action cannot be changed with POST; update it with PUT, or create at /api/v2/data-actions",
             None,
         );
-        return respond::with_header(response, header::ALLOW, "GET");
+        return respond::with_header(response, header::ALLOW, "GET, PUT, DELETE");
     }
     create_at(&state, Entry::Moved, headers, body).await
 }
@@ -118,23 +120,7 @@ async fn pipeline(
     body: BodyRead,
 ) -> Result<Response, Response> {
     admit(state, headers, Need::Write)?;
-    if state.take_fail_429() {
-        let response = respond::problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "injected 429 (fault fail_429)",
-            None,
-        );
-        return Err(respond::with_header(response, header::RETRY_AFTER, "1"));
-    }
-    let faults = state.faults();
-    if faults.error_rate > 0.0 && state.rng.next_f64() < faults.error_rate {
-        // No Retry-After: the engine's backoff path is the one this exercises.
-        return Err(respond::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "injected 503 (fault error_rate); nothing was stored",
-            None,
-        ));
-    }
+    let faults = write_faults(state)?;
     let see_other = match (faults.redirect, entry) {
         (None, _) => false,
         (Some(RedirectFault::SeeOther), _) => true,
@@ -148,6 +134,77 @@ async fn pipeline(
         (Some(_), Entry::Moved) => false,
     };
 
+    let body = json_body(headers, body)?;
+    let key = idempotency_key(headers)?.map(|key| (key, body_digest(&body)));
+    if let Some((key, digest)) = &key {
+        replayed(super::state::lock(&state.store).replay(key, digest))?;
+    }
+
+    let (payload, name) = check_payload(&body)?;
+
+    let response = {
+        let mut store = super::state::lock(&state.store);
+        if let Some((key, digest)) = &key {
+            replayed(store.replay(key, digest))?;
+        }
+        if store.name_taken(&name, None) {
+            return Err(name_conflict(&name));
+        }
+        let mut id = new_id(state);
+        while store.id_exists(&id) {
+            id = new_id(state);
+        }
+        let created_at = crate::time::format_rfc3339_ms(crate::time::now_ms());
+        let json = action_json(&id, payload, 1, &created_at)?;
+        let status = if see_other {
+            StatusCode::SEE_OTHER
+        } else {
+            StatusCode::CREATED
+        };
+        let response = created_response(status, &id, json.clone());
+        store.insert(NewAction {
+            id,
+            name,
+            json,
+            created_at,
+            status,
+            key,
+        });
+        response
+    };
+
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    Ok(response)
+}
+
+/// The faults every write (create, update, delete) is subject to after admission:
+/// `fail_429`, then `error_rate`. Hands back the settings for the steps that follow.
+pub(crate) fn write_faults(state: &State) -> Result<Arc<Faults>, Response> {
+    if state.take_fail_429() {
+        let response = respond::problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "injected 429 (fault fail_429)",
+            None,
+        );
+        return Err(respond::with_header(response, header::RETRY_AFTER, "1"));
+    }
+    let faults = state.faults();
+    if faults.error_rate > 0.0 && state.rng.next_f64() < faults.error_rate {
+        // No Retry-After: the engine's backoff path is the one this exercises.
+        return Err(respond::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "injected 503 (fault error_rate); nothing was stored or changed",
+            None,
+        ));
+    }
+    Ok(faults)
+}
+
+/// The body of a create or update: 413 past 1 MiB, 400 when it could not be read, 415 for a
+/// declared non-JSON `Content-Type`.
+pub(crate) fn json_body(headers: &HeaderMap, body: BodyRead) -> Result<Bytes, Response> {
     let body = match body {
         BodyRead::Complete(body) => body,
         BodyRead::TooLarge => {
@@ -172,54 +229,24 @@ async fn pipeline(
             None,
         ));
     }
-    let key = idempotency_key(headers)?.map(|key| (key, body_digest(&body)));
-    if let Some((key, digest)) = &key {
-        replayed(super::state::lock(&state.store).replay(key, digest))?;
-    }
+    Ok(body)
+}
 
-    let (payload, name) = check_payload(&body)?;
+pub(crate) fn name_conflict(name: &str) -> Response {
+    respond::problem(
+        StatusCode::CONFLICT,
+        format!("an action named {name:?} already exists"),
+        None,
+    )
+}
 
-    let response = {
-        let mut store = super::state::lock(&state.store);
-        if let Some((key, digest)) = &key {
-            replayed(store.replay(key, digest))?;
-        }
-        if store.name_exists(&name) {
-            return Err(respond::problem(
-                StatusCode::CONFLICT,
-                format!("an action named {name:?} already exists"),
-                None,
-            ));
-        }
-        let mut id = new_id(state);
-        while store.id_exists(&id) {
-            id = new_id(state);
-        }
-        let json = Bytes::from(action_json(&id, payload)?);
-        let status = if see_other {
-            StatusCode::SEE_OTHER
-        } else {
-            StatusCode::CREATED
-        };
-        let response = created_response(status, &id, json.clone());
-        store.insert(NewAction {
-            id,
-            name,
-            json,
-            status,
-            key,
-        });
-        response
-    };
-
-    if faults.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
-    }
-    Ok(response)
+/// `ETag: "<version>"`.
+pub(crate) fn with_etag(response: Response, version: u64) -> Response {
+    respond::with_header(response, header::ETAG, &format!("\"{version}\""))
 }
 
 /// The checks every `/api/v2` route makes after the rate limit: 431, then 401 and 403.
-fn admit(state: &State, headers: &HeaderMap, need: Need) -> Result<(), Response> {
+pub(crate) fn admit(state: &State, headers: &HeaderMap, need: Need) -> Result<(), Response> {
     let total: usize = headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
@@ -250,9 +277,7 @@ fn redirect(fault: RedirectFault, location: &str) -> Response {
 fn replayed(replay: Replay<'_>) -> Result<(), Response> {
     match replay {
         Replay::None => Ok(()),
-        Replay::Same { status, action } => {
-            Err(created_response(status, &action.id, action.json.clone()))
-        }
+        Replay::Same { status, id, json } => Err(created_response(status, id, json.clone())),
         Replay::Mismatch => Err(respond::problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "this Idempotency-Key was already used with a different body",
@@ -261,8 +286,9 @@ fn replayed(replay: Replay<'_>) -> Result<(), Response> {
     }
 }
 
+/// A create always stores version 1, so its answer (and a replay of it) carries `ETag: "1"`.
 fn created_response(status: StatusCode, id: &str, json: Bytes) -> Response {
-    let response = respond::bytes(status, "application/json", json);
+    let response = with_etag(respond::bytes(status, "application/json", json), 1);
     respond::with_header(
         response,
         header::LOCATION,
@@ -274,16 +300,28 @@ fn new_id(state: &State) -> String {
     format!("da_{:016x}", state.rng.next_u64())
 }
 
-/// The stored action: `id`, the payload's fields, `createdAt`.
-fn action_json(id: &str, payload: Map<String, Value>) -> Result<Vec<u8>, Response> {
-    let mut action = Map::with_capacity(payload.len() + 2);
+/// The fields the server owns: a body's own values for them are replaced, never stored.
+const READ_ONLY_FIELDS: [&str; 3] = ["id", "version", "createdAt"];
+
+/// The stored action: `id`, the payload's fields, `version`, `createdAt`.
+pub(crate) fn action_json(
+    id: &str,
+    mut payload: Map<String, Value>,
+    version: u64,
+    created_at: &str,
+) -> Result<Bytes, Response> {
+    for field in READ_ONLY_FIELDS {
+        payload.remove(field);
+    }
+    let mut action = Map::with_capacity(payload.len() + 3);
     action.insert("id".to_string(), Value::String(id.to_string()));
     action.extend(payload);
+    action.insert("version".to_string(), Value::from(version));
     action.insert(
         "createdAt".to_string(),
-        Value::String(crate::time::format_rfc3339_ms(crate::time::now_ms())),
+        Value::String(created_at.to_string()),
     );
-    serde_json::to_vec(&action).map_err(|_| {
+    serde_json::to_vec(&action).map(Bytes::from).map_err(|_| {
         respond::problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "could not serialize the action",
@@ -294,7 +332,7 @@ fn action_json(id: &str, payload: Map<String, Value>) -> Result<Vec<u8>, Respons
 
 /// The payload checks shared with the CLI and the TUI; only errors reject (warnings, such
 /// as a literal secret header, are the author's business).
-fn check_payload(body: &Bytes) -> Result<(Map<String, Value>, String), Response> {
+pub(crate) fn check_payload(body: &Bytes) -> Result<(Map<String, Value>, String), Response> {
     let Ok(text) = std::str::from_utf8(body) else {
         return Err(invalid(vec![json!({
             "pointer": "", "detail": "the body is not valid UTF-8", "line": 1, "column": 1,
@@ -423,48 +461,5 @@ pub(crate) async fn read_body(mut body: Body, declared: Option<u64>) -> BodyRead
         0 => BodyRead::Complete(Bytes::new()),
         1 => BodyRead::Complete(chunks.swap_remove(0)),
         _ => BodyRead::Complete(chunks.concat().into()),
-    }
-}
-
-/// `GET /api/v2/data-actions`: every action, oldest first, as `{"items": [...], "total": N}`.
-pub(crate) async fn list(AxumState(state): AxumState<Arc<State>>, headers: HeaderMap) -> Response {
-    if let Err(response) = admit(&state, &headers, Need::Read) {
-        return response;
-    }
-    // Stitched from the stored bytes: listing never re-serializes an action.
-    let mut body = Vec::from(&b"{\"items\":["[..]);
-    let total = {
-        let store = super::state::lock(&state.store);
-        for (i, action) in store.all().iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            body.extend_from_slice(&action.json);
-        }
-        store.all().len()
-    };
-    body.extend_from_slice(format!("],\"total\":{total}}}").as_bytes());
-    respond::bytes(StatusCode::OK, "application/json", body.into())
-}
-
-/// `GET /api/v2/data-actions/{id}`.
-pub(crate) async fn get(
-    AxumState(state): AxumState<Arc<State>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(response) = admit(&state, &headers, Need::Read) {
-        return response;
-    }
-    let found = super::state::lock(&state.store)
-        .get(&id)
-        .map(|action| action.json.clone());
-    match found {
-        Some(json) => respond::bytes(StatusCode::OK, "application/json", json),
-        None => respond::problem(
-            StatusCode::NOT_FOUND,
-            format!("no action with id {id:?}"),
-            None,
-        ),
     }
 }

@@ -3,9 +3,9 @@
 //! [`Sandbox::start`] runs it on a tokio runtime and returns a [`SandboxHandle`]; the
 //! `sandbox` profile, `cxda sandbox` and the tests all start it that way.
 //!
-//! Routes: `POST /oauth/token`; `POST|GET /api/v2/data-actions`,
-//! `GET /api/v2/data-actions/{id}`, `POST /api/v2/data-actions/moved` (the redirect
-//! target); `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`, `POST|GET /_sandbox/webhook`;
+//! Routes: `POST /oauth/token`; `POST|GET /api/v2/data-actions` (create, paged list),
+//! `GET|PUT|DELETE /api/v2/data-actions/{id}` (`lifecycle.rs`),
+//! `POST /api/v2/data-actions/moved` (the redirect target); `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`, `POST|GET /_sandbox/webhook`;
 //! the genesys-cloud dialect under `/api/v2/integrations` (`genesys/`); `GET /openapi.json`
 //! (`openapi.rs`), which describes all of them.
 //! The create pipeline's order is documented in `actions.rs`; the action store keeps at
@@ -16,6 +16,7 @@ mod actions;
 mod admin;
 mod faults;
 mod genesys;
+mod lifecycle;
 mod oauth;
 mod openapi;
 mod ratelimit;
@@ -184,10 +185,13 @@ impl Sandbox {
 
 fn router(state: Arc<State>) -> Router {
     let api = Router::new()
-        .route("/data-actions", post(actions::create).get(actions::list))
+        .route("/data-actions", post(actions::create).get(lifecycle::list))
         .route(
             "/data-actions/{id}",
-            get(actions::get).post(actions::create_at_id),
+            get(lifecycle::get)
+                .post(actions::create_at_id)
+                .put(lifecycle::update)
+                .delete(lifecycle::delete),
         )
         .merge(genesys::routes())
         .fallback(api_not_found)

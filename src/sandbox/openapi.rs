@@ -240,7 +240,7 @@ fn cxone_create(summary: &str) -> Value {
         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
         "requestBody": {"required": true, "content": content(json!({"type": "object", "description": "A Data Action payload (assets/schema/data-action.schema.json)"}))},
         "responses": {
-            "201": answer("created; Location names it", schema_ref("DataAction")),
+            "201": {"description": "created (version 1); Location names it", "headers": {"ETag": etag()}, "content": content(schema_ref("DataAction"))},
             "303": answer("created (the redirect: 303 fault); Location names it", schema_ref("DataAction")),
             "301": problem("the redirect fault"), "302": problem("the redirect fault"),
             "307": problem("the redirect fault"), "308": problem("the redirect fault"),
@@ -255,7 +255,7 @@ fn cxone_create(summary: &str) -> Value {
 }
 
 fn cxone_read(summary: &str, schema: &str, parameters: Vec<Value>) -> Value {
-    json!({
+    let mut op = json!({
         "tags": ["cxone-v2"],
         "summary": summary,
         "security": [{"bearer": []}],
@@ -263,10 +263,75 @@ fn cxone_read(summary: &str, schema: &str, parameters: Vec<Value>) -> Value {
         "responses": {
             "200": answer("successful operation", schema_ref(schema)),
             "401": problem("no valid token"), "403": problem("the token lacks data-actions:read"),
-            "404": problem("no such action"), "429": problem("rate limited (Retry-After)"),
+            "429": problem("rate limited (Retry-After)"),
             "431": problem("request headers over 8192 bytes"),
         },
-    })
+    });
+    if schema == "DataAction" {
+        op["responses"]["200"]["headers"] = json!({"ETag": etag()});
+        op["responses"]["404"] = problem("no such action");
+    } else {
+        op["responses"]["400"] = problem("page or pageSize out of range (key names it)");
+    }
+    op
+}
+
+fn etag() -> Value {
+    json!({"description": "The action's version, quoted: \"3\"", "schema": {"type": "string"}})
+}
+
+fn cxone_id() -> Value {
+    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}})
+}
+
+fn if_match() -> Value {
+    json!({"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"},
+           "description": "The version the change is based on (\"3\", 3, a list, or *); absent: unconditional"})
+}
+
+fn cxone_list_parameters() -> Vec<Value> {
+    vec![
+        query(
+            "page",
+            json!({"type": "integer", "minimum": 1, "default": 1}),
+            "The page number, from 1; past the last, an empty page",
+        ),
+        query(
+            "pageSize",
+            json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 25}),
+            "The page size, 1 to 100",
+        ),
+    ]
+}
+
+/// `PUT` (`update`) or `DELETE` of one cxone-v2 action.
+fn cxone_change(update: bool) -> Value {
+    let mut responses = json!({
+        "401": problem("no valid token"), "403": problem("the token lacks data-actions:write"),
+        "404": problem("no such action"),
+        "412": problem("If-Match does not name the current version (currentVersion says it)"),
+        "429": problem("rate limited or the fail_429 fault (Retry-After)"),
+        "431": problem("request headers over 8192 bytes"), "503": problem("the error_rate fault"),
+    });
+    let mut op = json!({
+        "tags": ["cxone-v2"],
+        "security": [{"bearer": []}],
+        "parameters": [cxone_id(), if_match()],
+    });
+    if update {
+        op["summary"] = json!("Replace an action with its next version");
+        op["requestBody"] = json!({"required": true, "content": content(json!({"type": "object", "description": "A Data Action payload (assets/schema/data-action.schema.json)"}))});
+        responses["200"] = json!({"description": "the stored action, version + 1", "headers": {"ETag": etag()}, "content": content(schema_ref("DataAction"))});
+        responses["400"] = problem("invalid JSON or payload checks failed (errors)");
+        responses["409"] = problem("another action has the name");
+        responses["413"] = problem("over 1 MiB");
+        responses["415"] = problem("not JSON");
+    } else {
+        op["summary"] = json!("Delete an action; its name is free again");
+        responses["204"] = json!({"description": "deleted"});
+    }
+    op["responses"] = responses;
+    op
 }
 
 fn other_paths() -> Vec<(&'static str, Value)> {
@@ -298,7 +363,7 @@ fn other_paths() -> Vec<(&'static str, Value)> {
             "/api/v2/data-actions",
             json!({
                 "post": cxone_create("Create a Data Action"),
-                "get": cxone_read("Every stored action, oldest first", "DataActionList", vec![]),
+                "get": cxone_read("One page of the stored actions, oldest first", "DataActionList", cxone_list_parameters()),
             }),
         ),
         (
@@ -310,7 +375,9 @@ fn other_paths() -> Vec<(&'static str, Value)> {
         (
             "/api/v2/data-actions/{id}",
             json!({
-                "get": cxone_read("One action", "DataAction", vec![json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}})]),
+                "get": cxone_read("One action", "DataAction", vec![cxone_id()]),
+                "put": cxone_change(true),
+                "delete": cxone_change(false),
             }),
         ),
         (
@@ -353,17 +420,19 @@ fn other_schemas() -> Value {
     json!({
         "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
             "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-            "detail": {"type": "string"}, "key": {"type": "string"},
+            "detail": {"type": "string"}, "key": {"type": "string"}, "currentVersion": {"type": "integer"},
             "errors": {"type": "array", "items": {"type": "object", "required": ["pointer", "detail"], "properties": {
                 "pointer": {"type": "string"}, "detail": {"type": "string"},
                 "line": {"type": "integer"}, "column": {"type": "integer"}}}}}},
-        "DataAction": {"type": "object", "required": ["id", "name", "type", "configuration", "createdAt"], "properties": {
+        "DataAction": {"type": "object", "required": ["id", "name", "type", "configuration", "version", "createdAt"], "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
+            "version": {"type": "integer", "minimum": 1, "description": "1 on create, +1 per update"},
             "type": {"type": "string", "enum": ["REST"]}, "configuration": {"type": "object"},
             "enabled": {"type": "boolean"}, "tags": {"type": "array", "items": {"type": "string"}},
             "createdAt": {"type": "string", "format": "date-time"}}},
-        "DataActionList": {"type": "object", "required": ["items", "total"], "properties": {
-            "items": {"type": "array", "items": schema_ref("DataAction")}, "total": {"type": "integer"}}},
+        "DataActionList": {"type": "object", "required": ["entities", "page", "pageSize", "total"], "properties": {
+            "entities": {"type": "array", "items": schema_ref("DataAction")}, "page": {"type": "integer"},
+            "pageSize": {"type": "integer"}, "total": {"type": "integer"}}},
         "TokenResponse": {"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"], "properties": {
             "access_token": {"type": "string"}, "token_type": {"type": "string"},
             "expires_in": {"type": "integer"}, "scope": {"type": "string"}}},

@@ -131,7 +131,7 @@ impl State {
     pub fn stats_snapshot(&self) -> StatsSnapshot {
         let mut snapshot = self.stats.snapshot();
         let store = lock(&self.store);
-        snapshot.stored_actions = store.all().len() as u64;
+        snapshot.stored_actions = store.len() as u64;
         snapshot.evicted_actions = store.evicted();
         drop(store);
         let genesys = lock(&self.genesys);

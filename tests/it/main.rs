@@ -58,6 +58,7 @@ mod sandbox_genesys;
 mod sandbox_genesys_conformance;
 mod sandbox_genesys_limits;
 mod sandbox_lifecycle;
+mod sandbox_lifecycle_cxone;
 mod sandbox_oauth;
 mod sandbox_openapi;
 mod sandbox_ratelimit;

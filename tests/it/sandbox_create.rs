@@ -64,8 +64,8 @@ async fn the_list_holds_every_created_action_in_order() {
         .await
         .expect("json");
     assert_eq!(list["total"], 2);
-    assert_eq!(list["items"][0]["name"], "First");
-    assert_eq!(list["items"][1]["name"], "Second");
+    assert_eq!(list["entities"][0]["name"], "First");
+    assert_eq!(list["entities"][1]["name"], "Second");
 }
 
 #[tokio::test]
@@ -390,7 +390,7 @@ async fn listed_names(
         .json()
         .await
         .expect("json");
-    let items = list["items"].as_array().expect("items");
+    let items = list["entities"].as_array().expect("entities");
     assert_eq!(list["total"], items.len());
     items
         .iter()

@@ -14,6 +14,8 @@ const SERVED: &[(&str, &str)] = &[
     ("post", "/api/v2/data-actions"),
     ("get", "/api/v2/data-actions"),
     ("get", "/api/v2/data-actions/{id}"),
+    ("put", "/api/v2/data-actions/{id}"),
+    ("delete", "/api/v2/data-actions/{id}"),
     ("post", "/api/v2/data-actions/moved"),
     ("get", "/_sandbox/faults"),
     ("put", "/_sandbox/faults"),
@@ -244,6 +246,54 @@ async fn cxone_oauth_and_sandbox_answers_meet_the_schemas_the_document_declares(
         "get",
         404,
         &missing.body,
+    );
+
+    let id = created["id"].as_str().expect("id");
+    let edited: Value =
+        serde_json::from_str(&sandbox_common::payload("Described")).expect("payload");
+    let one_path = format!("/api/v2/data-actions/{id}");
+    let updated = g.send(Method::PUT, &one_path, Some(&edited)).await;
+    assert_eq!(updated.status, 200);
+    check(
+        &document,
+        "/api/v2/data-actions/{id}",
+        "put",
+        200,
+        &updated.body,
+    );
+    let stale = g
+        .client
+        .put(g.url(&one_path))
+        .bearer_auth(&g.token)
+        .header("if-match", "\"1\"")
+        .json(&edited)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(stale.status(), 412);
+    check(
+        &document,
+        "/api/v2/data-actions/{id}",
+        "put",
+        412,
+        &stale.json().await.expect("json"),
+    );
+    let bad_page = g.get("/api/v2/data-actions?pageSize=101").await;
+    check(
+        &document,
+        "/api/v2/data-actions",
+        "get",
+        400,
+        &bad_page.body,
+    );
+    assert_eq!(g.send(Method::DELETE, &one_path, None).await.status, 204);
+    let gone = g.send(Method::DELETE, &one_path, None).await;
+    check(
+        &document,
+        "/api/v2/data-actions/{id}",
+        "delete",
+        404,
+        &gone.body,
     );
 
     for (path, method) in [
