@@ -14,8 +14,12 @@ use crate::sandbox::{
 
 const AFTER_HELP: &str = "\
 Endpoints: POST /oauth/token (client credentials, form-encoded; client id `sandbox`, \
-secret `sandbox-secret`, by HTTP Basic or in the body), POST|GET /api/v2/data-actions, \
-GET /api/v2/data-actions/{id}; GET|PUT /_sandbox/faults to read or change the fault \
+secret `sandbox-secret`, by HTTP Basic or in the body); cxone-v2: POST|GET \
+/api/v2/data-actions (GET pages with ?page=N&pageSize=M), GET|PUT|DELETE \
+/api/v2/data-actions/{id} (PUT with If-Match: \"VERSION\"); genesys-cloud: the Data Actions \
+endpoints under /api/v2/integrations/actions (drafts, validation, publish, list, get, \
+PATCH, DELETE, categories) and GET /api/v2/integrations; GET /openapi.json describes them \
+all; GET|PUT /_sandbox/faults to read or change the fault \
 settings while it runs (JSON, keys as the flags in snake_case: rate_limit, fail_429, \
 redirect, latency_ms, error_rate, token_ttl_s; a PUT merges), GET /_sandbox/stats, and \
 POST|GET /_sandbox/webhook (a webhook receiver).
