@@ -137,7 +137,7 @@ struct Run<'a> {
     attempts: AttemptLog,
     /// Steps sent so far (the first one's request is the record's `request`).
     steps: u32,
-    /// The one token refresh after a 401 has been used (for the whole submission).
+    /// The one token refresh after a 401 has been used (for the current step).
     refreshed: bool,
 }
 
@@ -165,7 +165,17 @@ impl Run<'_> {
                 Next::Done(end) => return end,
                 Next::Send(step) => step,
             };
+            if self.cancel.is_cancelled() {
+                return plan.interrupted(End::Cancelled(format!(
+                    "cancelled before the {} step",
+                    step.name
+                )));
+            }
             self.steps += 1;
+            // The top level describes the last step only; one 401 refresh per step.
+            self.record.status = None;
+            self.record.response = Exchange::default();
+            self.refreshed = false;
             if self.steps == 1 {
                 self.record.method = step.method.to_string();
                 self.record.url = step.url.to_string();
@@ -183,9 +193,19 @@ impl Run<'_> {
                 });
                 tracing::debug!(correlation_id = %self.correlation_id, step = step.name, url = %step.url, "step");
             }
+            if !step.settle.is_zero() {
+                tracing::debug!(correlation_id = %self.correlation_id, step = step.name, wait_ms = millis(step.settle), "settling");
+                let until = deadline_after(Instant::now(), step.settle);
+                if wait_until(until, self.cancel).await.is_err() {
+                    return plan.interrupted(End::Cancelled(format!(
+                        "cancelled before the {} step",
+                        step.name
+                    )));
+                }
+            }
             match self.step(&step, &mut token).await {
                 Ok(result) => last = Some(result),
-                Err(end) => return end,
+                Err(end) => return plan.interrupted(end),
             }
         }
     }
@@ -247,6 +267,13 @@ impl Run<'_> {
             };
             self.record_answer(n, sent_at, &answer);
             let status = answer.status;
+            // A gateway's error to a request the plan settles itself: it may have been
+            // processed, so the plan finds out before anything is sent again.
+            if step.on_lost == OnLost::Plan && matches!(status, 502..=504) {
+                return Ok(StepResult::Lost(format!(
+                    "attempt {n} was answered {status}"
+                )));
+            }
             match status {
                 300..=399 => {
                     let hops = visited.len() - 1;

@@ -263,7 +263,8 @@ async fn a_lost_drafts_answer_is_looked_up_and_no_second_action_is_made() {
     );
     let lookup = &record.steps[1].url;
     assert!(
-        lookup.contains("/api/v2/integrations/actions/drafts?name=Lost+answer&pageSize=100"),
+        lookup.contains("/api/v2/integrations/actions/drafts?name=Lost+answer&")
+            && lookup.contains("&includeConfig=true&sortBy=name&sortOrder=ASC&pageSize=100&"),
         "{lookup}"
     );
     assert_eq!(named(&sandbox, "", "Lost answer").await, 1, "one action");
