@@ -183,8 +183,10 @@ async fn a_refusal_shows_the_error_body_code_message_details_and_context_id() {
 async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
     let sandbox = start(Faults::off()).await;
     let mut profile = profile(&sandbox);
-    // One request a second: the draft is changed on the server while the engine waits to
-    // send the validation, so the publish carries the version the drafts answer gave.
+    // One request a second: the engine waits (pacing) before it sends the publish, and the
+    // draft is changed on the server then. The submission runs inside `submit_watching`'s
+    // loop, so it is not polled while the PATCH below runs: the publish cannot leave before
+    // the draft has changed, and carries the version the drafts answer gave.
     profile.rate_limit = Some(RateSpec {
         count: 1,
         period: Duration::from_secs(1),
@@ -192,11 +194,12 @@ async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
     let (engine, _dir) = engine(profile);
     let base = sandbox.base_url();
     let token = side_token(&sandbox).await;
+    let mut patched = false;
     let (record, _) = submit_watching(&engine, submission(&payload("Goes stale")), async |event| {
         if let ExecEvent::StepStarted { name, url, .. } = event
-            && name == "validation"
+            && name == "publish"
         {
-            let draft_url = url.trim_end_matches("/validation");
+            let draft_url = url.trim_end_matches("/publish");
             let response = side_client()
                 .patch(draft_url)
                 .bearer_auth(&token)
@@ -205,9 +208,11 @@ async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
                 .await
                 .expect("the PATCH is answered");
             assert_eq!(response.status().as_u16(), 200, "{base}");
+            patched = true;
         }
     })
     .await;
+    assert!(patched, "the draft was changed before the publish");
 
     assert_eq!(record.outcome, Outcome::Rejected, "{:?}", record.error);
     assert_eq!(
