@@ -180,19 +180,25 @@ async fn a_refusal_shows_the_error_body_code_message_details_and_context_id() {
     assert_eq!(record.remote_id, None, "no draft was made");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
-    let sandbox = start(Faults::off()).await;
-    let mut profile = profile(&sandbox);
-    // One request a second: the engine waits (pacing) before it sends the publish, and the
-    // draft is changed on the server then. The submission runs inside `submit_watching`'s
-    // loop, so it is not polled while the PATCH below runs: the publish cannot leave before
-    // the draft has changed, and carries the version the drafts answer gave.
+/// The profile at one request a second: the engine waits (pacing) before each step after
+/// the first, and yields there.
+fn paced(sandbox: &cxda::sandbox::SandboxHandle) -> cxda::config::Profile {
+    let mut profile = profile(sandbox);
     profile.rate_limit = Some(RateSpec {
         count: 1,
         period: Duration::from_secs(1),
     });
-    let (engine, _dir) = engine(profile);
+    profile
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
+    let sandbox = start(Faults::off()).await;
+    // The draft is changed on the server while the engine waits to send the publish. The
+    // submission runs inside `submit_watching`'s loop, so it is not polled while the PATCH
+    // below runs: the publish cannot leave before the draft has changed, and carries the
+    // version the drafts answer gave.
+    let (engine, _dir) = engine(paced(&sandbox));
     let base = sandbox.base_url();
     let token = side_token(&sandbox).await;
     let mut patched = false;
@@ -355,14 +361,8 @@ async fn a_cancel_while_waiting_to_look_up_ends_before_the_lookup_step() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_end_the_engine_reaches_after_the_draft_names_the_kept_draft() {
     let sandbox = start(Faults::off()).await;
-    let mut profile = profile(&sandbox);
-    // One request a second: the engine waits (pacing) before the publish, and is cancelled
-    // then.
-    profile.rate_limit = Some(RateSpec {
-        count: 1,
-        period: Duration::from_secs(1),
-    });
-    let (engine, _dir) = engine(profile);
+    // The engine is cancelled while it waits to send the publish.
+    let (engine, _dir) = engine(paced(&sandbox));
     let cancel = CancellationToken::new();
     let (record, _) = submit_cancellable(
         &engine,
