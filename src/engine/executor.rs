@@ -12,7 +12,8 @@
 //!                            │   ▼
 //!            ┌──────────► [pacing wait] ──► Sending(n) ──2xx, 4xx, 5xx (not 503)──┐
 //!            │                                  │  ├─303 (processed)───────────────┤
-//!            │                                  │  ├─answer lost, plan asked ──────┤
+//!            │                                  │  ├─answer lost or 502/503/504,   │
+//!            │                                  │  │ plan asked ───────────────────┤
 //!            │                                  │  ├─301/302, refused──► Failed    │
 //!            │      Redirecting(hop ≤ 5) ◄─307/308┤                                │
 //!            ├──────────────┘                   │         step result ◄────────────┘
@@ -24,7 +25,10 @@
 //!                  server's rate limit stretches past max_wait)
 //! ```
 //!
-//! Every transition is reported as an [`ExecEvent`] as it happens. The record's `attempts`
+//! Before each step the cancellation is checked, and a step may ask for a short wait first
+//! (the genesys-cloud lookup). An end reached here after the plan has begun goes through
+//! [`Plan::interrupted`], which adds what the server kept (a draft). Every transition is
+//! reported as an [`ExecEvent`] as it happens. The record's `attempts`
 //! and `steps` are not built beside the events: [`Run::emit`] folds each event it sends into
 //! an [`AttemptLog`], and that log becomes the record's `steps` and `attempts`, so the
 //! attempts panel, the CLI progress (which fold the same events) and the audit record cannot
@@ -295,7 +299,7 @@ impl Run<'_> {
                         }
                     }
                 }
-                // One refresh and one retry; a second 401 is the server's final word.
+                // One refresh and one retry per step; a second 401 is the server's final word.
                 401 if on_origin && !self.refreshed => {
                     self.refreshed = true;
                     *token = self.refresh(token).await?;

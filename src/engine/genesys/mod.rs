@@ -303,6 +303,11 @@ impl Create {
             .then(|| parse::<ActionAnswer>(&answer.body, "the action").ok())
             .flatten();
         match action {
+            // 404: no published action with that id.
+            None if answer.status == 404 => Err(self.kept(End::Failed(format!(
+                "{}; the action is not published",
+                self.last_lost
+            )))),
             Some(action) if action.version.is_some_and(|v| v >= sent) => {
                 self.published = Some((action.id.filter(|id| !id.is_empty()), action.version));
                 Ok(Next::Done(End::Created))

@@ -436,6 +436,16 @@ fn a_lost_publish_answer_is_read_back_by_id() {
         matches!(end, End::Failed(ref t) if t.contains("not published") && t.contains("draft act-1 kept")),
         "{end:?}"
     );
+    let mut plan = plan(&payload("Echo"), false);
+    plan.next(None);
+    plan.next(draft_answer());
+    plan.next(answer(200, serde_json::json!({"valid": true})));
+    plan.next(lost());
+    let end = ends(plan.next(answer(404, serde_json::json!({"code": "not.found"}))));
+    assert!(
+        matches!(end, End::Failed(ref t) if t.contains("not published") && t.contains("draft act-1 kept")),
+        "{end:?}"
+    );
 }
 
 #[test]
