@@ -118,7 +118,8 @@ async fn run() -> anyhow::Result<ExitCode> {
 }
 
 /// One submission after another until `measure_until`; only those started after
-/// `warm_until` are counted.
+/// `warm_until` and finished by `measure_until` are counted (one that ends past the window
+/// would add to the count without its time).
 async fn worker(n: usize, engine: Engine, warm_until: Instant, measure_until: Instant) -> Tally {
     let mut tally = Tally {
         latencies_us: Vec::with_capacity(8_192),
@@ -142,6 +143,9 @@ async fn worker(n: usize, engine: Engine, warm_until: Instant, measure_until: In
             .await;
         if started < warm_until {
             continue;
+        }
+        if Instant::now() > measure_until {
+            return tally;
         }
         match record {
             Ok(record) if record.outcome == Outcome::Created => tally

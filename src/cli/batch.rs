@@ -360,7 +360,8 @@ impl Printer {
 
 /// `FILE: created ID` (the audit record id; `(action REMOTE, version V)` after it when the
 /// server gave them), `FILE: drafted ID (draft REMOTE, version V)`, `FILE: rejected STATUS reason`,
-/// `FILE: failed reason` or `FILE: cancelled`.
+/// `FILE: failed reason` or `FILE: cancelled` (each with `(draft REMOTE, version V)` when a
+/// draft was left on the server).
 fn result_line(name: &str, done: &Done) -> String {
     let record = match done {
         Done::Record(record) => record,
@@ -395,8 +396,9 @@ fn result_line(name: &str, done: &Done) -> String {
                 .map_or_else(|| "-".to_string(), |s| s.to_string());
             format!("{name}: rejected {status} {}", reason(record))
         }
-        Record::Cancelled => format!("{name}: cancelled"),
-        _ => format!("{name}: failed {}", reason(record)),
+        // A draft left on the server is named, so it can be found and deleted.
+        Record::Cancelled => format!("{name}: cancelled{}", remote("draft")),
+        _ => format!("{name}: failed {}{}", reason(record), remote("draft")),
     }
 }
 
@@ -465,6 +467,24 @@ mod tests {
         assert_eq!(
             result_line("a.json", &Done::Record(Box::new(r))),
             "a.json: rejected 409 name exists"
+        );
+    }
+
+    #[test]
+    fn cancelled_and_failed_lines_name_the_kept_draft() {
+        let mut r = record(Record::Cancelled);
+        r.remote_id = Some("dr-1".into());
+        r.version = Some(1);
+        assert_eq!(
+            result_line("a.json", &Done::Record(Box::new(r))),
+            "a.json: cancelled (draft dr-1, version 1)"
+        );
+        let mut r = record(Record::Failed);
+        r.error = Some("no retries left".into());
+        r.remote_id = Some("dr-2".into());
+        assert_eq!(
+            result_line("a.json", &Done::Record(Box::new(r))),
+            "a.json: failed no retries left (draft dr-2)"
         );
     }
 

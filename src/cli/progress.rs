@@ -149,10 +149,13 @@ impl Progress {
                 file.name,
                 escape_controls(to)
             )),
-            ExecEvent::StepStarted { name, .. } if name == "lookup" => Some(format!(
-                "{}: no answer to the draft request; looking the draft up by name",
-                file.name
-            )),
+            // Once per lookup, not once per page of it.
+            ExecEvent::StepStarted { name, url, .. } if name == "lookup" && is_first_page(url) => {
+                Some(format!(
+                    "{}: the draft request's answer was lost; looking the draft up by name",
+                    file.name
+                ))
+            }
             _ => None,
         };
         if let Some(bars) = &self.bars {
@@ -295,6 +298,15 @@ impl Progress {
 }
 
 /// The last attempt and its answer (a status code or why none came), once it has one.
+/// Whether a listing `url` asks for its first page (`pageNumber=1`, or none).
+fn is_first_page(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|url| {
+        url.query_pairs()
+            .find(|(key, _)| key == "pageNumber")
+            .is_none_or(|(_, page)| page == "1")
+    })
+}
+
 fn last_answer(file: &FileState) -> Option<(u32, String)> {
     let last = file.attempts.last()?;
     let attempt = &last.attempt;
@@ -474,6 +486,19 @@ mod tests {
         assert_eq!(file_line(&f, now), "a.json: validation waiting");
         let f = file(&[step("validation"), sending(1), responded(1, 200)]);
         assert_eq!(file_line(&f, now), "a.json: validation attempt 1 → 200");
+    }
+
+    #[test]
+    fn only_the_first_page_of_a_lookup_is_announced() {
+        let drafts = "http://127.0.0.1:1/api/v2/integrations/actions/drafts?name=E";
+        assert!(is_first_page(&format!(
+            "{drafts}&pageSize=100&pageNumber=1"
+        )));
+        assert!(!is_first_page(&format!(
+            "{drafts}&pageSize=100&pageNumber=2"
+        )));
+        assert!(!is_first_page(&format!("{drafts}&pageNumber=11")));
+        assert!(is_first_page(drafts));
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!                            │   ▼
 //!            ┌──────────► [pacing wait] ──► Sending(n) ──2xx, 4xx, 5xx (not 503)──┐
 //!            │                                  │  ├─303 (processed)───────────────┤
-//!            │                                  │  ├─answer lost, plan asked ──────┤
+//!            │                                  │  ├─answer lost or 502/503/504,   │
+//!            │                                  │  │ plan asked ───────────────────┤
 //!            │                                  │  ├─301/302, refused──► Failed    │
 //!            │      Redirecting(hop ≤ 5) ◄─307/308┤                                │
 //!            ├──────────────┘                   │         step result ◄────────────┘
@@ -24,7 +25,10 @@
 //!                  server's rate limit stretches past max_wait)
 //! ```
 //!
-//! Every transition is reported as an [`ExecEvent`] as it happens. The record's `attempts`
+//! Before each step the cancellation is checked, and a step may ask for a short wait first
+//! (the genesys-cloud lookup). An end reached here after the plan has begun goes through
+//! [`Plan::interrupted`], which adds what the server kept (a draft). Every transition is
+//! reported as an [`ExecEvent`] as it happens. The record's `attempts`
 //! and `steps` are not built beside the events: [`Run::emit`] folds each event it sends into
 //! an [`AttemptLog`], and that log becomes the record's `steps` and `attempts`, so the
 //! attempts panel, the CLI progress (which fold the same events) and the audit record cannot
@@ -137,7 +141,7 @@ struct Run<'a> {
     attempts: AttemptLog,
     /// Steps sent so far (the first one's request is the record's `request`).
     steps: u32,
-    /// The one token refresh after a 401 has been used (for the whole submission).
+    /// The one token refresh after a 401 has been used (for the current step).
     refreshed: bool,
 }
 
@@ -165,7 +169,17 @@ impl Run<'_> {
                 Next::Done(end) => return end,
                 Next::Send(step) => step,
             };
+            if self.cancel.is_cancelled() {
+                return plan.interrupted(End::Cancelled(format!(
+                    "cancelled before the {} step",
+                    step.name
+                )));
+            }
             self.steps += 1;
+            // The top level describes the last step only; one 401 refresh per step.
+            self.record.status = None;
+            self.record.response = Exchange::default();
+            self.refreshed = false;
             if self.steps == 1 {
                 self.record.method = step.method.to_string();
                 self.record.url = step.url.to_string();
@@ -183,9 +197,19 @@ impl Run<'_> {
                 });
                 tracing::debug!(correlation_id = %self.correlation_id, step = step.name, url = %step.url, "step");
             }
+            if !step.settle.is_zero() {
+                tracing::debug!(correlation_id = %self.correlation_id, step = step.name, wait_ms = millis(step.settle), "settling");
+                let until = deadline_after(Instant::now(), step.settle);
+                if wait_until(until, self.cancel).await.is_err() {
+                    return plan.interrupted(End::Cancelled(format!(
+                        "cancelled before the {} step",
+                        step.name
+                    )));
+                }
+            }
             match self.step(&step, &mut token).await {
                 Ok(result) => last = Some(result),
-                Err(end) => return end,
+                Err(end) => return plan.interrupted(end),
             }
         }
     }
@@ -247,6 +271,13 @@ impl Run<'_> {
             };
             self.record_answer(n, sent_at, &answer);
             let status = answer.status;
+            // A gateway's error to a request the plan settles itself: it may have been
+            // processed, so the plan finds out before anything is sent again.
+            if step.on_lost == OnLost::Plan && matches!(status, 502..=504) {
+                return Ok(StepResult::Lost(format!(
+                    "attempt {n} was answered {status}"
+                )));
+            }
             match status {
                 300..=399 => {
                     let hops = visited.len() - 1;
@@ -268,7 +299,7 @@ impl Run<'_> {
                         }
                     }
                 }
-                // One refresh and one retry; a second 401 is the server's final word.
+                // One refresh and one retry per step; a second 401 is the server's final word.
                 401 if on_origin && !self.refreshed => {
                     self.refreshed = true;
                     *token = self.refresh(token).await?;

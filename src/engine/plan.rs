@@ -12,6 +12,8 @@
 //! - `cxone-v2` create: one request, `POST {api}/api/v2/data-actions` (this file);
 //! - `genesys-cloud` create: drafts → validation → publish (`super::genesys`).
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use reqwest::{Method, Url};
 
@@ -51,6 +53,9 @@ pub(super) struct StepRequest {
     pub url: Url,
     pub body: Option<Bytes>,
     pub on_lost: OnLost,
+    /// A cancellable wait before the first attempt (the server may still be processing an
+    /// earlier request whose answer was lost).
+    pub settle: Duration,
 }
 
 impl StepRequest {
@@ -83,7 +88,7 @@ pub(super) enum Next {
 #[derive(Debug)]
 pub(super) enum Plan {
     Cxone(CxoneCreate),
-    Genesys(genesys::Create),
+    Genesys(Box<genesys::Create>),
 }
 
 impl Plan {
@@ -108,7 +113,8 @@ impl Plan {
                 sent: false,
             })),
             Api::GenesysCloud => {
-                genesys::Create::new(profile, api_base_url, &payload, draft).map(Plan::Genesys)
+                genesys::Create::new(profile, api_base_url, &payload, draft)
+                    .map(|plan| Plan::Genesys(Box::new(plan)))
             }
         }
     }
@@ -123,6 +129,16 @@ impl Plan {
         match self {
             Plan::Cxone(plan) => plan.next(last),
             Plan::Genesys(plan) => plan.next(last),
+        }
+    }
+
+    /// `end`, reached by the executor after the plan's last step began (a budget over, no
+    /// retries left, a wait over `max_wait`, a failed token refresh, a refused redirect, a
+    /// cancel), with what the plan knows of what the server kept.
+    pub fn interrupted(&self, end: End) -> End {
+        match self {
+            Plan::Cxone(_) => end,
+            Plan::Genesys(plan) => plan.interrupted(end),
         }
     }
 
@@ -182,6 +198,7 @@ impl CxoneCreate {
                     url: self.url.clone(),
                     body: Some(self.body.clone()),
                     on_lost: OnLost::Executor,
+                    settle: Duration::ZERO,
                 })
             }
             None => Next::Done(End::Failed("the create was already sent".to_string())),

@@ -6,28 +6,17 @@
 use std::path::Path;
 
 use crate::cli_submit_common::{Workspace, stderr, stdout};
-use crate::engine_genesys_common::payload;
 use serde_json::Value;
 
-/// The genesys template the studio opens on a genesys profile, when the repo has it; else a
-/// minimal create payload for the sandbox's integration.
+/// The genesys template the studio opens on a genesys profile, under a fresh name (the
+/// embedded sandbox keeps its actions in the data dir).
 fn template(ws: &Workspace, name: &str) -> String {
     let shipped =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/templates/genesys-lookup.json");
-    let text = match std::fs::read_to_string(&shipped) {
-        Ok(text) => {
-            // A fresh name: the embedded sandbox keeps its actions in the data dir.
-            let mut value: Value = serde_json::from_str(&text).expect("the template is JSON");
-            value["name"] = Value::String(name.to_string());
-            serde_json::to_string_pretty(&value).expect("json")
-        }
-        Err(_) => {
-            println!(
-                "assets/templates/genesys-lookup.json is not in the repo yet: using a minimal payload"
-            );
-            serde_json::to_string_pretty(&payload(name)).expect("json")
-        }
-    };
+    let text = std::fs::read_to_string(&shipped).expect("the genesys template is in the repo");
+    let mut value: Value = serde_json::from_str(&text).expect("the template is JSON");
+    value["name"] = Value::String(name.to_string());
+    let text = serde_json::to_string_pretty(&value).expect("json");
     ws.file(&format!("{name}.json"), &text)
 }
 

@@ -10,6 +10,7 @@ use cxda::engine::ExecEvent;
 use cxda::rate::RateSpec;
 use cxda::sandbox::Faults;
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 
 use crate::engine_common::{engine, faults, read_back, side_client, start, submit};
 use crate::engine_genesys_common::*;
@@ -179,24 +180,33 @@ async fn a_refusal_shows_the_error_body_code_message_details_and_context_id() {
     assert_eq!(record.remote_id, None, "no draft was made");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
-    let sandbox = start(Faults::off()).await;
-    let mut profile = profile(&sandbox);
-    // One request a second: the draft is changed on the server while the engine waits to
-    // send the validation, so the publish carries the version the drafts answer gave.
+/// The profile at one request a second: the engine waits (pacing) before each step after
+/// the first, and yields there.
+fn paced(sandbox: &cxda::sandbox::SandboxHandle) -> cxda::config::Profile {
+    let mut profile = profile(sandbox);
     profile.rate_limit = Some(RateSpec {
         count: 1,
         period: Duration::from_secs(1),
     });
-    let (engine, _dir) = engine(profile);
+    profile
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
+    let sandbox = start(Faults::off()).await;
+    // The draft is changed on the server while the engine waits to send the publish. The
+    // submission runs inside `submit_watching`'s loop, so it is not polled while the PATCH
+    // below runs: the publish cannot leave before the draft has changed, and carries the
+    // version the drafts answer gave.
+    let (engine, _dir) = engine(paced(&sandbox));
     let base = sandbox.base_url();
     let token = side_token(&sandbox).await;
+    let mut patched = false;
     let (record, _) = submit_watching(&engine, submission(&payload("Goes stale")), async |event| {
         if let ExecEvent::StepStarted { name, url, .. } = event
-            && name == "validation"
+            && name == "publish"
         {
-            let draft_url = url.trim_end_matches("/validation");
+            let draft_url = url.trim_end_matches("/publish");
             let response = side_client()
                 .patch(draft_url)
                 .bearer_auth(&token)
@@ -205,9 +215,11 @@ async fn a_publish_whose_version_went_stale_is_rejected_and_the_draft_kept() {
                 .await
                 .expect("the PATCH is answered");
             assert_eq!(response.status().as_u16(), 200, "{base}");
+            patched = true;
         }
     })
     .await;
+    assert!(patched, "the draft was changed before the publish");
 
     assert_eq!(record.outcome, Outcome::Rejected, "{:?}", record.error);
     assert_eq!(
@@ -263,7 +275,8 @@ async fn a_lost_drafts_answer_is_looked_up_and_no_second_action_is_made() {
     );
     let lookup = &record.steps[1].url;
     assert!(
-        lookup.contains("/api/v2/integrations/actions/drafts?name=Lost+answer&pageSize=100"),
+        lookup.contains("/api/v2/integrations/actions/drafts?name=Lost+answer&")
+            && lookup.contains("&includeConfig=true&sortBy=name&sortOrder=ASC&pageSize=100&"),
         "{lookup}"
     );
     assert_eq!(named(&sandbox, "", "Lost answer").await, 1, "one action");
@@ -275,6 +288,112 @@ async fn a_lost_drafts_answer_is_looked_up_and_no_second_action_is_made() {
     assert_eq!(
         record.remote_id.as_deref(),
         Some(record.response.body["id"].as_str().unwrap_or_default())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_to_the_drafts_request_is_looked_up_before_it_is_sent_again() {
+    // Every drafts request is answered 503 with nothing stored.
+    let sandbox = start(faults(json!({"error_rate": 1.0}))).await;
+    let mut profile = profile(&sandbox);
+    profile.max_retries = 1;
+    profile.max_wait = Duration::from_millis(100);
+    let (engine, _dir) = engine(profile);
+    let done = submit(&engine, submission(&payload("Gateway"))).await;
+    let record = &done.record;
+
+    assert_eq!(record.outcome, Outcome::Failed, "{:?}", record.error);
+    assert_eq!(
+        steps(record),
+        [
+            ("draft", Some(503)),
+            ("lookup", Some(200)),
+            ("draft", Some(503)),
+            ("lookup", Some(200))
+        ]
+    );
+    let error = record.error.as_deref().unwrap_or_default();
+    assert!(error.contains("gave up after 2 drafts requests"), "{error}");
+    assert!(
+        error.contains("was found, so none was sent again"),
+        "{error}"
+    );
+    assert_eq!(named(&sandbox, "/drafts", "Gateway").await, 0, "no draft");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_while_waiting_to_look_up_ends_before_the_lookup_step() {
+    // The drafts answer comes after the timeout; the engine then waits (the timeout, 0.3 s)
+    // before the lookup, and the cancel comes in that wait.
+    let sandbox = start(faults(json!({"latency_ms": 1500}))).await;
+    let mut profile = profile(&sandbox);
+    profile.timeout = Duration::from_millis(300);
+    let (engine, _dir) = engine(profile);
+    let cancel = CancellationToken::new();
+    let (record, _) = submit_cancellable(
+        &engine,
+        submission(&payload("Cancel lookup")),
+        cancel.clone(),
+        async |event| {
+            if matches!(event, ExecEvent::TransportFailed { .. }) {
+                cancel.cancel();
+            }
+        },
+    )
+    .await;
+
+    assert_eq!(record.outcome, Outcome::Cancelled, "{:?}", record.error);
+    let error = record.error.as_deref().unwrap_or_default();
+    assert!(
+        error.starts_with("cancelled before the lookup step"),
+        "{error}"
+    );
+    assert!(
+        error.contains("a draft named \"Cancel lookup\" may exist"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("in flight"),
+        "no request was in flight: {error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_end_the_engine_reaches_after_the_draft_names_the_kept_draft() {
+    let sandbox = start(Faults::off()).await;
+    // The engine is cancelled while it waits to send the publish.
+    let (engine, _dir) = engine(paced(&sandbox));
+    let cancel = CancellationToken::new();
+    let (record, _) = submit_cancellable(
+        &engine,
+        submission(&payload("Cancel publish")),
+        cancel.clone(),
+        async |event| {
+            if let ExecEvent::StepStarted { name, .. } = event
+                && name == "publish"
+            {
+                cancel.cancel();
+            }
+        },
+    )
+    .await;
+
+    assert_eq!(record.outcome, Outcome::Cancelled, "{:?}", record.error);
+    let id = record.remote_id.clone().expect("the draft's id");
+    let error = record.error.as_deref().unwrap_or_default();
+    assert!(
+        error.ends_with(&format!(
+            "; draft {id} kept; fix and push again or delete it"
+        )),
+        "{error}"
+    );
+    // The top level is the last step's: the publish, which got no answer.
+    assert_eq!(record.status, None);
+    assert_eq!(record.response.body, serde_json::Value::Null);
+    assert_eq!(
+        named(&sandbox, "/drafts", "Cancel publish").await,
+        1,
+        "kept"
     );
 }
 

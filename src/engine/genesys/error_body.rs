@@ -26,8 +26,19 @@ struct ErrorBody {
     message: Option<String>,
     code: Option<String>,
     context_id: Option<String>,
+    #[serde(deserialize_with = "null_as_empty")]
     details: Vec<Detail>,
+    #[serde(deserialize_with = "null_as_empty")]
     errors: Vec<ErrorBody>,
+}
+
+/// A field the platform may send as `null` where it means "none": read as empty.
+pub(crate) fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,5 +162,11 @@ mod tests {
             render(br#"{"code":"not.found"}"#).as_deref(),
             Some("not.found")
         );
+    }
+
+    #[test]
+    fn null_details_and_errors_read_as_none() {
+        let body = br#"{"code":"bad.request","message":"no","details":null,"errors":null}"#;
+        assert_eq!(render(body).as_deref(), Some("bad.request: no"));
     }
 }

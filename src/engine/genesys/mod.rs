@@ -7,27 +7,37 @@
 //!        │ (no integrationId anywhere → Rejected, nothing sent)
 //!        ▼
 //!  draft:      POST {api}/api/v2/integrations/actions/drafts ──4xx──► Rejected
-//!        │ 2xx {id, version}                    │ answer lost (timeout after sending)
-//!        │                                      ▼
-//!        │     lookup: GET …/actions/drafts?name=N&pageSize=100&pageNumber=P (paged)
-//!        │          │ found (exact name) ──────────────┐
-//!        │          └ not found → draft again (≤ max_retries lost answers, then Failed)
-//!        ▼                                             │
-//!  validation: GET …/actions/{id}/draft/validation ◄───┘
+//!        │ 2xx {id, version}      │ answer lost (timeout after sending, 502/503/504,
+//!        │                        │ an unreadable 2xx); wait ≤ 2 s, then
+//!        │                        ▼
+//!        │     lookup: GET …/actions/drafts?name=N&category=C&includeConfig=true&… (paged)
+//!        │          │ exactly one equal to what was sent ──┐
+//!        │          ├ several, or namesakes that differ ─► Failed (ids listed, nothing resent)
+//!        │          ├ non-2xx, unreadable, page cap ─────► Failed ("may exist")
+//!        │          └ none → draft again (≤ max_retries lost answers, then Failed)
+//!        ▼                                                 │
+//!  validation: GET …/actions/{id}/draft/validation ◄───────┘
 //!        │ valid: false ─► Rejected (every error; "draft {id} kept")
 //!        │ valid, --draft ─► Drafted (remote_id = the draft's id)
 //!        ▼
 //!  publish:    POST …/actions/{id}/draft/publish {"version": V} ──4xx──► Rejected (draft kept)
-//!        │ 2xx {id, version}
+//!        │ 2xx {id, version}          │ answer lost
+//!        │                            ▼
+//!        │     check: GET …/actions/{id}: version ≥ V → Created, else Failed (draft kept)
 //!        ▼
 //!     Created (remote_id = id, version = the published version)
 //! ```
 //!
 //! The platform has no Idempotency-Key, so a drafts request whose answer was lost may have
-//! made a draft: it is looked up by name before anything is sent again, whatever
-//! `retry_after_timeout` says, and a retry never makes a second action.
+//! made a draft: it is looked up before anything is sent again, whatever
+//! `retry_after_timeout` says, and only a draft equal to what was sent is carried on. An end
+//! the executor reaches on its own goes through [`Create::interrupted`], which names the
+//! kept draft.
 
 pub(crate) mod error_body;
+mod lookup;
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::{Method, Url};
@@ -38,12 +48,10 @@ use super::plan::{End, Next, OnLost, StepRequest, StepResult, settle};
 use super::response::bound;
 use crate::config::{Api, Profile};
 use crate::text::escape_controls;
+#[cfg(test)]
+use lookup::MAX_LOOKUP_PAGES;
+use lookup::{Candidate, LOOKUP_SETTLE};
 
-/// The page size of the lookup (the platform's maximum).
-const LOOKUP_PAGE_SIZE: u32 = 100;
-/// The most pages a lookup reads (100,000 drafts): a server that never ends its listing
-/// does not keep a submission going forever.
-const MAX_LOOKUP_PAGES: u32 = 1_000;
 /// The most validation errors listed in the outcome (the record keeps them all).
 const MAX_VALIDATION_ERRORS: usize = 20;
 
@@ -93,14 +101,10 @@ struct ActionAnswer {
     name: Option<String>,
     integration_id: Option<String>,
     version: Option<u64>,
-}
-
-/// `ActionEntityListing`, as far as the lookup needs it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-struct Listing {
-    entities: Vec<ActionAnswer>,
-    page_count: Option<u32>,
+    category: Option<String>,
+    secure: Option<bool>,
+    config: Option<Value>,
+    contract: Option<Value>,
 }
 
 /// `DraftValidationResult`.
@@ -108,6 +112,7 @@ struct Listing {
 #[serde(default)]
 struct Validation {
     valid: bool,
+    #[serde(deserialize_with = "error_body::null_as_empty")]
     errors: Vec<Value>,
 }
 
@@ -116,9 +121,13 @@ struct Validation {
 enum State {
     Start,
     Drafting,
-    LookingUp { page: u32 },
+    LookingUp {
+        page: u32,
+    },
     Validating,
     Publishing,
+    /// Reading the action after a publish whose answer was lost.
+    Checking,
     Over,
 }
 
@@ -131,6 +140,15 @@ pub(in crate::engine) struct Create {
     name: String,
     /// The integration the draft belongs to, to tell it from a namesake elsewhere.
     integration_id: Option<String>,
+    /// The body sent, parsed: what a draft found by the lookup must equal.
+    sent: Value,
+    /// The wait before a lookup's first page.
+    settle: Duration,
+    /// Drafts named as ours found by the lookup so far (every page).
+    candidates: Vec<Candidate>,
+    /// A drafts request was answered 2xx with a body that could not be read: a draft was
+    /// made, so a lookup that finds none does not send another.
+    made: bool,
     draft_only: bool,
     max_retries: u32,
     state: State,
@@ -163,6 +181,10 @@ impl Create {
             api_base: api_base.clone(),
             name: text_of("name").unwrap_or_default(),
             integration_id: text_of("integrationId"),
+            sent: parsed.clone().unwrap_or(Value::Null),
+            settle: LOOKUP_SETTLE.min(profile.timeout).min(profile.max_wait),
+            candidates: Vec::new(),
+            made: false,
             body,
             draft_only,
             max_retries: profile.max_retries,
@@ -209,48 +231,20 @@ impl Create {
             (State::Start, None) => self.send_draft(),
             (State::Drafting, Some(StepResult::Answered(answer))) => {
                 settle(Api::GenesysCloud, &answer)?;
-                let action = parse::<ActionAnswer>(&answer.body, "the draft")?;
+                let Ok(action) = parse::<ActionAnswer>(&answer.body, "the draft") else {
+                    // A draft was made and its id cannot be read: find it by name.
+                    self.made = true;
+                    return self.after_lost("the drafts answer (2xx) could not be read".into());
+                };
                 let id = action.id.filter(|id| !id.is_empty()).ok_or_else(|| {
                     End::Failed("the drafts answer has no id: cannot validate or publish the draft".into())
                 })?;
                 self.draft = Some((id, action.version));
                 self.send_validation()
             }
-            (State::Drafting, Some(StepResult::Lost(error))) => {
-                self.lost += 1;
-                self.last_lost = error;
-                self.send_lookup(1)
-            }
+            (State::Drafting, Some(StepResult::Lost(error))) => self.after_lost(error),
             (State::LookingUp { page }, Some(StepResult::Answered(answer))) => {
-                settle(Api::GenesysCloud, &answer).map_err(|end| {
-                    self.amend(
-                        end,
-                        &format!(
-                            "; the lookup after a lost answer failed, so a draft named {:?} may exist",
-                            escape_controls(&self.name)
-                        ),
-                    )
-                })?;
-                let listing = parse::<Listing>(&answer.body, "the drafts listing")?;
-                let full_page = listing.entities.len() >= LOOKUP_PAGE_SIZE as usize;
-                if let Some(found) = self.find(listing.entities) {
-                    self.draft = Some(found);
-                    return self.send_validation();
-                }
-                let more = listing.page_count.map_or(full_page, |count| page < count);
-                if more && page < MAX_LOOKUP_PAGES {
-                    return self.send_lookup(page + 1);
-                }
-                if self.lost > self.max_retries {
-                    return Err(End::Failed(format!(
-                        "gave up after {} drafts requests without an answer (max_retries = {}): {}; no draft named {:?} was found, so none was made",
-                        self.lost,
-                        self.max_retries,
-                        self.last_lost,
-                        escape_controls(&self.name)
-                    )));
-                }
-                self.send_draft()
+                self.looked_up(page, &answer)
             }
             (State::Validating, Some(StepResult::Answered(answer))) => {
                 settle(Api::GenesysCloud, &answer).map_err(|end| self.kept(end))?;
@@ -266,11 +260,24 @@ impl Create {
             }
             (State::Publishing, Some(StepResult::Answered(answer))) => {
                 settle(Api::GenesysCloud, &answer).map_err(|end| self.kept(end))?;
-                let action = parse::<ActionAnswer>(&answer.body, "the published action")
-                    .map_err(|end| self.kept(end))?;
-                self.published = Some((action.id.filter(|id| !id.is_empty()), action.version));
+                match parse::<ActionAnswer>(&answer.body, "the published action") {
+                    Ok(action) => {
+                        self.published =
+                            Some((action.id.filter(|id| !id.is_empty()), action.version));
+                    }
+                    Err(_) => {
+                        // Published (a 2xx); its version is unknown. The draft's id is the
+                        // action's id.
+                        tracing::warn!(
+                            "the publish answer (2xx) could not be read; the action's version is unknown"
+                        );
+                        self.published = Some((None, None));
+                    }
+                }
                 Ok(Next::Done(End::Created))
             }
+            (State::Publishing, Some(StepResult::Lost(error))) => self.send_check(error),
+            (State::Checking, Some(StepResult::Answered(answer))) => self.checked(&answer),
             (state, Some(StepResult::SeeOther(to))) => Err(self.kept(End::Failed(format!(
                 "the server answered 303 See Other ({}) to the {} request; cxda cannot continue the create from there",
                 escape_controls(&to),
@@ -287,17 +294,33 @@ impl Create {
         }
     }
 
-    /// The first draft among `entities` named exactly as ours, in our integration when the
-    /// listing says which.
-    fn find(&self, entities: Vec<ActionAnswer>) -> Option<(String, Option<u64>)> {
-        entities
-            .into_iter()
-            .filter(|e| e.name.as_deref() == Some(self.name.as_str()))
-            .filter(|e| match (&e.integration_id, &self.integration_id) {
-                (Some(theirs), Some(ours)) => theirs == ours,
-                _ => true,
-            })
-            .find_map(|e| e.id.filter(|id| !id.is_empty()).map(|id| (id, e.version)))
+    /// The action read after a publish whose answer was lost: published at the draft's
+    /// version or later is `Created`; anything else leaves the draft kept.
+    fn checked(&mut self, answer: &crate::engine::response::Answer) -> Result<Next, End> {
+        let sent = self.draft.as_ref().and_then(|(_, v)| *v).unwrap_or(0);
+        let action = (200..=299)
+            .contains(&answer.status)
+            .then(|| parse::<ActionAnswer>(&answer.body, "the action").ok())
+            .flatten();
+        match action {
+            // 404: no published action with that id.
+            None if answer.status == 404 => Err(self.kept(End::Failed(format!(
+                "{}; the action is not published",
+                self.last_lost
+            )))),
+            Some(action) if action.version.is_some_and(|v| v >= sent) => {
+                self.published = Some((action.id.filter(|id| !id.is_empty()), action.version));
+                Ok(Next::Done(End::Created))
+            }
+            Some(_) => Err(self.kept(End::Failed(format!(
+                "{}; the action is not published at version {sent}",
+                self.last_lost
+            )))),
+            None => Err(self.kept(End::Failed(format!(
+                "{}; reading the action back was answered {}, so whether it was published is unknown",
+                self.last_lost, answer.status
+            )))),
+        }
     }
 
     fn send_draft(&mut self) -> Result<Next, End> {
@@ -313,22 +336,7 @@ impl Create {
             } else {
                 OnLost::Plan
             },
-        }))
-    }
-
-    fn send_lookup(&mut self, page: u32) -> Result<Next, End> {
-        self.state = State::LookingUp { page };
-        let mut url = self.url(&["drafts"])?;
-        url.query_pairs_mut()
-            .append_pair("name", &self.name)
-            .append_pair("pageSize", &LOOKUP_PAGE_SIZE.to_string())
-            .append_pair("pageNumber", &page.to_string());
-        Ok(Next::Send(StepRequest {
-            name: "lookup",
-            method: Method::GET,
-            url,
-            body: None,
-            on_lost: OnLost::Executor,
+            settle: Duration::ZERO,
         }))
     }
 
@@ -341,6 +349,7 @@ impl Create {
             url: self.url(&[&id, "draft", "validation"])?,
             body: None,
             on_lost: OnLost::Executor,
+            settle: Duration::ZERO,
         }))
     }
 
@@ -360,7 +369,24 @@ impl Create {
             body: Some(Bytes::from(
                 serde_json::json!({ "version": version }).to_string(),
             )),
+            // A lost answer is settled by reading the action back, never by a resend.
+            on_lost: OnLost::Plan,
+            settle: Duration::ZERO,
+        }))
+    }
+
+    /// After a publish whose answer was lost: `GET …/actions/{id}`, the published action.
+    fn send_check(&mut self, error: String) -> Result<Next, End> {
+        self.state = State::Checking;
+        self.last_lost = format!("no answer to the publish request: {error}");
+        let id = self.draft_id()?;
+        Ok(Next::Send(StepRequest {
+            name: "check",
+            method: Method::GET,
+            url: self.url(&[&id])?,
+            body: None,
             on_lost: OnLost::Executor,
+            settle: self.settle,
         }))
     }
 
@@ -403,10 +429,20 @@ impl Create {
         }
     }
 
+    /// `end`, reached by the executor (budget, retries, waits, token, redirect, cancel),
+    /// with what is known of the draft: kept, or possibly made while looking it up.
+    pub(in crate::engine) fn interrupted(&self, end: End) -> End {
+        match self.state {
+            State::LookingUp { .. } => self.may_exist(end),
+            _ => self.kept(end),
+        }
+    }
+
     fn amend(&self, end: End, note: &str) -> End {
         match end {
             End::Rejected(text) => End::Rejected(text + note),
             End::Failed(text) => End::Failed(text + note),
+            End::Cancelled(text) => End::Cancelled(text + note),
             other => other,
         }
     }
@@ -418,6 +454,7 @@ fn step_name(state: State) -> &'static str {
         State::LookingUp { .. } => "lookup",
         State::Validating => "validation",
         State::Publishing => "publish",
+        State::Checking => "check",
         State::Over => "last",
     }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::engine::response::Answer;
+use std::time::Duration;
 
 const BASE: &str = "http://127.0.0.1:1/";
 
@@ -9,13 +10,34 @@ fn profile() -> Profile {
     Profile::sandbox_genesys()
 }
 
+fn config() -> serde_json::Value {
+    serde_json::json!({"request": {"requestUrlTemplate": "https://x", "requestType": "GET"}})
+}
+
 fn payload(name: &str) -> String {
     serde_json::json!({
         "name": name, "category": "cxda", "integrationId": "int-1",
-        "config": {"request": {"requestUrlTemplate": "https://x", "requestType": "GET"}},
+        "config": config(),
         "contract": {"input": {"inputSchema": {}}, "output": {"successSchema": {}}},
     })
     .to_string()
+}
+
+/// A draft as the lookup lists it (`includeConfig=true`) with the content `payload` sends.
+fn listed(id: &str, name: &str, version: u64) -> serde_json::Value {
+    serde_json::json!({"id": id, "name": name, "integrationId": "int-1", "version": version,
+        "category": "cxda", "secure": false, "config": config()})
+}
+
+fn listing(entities: serde_json::Value) -> Option<StepResult> {
+    answer(
+        200,
+        serde_json::json!({"entities": entities, "pageNumber": 1, "pageCount": 1}),
+    )
+}
+
+fn lost() -> Option<StepResult> {
+    Some(StepResult::Lost("timed out".into()))
 }
 
 fn plan(payload: &str, draft_only: bool) -> Create {
@@ -24,10 +46,15 @@ fn plan(payload: &str, draft_only: bool) -> Create {
 }
 
 fn answer(status: u16, body: serde_json::Value) -> Option<StepResult> {
+    raw(status, Bytes::from(body.to_string()))
+}
+
+/// An answer whose body is `body` as it is (JSON or not).
+fn raw(status: u16, body: Bytes) -> Option<StepResult> {
     Some(StepResult::Answered(Answer {
         status,
         headers: Default::default(),
-        body: Bytes::from(body.to_string()),
+        body,
         cut: false,
         body_error: None,
         rate: None,
@@ -133,21 +160,23 @@ fn an_invalid_draft_is_rejected_with_every_error_and_kept() {
 fn a_lost_drafts_answer_is_looked_up_by_name_and_a_found_draft_continued() {
     let mut plan = plan(&payload("Echo one"), false);
     plan.next(None);
-    let (name, method, url, _) = sends(plan.next(Some(StepResult::Lost("timed out".into()))));
-    assert_eq!((name, method), ("lookup", Method::GET));
+    let Next::Send(step) = plan.next(lost()) else {
+        panic!("a lookup");
+    };
+    assert_eq!((step.name, step.method), ("lookup", Method::GET));
     assert_eq!(
-        url,
-        "http://127.0.0.1:1/api/v2/integrations/actions/drafts?name=Echo+one&pageSize=100&pageNumber=1"
+        step.url.as_str(),
+        "http://127.0.0.1:1/api/v2/integrations/actions/drafts?name=Echo+one&category=cxda\
+         &includeConfig=true&sortBy=name&sortOrder=ASC&pageSize=100&pageNumber=1"
     );
+    // The server may still be making the draft: the first page waits a little.
+    assert_eq!(step.settle, Duration::from_secs(2));
     // A namesake in another integration and a partial match are not ours.
-    let (name, _, url, _) = sends(plan.next(answer(
-        200,
-        serde_json::json!({"entities": [
-            {"id": "other", "name": "Echo one", "integrationId": "int-2", "version": 1},
-            {"id": "partial", "name": "Echo one two", "integrationId": "int-1", "version": 1},
-            {"id": "act-7", "name": "Echo one", "integrationId": "int-1", "version": 3},
-        ], "pageNumber": 1, "pageCount": 1}),
-    )));
+    let (name, _, url, _) = sends(plan.next(listing(serde_json::json!([
+        {"id": "other", "name": "Echo one", "integrationId": "int-2", "version": 1},
+        {"id": "partial", "name": "Echo one two", "integrationId": "int-1", "version": 1},
+        listed("act-7", "Echo one", 3),
+    ]))));
     assert_eq!(name, "validation");
     assert!(url.contains("/act-7/draft/validation"), "{url}");
     let (_, _, _, body) = sends(plan.next(answer(200, serde_json::json!({"valid": true}))));
@@ -155,7 +184,7 @@ fn a_lost_drafts_answer_is_looked_up_by_name_and_a_found_draft_continued() {
 }
 
 #[test]
-fn a_lookup_pages_on_then_sends_the_draft_again_when_none_was_made() {
+fn a_lookup_pages_on_then_sends_the_draft_again_when_none_was_found() {
     let mut plan = plan(&payload("Echo"), false);
     plan.next(None);
     plan.next(Some(StepResult::Lost("timed out".into())));
@@ -165,6 +194,16 @@ fn a_lookup_pages_on_then_sends_the_draft_again_when_none_was_made() {
     )));
     assert_eq!(name, "lookup");
     assert!(url.ends_with("pageNumber=2"), "{url}");
+    let mut again = self::plan(&payload("Echo"), false);
+    again.next(None);
+    again.next(lost());
+    let Next::Send(step) = again.next(answer(
+        200,
+        serde_json::json!({"entities": [], "pageNumber": 1, "pageCount": 2}),
+    )) else {
+        panic!("page 2");
+    };
+    assert_eq!(step.settle, Duration::ZERO, "only the first page waits");
     let (name, method, _, _) = sends(plan.next(answer(
         200,
         serde_json::json!({"entities": [], "pageNumber": 2, "pageCount": 2}),
@@ -175,7 +214,7 @@ fn a_lookup_pages_on_then_sends_the_draft_again_when_none_was_made() {
 }
 
 #[test]
-fn lost_answers_past_max_retries_fail_saying_no_draft_was_made() {
+fn lost_answers_past_max_retries_fail_saying_no_draft_was_found() {
     let mut profile = profile();
     profile.max_retries = 1;
     let base = Url::parse(BASE).expect("url");
@@ -187,7 +226,8 @@ fn lost_answers_past_max_retries_fail_saying_no_draft_was_made() {
         let next = plan.next(empty());
         if let Next::Done(End::Failed(text)) = next {
             assert!(text.contains("gave up after 2 drafts requests"), "{text}");
-            assert!(text.contains("so none was made"), "{text}");
+            assert!(text.contains("was found, so none was sent again"), "{text}");
+            assert!(!text.contains("none was made"), "{text}");
             return;
         }
     }
@@ -266,5 +306,191 @@ fn a_draft_id_is_one_escaped_path_segment() {
     assert_eq!(
         url,
         "http://127.0.0.1:1/api/v2/integrations/actions/a%2F..%2Fb%3Fc/draft/validation"
+    );
+}
+
+/// A plan for "Echo" whose drafts answer was lost: its next request is the lookup.
+fn looking_up() -> Create {
+    let mut plan = plan(&payload("Echo"), false);
+    plan.next(None);
+    plan.next(lost());
+    plan
+}
+
+#[test]
+fn a_namesake_with_other_content_is_never_continued_nor_sent_again() {
+    let mut plan = looking_up();
+    let mut older = listed("kept-1", "Echo", 1);
+    older["config"]["request"]["requestType"] = "POST".into();
+    let end = ends(plan.next(listing(serde_json::json!([older]))));
+    let End::Failed(text) = end else {
+        panic!("failed, got {end:?}");
+    };
+    assert!(
+        text.contains(
+            "drafts named \"Echo\" exist (ids kept-1); cannot tell which one this submission made"
+        ),
+        "{text}"
+    );
+    assert_eq!(plan.remote(), (None, None), "nothing continued");
+}
+
+#[test]
+fn several_equal_drafts_fail_listing_every_id() {
+    let mut plan = looking_up();
+    let end = ends(plan.next(listing(serde_json::json!([
+        listed("a-1", "Echo", 1),
+        listed("a-2", "Echo", 1),
+    ]))));
+    assert!(
+        matches!(end, End::Failed(ref text) if text.contains("(ids a-1, a-2)")),
+        "{end:?}"
+    );
+}
+
+#[test]
+fn the_one_equal_draft_is_continued_beside_a_different_namesake() {
+    let mut plan = looking_up();
+    let mut secure = listed("secure-1", "Echo", 1);
+    secure["secure"] = true.into();
+    let mut other_category = listed("cat-1", "Echo", 1);
+    other_category["category"] = "other".into();
+    let mut no_config = listed("bare-1", "Echo", 1);
+    no_config
+        .as_object_mut()
+        .expect("an object")
+        .remove("config");
+    let (name, _, url, _) = sends(plan.next(listing(serde_json::json!([
+        secure,
+        other_category,
+        no_config,
+        listed("ours", "Echo", 4),
+    ]))));
+    assert_eq!(name, "validation");
+    assert!(url.contains("/ours/draft/validation"), "{url}");
+}
+
+#[test]
+fn a_refused_or_capped_lookup_fails_saying_a_draft_may_exist() {
+    let mut plan = looking_up();
+    let end = ends(plan.next(answer(
+        403,
+        serde_json::json!({"code": "forbidden", "message": "no"}),
+    )));
+    assert!(
+        matches!(end, End::Failed(ref t) if t.contains("answered 403") && t.contains("may exist")),
+        "{end:?}"
+    );
+
+    let mut plan = looking_up();
+    plan.state = State::LookingUp {
+        page: MAX_LOOKUP_PAGES,
+    };
+    let end = ends(plan.next(answer(
+        200,
+        serde_json::json!({"entities": [], "pageNumber": MAX_LOOKUP_PAGES, "pageCount": MAX_LOOKUP_PAGES + 1}),
+    )));
+    assert!(
+        matches!(end, End::Failed(ref t) if t.contains("more are left") && t.contains("may exist")),
+        "{end:?}"
+    );
+}
+
+#[test]
+fn an_unreadable_drafts_answer_is_looked_up_and_not_sent_again() {
+    let mut plan = plan(&payload("Echo"), false);
+    plan.next(None);
+    let unreadable = raw(200, Bytes::from_static(b"<html>"));
+    let (name, _, _, _) = sends(plan.next(unreadable));
+    assert_eq!(name, "lookup");
+    let end = ends(plan.next(listing(serde_json::json!([]))));
+    assert!(
+        matches!(end, End::Failed(ref t) if t.contains("its id is unreadable")),
+        "{end:?}"
+    );
+}
+
+#[test]
+fn a_lost_publish_answer_is_read_back_by_id() {
+    let published = |version: u64| {
+        let mut plan = plan(&payload("Echo"), false);
+        plan.next(None);
+        plan.next(draft_answer());
+        let (name, _, _, _) = sends(plan.next(answer(200, serde_json::json!({"valid": true}))));
+        assert_eq!(name, "publish");
+        let (name, method, url, _) = sends(plan.next(lost()));
+        assert_eq!((name, method), ("check", Method::GET));
+        assert_eq!(url, "http://127.0.0.1:1/api/v2/integrations/actions/act-1");
+        let end = ends(plan.next(answer(
+            200,
+            serde_json::json!({"id": "act-1", "name": "Echo", "version": version}),
+        )));
+        (end, plan.remote())
+    };
+    assert_eq!(
+        published(2),
+        (End::Created, (Some("act-1".to_string()), Some(2)))
+    );
+    let (end, _) = published(0);
+    assert!(
+        matches!(end, End::Failed(ref t) if t.contains("not published") && t.contains("draft act-1 kept")),
+        "{end:?}"
+    );
+    let mut plan = plan(&payload("Echo"), false);
+    plan.next(None);
+    plan.next(draft_answer());
+    plan.next(answer(200, serde_json::json!({"valid": true})));
+    plan.next(lost());
+    let end = ends(plan.next(answer(404, serde_json::json!({"code": "not.found"}))));
+    assert!(
+        matches!(end, End::Failed(ref t) if t.contains("not published") && t.contains("draft act-1 kept")),
+        "{end:?}"
+    );
+}
+
+#[test]
+fn an_unreadable_publish_answer_is_created_with_the_draft_id_and_no_version() {
+    let mut plan = plan(&payload("Echo"), false);
+    plan.next(None);
+    plan.next(draft_answer());
+    plan.next(answer(200, serde_json::json!({"valid": true})));
+    let end = ends(plan.next(raw(200, Bytes::from_static(b"not json"))));
+    assert_eq!(end, End::Created);
+    assert_eq!(plan.remote(), (Some("act-1".to_string()), None));
+}
+
+#[test]
+fn an_executor_end_names_the_kept_draft_or_the_unfinished_lookup() {
+    let mut plan = plan(&payload("Echo"), false);
+    plan.next(None);
+    plan.next(draft_answer());
+    let end = plan.interrupted(End::Cancelled("cancelled before the publish step".into()));
+    assert_eq!(
+        end,
+        End::Cancelled(
+            "cancelled before the publish step; draft act-1 kept; fix and push again or delete it"
+                .into()
+        )
+    );
+    let plan = looking_up();
+    let end = plan.interrupted(End::Failed("no retries left".into()));
+    assert!(
+        matches!(end, End::Failed(ref t) if t.contains("a draft named \"Echo\" may exist")),
+        "{end:?}"
+    );
+}
+
+#[test]
+fn null_validation_errors_read_as_none() {
+    let mut plan = plan(&payload("Echo"), false);
+    plan.next(None);
+    plan.next(draft_answer());
+    let end = ends(plan.next(answer(
+        200,
+        serde_json::json!({"valid": false, "errors": null}),
+    )));
+    assert!(
+        matches!(end, End::Rejected(ref t) if t.starts_with("draft validation failed: the server gave no reason")),
+        "{end:?}"
     );
 }

@@ -58,10 +58,21 @@ pub fn profile(sandbox: &SandboxHandle) -> Profile {
 pub async fn submit_watching(
     engine: &Engine,
     submission: Submission,
+    on_event: impl AsyncFnMut(&ExecEvent),
+) -> (AuditRecord, Vec<ExecEvent>) {
+    submit_cancellable(engine, submission, CancellationToken::new(), on_event).await
+}
+
+/// [`submit_watching`] with the submission's cancellation token. The submission runs inside
+/// this loop, not on a task of its own: while `on_event` runs, the engine is not polled.
+pub async fn submit_cancellable(
+    engine: &Engine,
+    submission: Submission,
+    cancel: CancellationToken,
     mut on_event: impl AsyncFnMut(&ExecEvent),
 ) -> (AuditRecord, Vec<ExecEvent>) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let run = engine.submit(submission, tx, CancellationToken::new());
+    let run = engine.submit(submission, tx, cancel);
     tokio::pin!(run);
     let mut events = Vec::new();
     let record = tokio::time::timeout(Duration::from_secs(60), async {
