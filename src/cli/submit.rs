@@ -34,9 +34,7 @@ use super::batch::{Batch, Input};
 use super::progress::Progress;
 use crate::audit::AuditLog;
 use crate::config::{self, GlobalOptions, ProcessEnv, Profile, Resolved};
-use crate::engine::Engine;
 use crate::payload::{Diagnostic, Severity};
-use crate::sandbox::{Sandbox, SandboxHandle};
 use crate::text::escape_controls;
 
 /// How long the command waits for webhook deliveries still running.
@@ -175,25 +173,13 @@ fn not_utf8(error: &std::string::FromUtf8Error) -> Diagnostic {
 
 async fn submit_all(
     args: &SubmitArgs,
-    mut profile: Profile,
+    profile: Profile,
     audit: AuditLog,
     inputs: Vec<Input>,
 ) -> Outcome {
-    crate::init_tls();
     // Kept alive until the batch and the webhook wait are over; dropping it stops it.
-    let _sandbox: Option<SandboxHandle> = if profile.needs_sandbox() {
-        match Sandbox::start_for(&mut profile).await {
-            Ok(handle) => Some(handle),
-            Err(error) => {
-                eprintln!("cxda: {error}");
-                return Outcome::LocalProblem;
-            }
-        }
-    } else {
-        None
-    };
-    let engine = match Engine::new(profile, audit.clone()) {
-        Ok(engine) => engine,
+    let (_sandbox, engine) = match super::list_cmd::start_engine(profile, audit.clone()).await {
+        Ok(started) => started,
         Err(error) => {
             eprintln!("cxda: {error}");
             return Outcome::LocalProblem;
