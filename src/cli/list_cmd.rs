@@ -13,6 +13,7 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::Outcome;
+use super::submit::Signals;
 use crate::audit::AuditLog;
 use crate::config::{self, Api, GlobalOptions, ProcessEnv, Profile, Resolved};
 use crate::engine::Engine;
@@ -166,7 +167,7 @@ fn table(actions: &[RemoteAction], api: Api) -> String {
 
 /// Runs `body` with an engine on the profile in use: the configuration resolved (and
 /// `check`ed) before anything else, the data dir opened, the embedded sandbox started on a
-/// sandbox profile, Ctrl-C cancelling `body`'s token (then the outcome is 130). A problem
+/// sandbox profile, Ctrl-C or SIGTERM cancelling `body`'s token (then the outcome is 130). A problem
 /// before `body` runs is a local one (exit 2).
 pub(super) fn connected<F, Fut>(
     global: &GlobalOptions,
@@ -212,16 +213,18 @@ where
             }
         };
         let cancel = CancellationToken::new();
-        let on_interrupt = {
+        // Listening from here on: a signal while the first request is in flight is not lost.
+        let on_interrupt = Signals::install().map(|mut signals| {
             let cancel = cancel.clone();
             tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    cancel.cancel();
-                }
+                signals.next().await;
+                cancel.cancel();
             })
-        };
+        });
         let outcome = body(engine, cancel.clone()).await;
-        on_interrupt.abort();
+        if let Some(task) = on_interrupt {
+            task.abort();
+        }
         if cancel.is_cancelled() {
             outcome.max(Outcome::Interrupted)
         } else {

@@ -280,7 +280,7 @@ fn deliveries(n: usize) -> &'static str {
 
 /// Ctrl-C and SIGTERM, listened for from the moment this is made (a signal before
 /// [`Signals::watch`] runs is not lost).
-struct Signals {
+pub(super) struct Signals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -289,7 +289,7 @@ struct Signals {
 
 impl Signals {
     /// `None` when the process cannot listen for them (then Ctrl-C kills it outright).
-    fn install() -> Option<Signals> {
+    pub(super) fn install() -> Option<Signals> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -304,7 +304,7 @@ impl Signals {
         }
     }
 
-    async fn next(&mut self) {
+    pub(super) async fn next(&mut self) {
         #[cfg(unix)]
         {
             tokio::select! {

@@ -5,12 +5,16 @@
 //! name collision and the overwrite rule.
 
 use std::collections::HashSet;
+use std::net::TcpListener;
 use std::path::Path;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use cxda::config::SANDBOX_INTEGRATION_ID;
 use serde_json::Value;
 
-use crate::cli_submit_common::{TestSandbox, Workspace, stderr, stdout};
+use crate::cli_submit_common::{TestSandbox, Workspace, send_signal, stderr, stdout, wait_bounded};
 use crate::sandbox_common;
 use crate::sandbox_genesys_common::create_body;
 
@@ -189,6 +193,47 @@ fn list_exits_1_when_the_server_cannot_be_reached_or_refuses() {
     let out = remote.ws.run(&["list"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn list_interrupted_while_waiting_for_the_server_exits_130() {
+    // A server that accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (accepted, connections) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            held.push(stream);
+            if accepted.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "default_profile = \"t\"\n\n[profiles.t]\n\
+         token_url = \"{base}/oauth/token\"\n\
+         api_base_url = \"{base}\"\n\
+         client_id = \"sandbox\"\n\
+         client_secret = \"sandbox-secret\"\n\
+         timeout_ms = 60000\n\
+         rate_limit = \"off\"\n"
+    ));
+    let mut child = ws
+        .cxda()
+        .arg("list")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cxda");
+    connections
+        .recv_timeout(Duration::from_secs(20))
+        .expect("cxda connects before the timeout");
+    send_signal(&child, "INT");
+    let status = wait_bounded(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(130));
 }
 
 /// Pulls `key` into `file`, checks the result line and returns the file's JSON.
