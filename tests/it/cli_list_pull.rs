@@ -195,6 +195,64 @@ fn list_exits_1_when_the_server_cannot_be_reached_or_refuses() {
     assert!(stdout(&out).is_empty());
 }
 
+/// Sets the sandbox's faults over HTTP.
+fn put_faults(remote: &Remote, patch: Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let client = sandbox_common::client();
+        let response = sandbox_common::put_faults(&client, &remote.sandbox.handle, patch).await;
+        assert_eq!(response.status().as_u16(), 200);
+    });
+}
+
+#[test]
+fn list_keeps_to_a_server_rate_limit_and_shows_the_platforms_429_when_out_of_retries() {
+    let remote = Remote::genesys();
+    remote.seed(&names(252));
+    // Three pages, two requests a second: the third is sent only after a wait, learnt from
+    // the rate-limit headers or asked by a 429's Retry-After (without either it gets a 429
+    // and the list fails).
+    put_faults(&remote, serde_json::json!({"rate_limit": "2/s"}));
+    assert_eq!(remote.list_json(&[]).len(), 252);
+
+    // One request an hour, spent here: cxda's first page gets the 429.
+    put_faults(&remote, serde_json::json!({"rate_limit": "1/hour"}));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = sandbox_common::client();
+        let token = sandbox_common::token(&client, &remote.sandbox.handle).await;
+        let url = format!(
+            "{}/api/v2/integrations/actions",
+            remote.sandbox.handle.base_url()
+        );
+        let status = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get")
+            .status();
+        assert_eq!(status.as_u16(), 200);
+    });
+    let config = std::fs::read_to_string(remote.ws.config_path()).expect("config");
+    remote.ws.write_config(&config.replace(
+        "rate_limit = \"off\"",
+        "rate_limit = \"off\"\nmax_retries = 0",
+    ));
+    let out = remote.ws.run(&["list"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("the server answered 429"), "{err}");
+    assert!(
+        err.contains("too.many.requests"),
+        "the ErrorBody's code: {err}"
+    );
+    assert!(stdout(&out).is_empty());
+}
+
 #[test]
 fn list_interrupted_while_waiting_for_the_server_exits_130() {
     // A server that accepts connections and never answers.
