@@ -6,7 +6,9 @@ mod audit_cmd;
 mod audit_view;
 mod batch;
 mod config_cmd;
+mod list_cmd;
 mod progress;
+mod pull_cmd;
 pub mod sandbox_cmd;
 mod submit;
 mod validate;
@@ -112,6 +114,22 @@ pub enum Command {
     /// Never prints a secret: `client_secret` is `set` or `missing`, extra headers are
     /// listed by name. Exits 2 when the profile cannot be resolved, saying why.
     Config(config_cmd::ConfigArgs),
+
+    /// List the actions on the server, paged to the end: id, name, category or type,
+    /// version, secure or enabled.
+    ///
+    /// Prints a table, or one JSON array with --json. Nothing is changed on the server.
+    /// Exits 0 when listed, 1 when the server refused or could not be reached, 2 on a local
+    /// problem, 130 when interrupted.
+    List(list_cmd::ListArgs),
+
+    /// Write an action from the server as an editable payload file (with its id and
+    /// version), or every action into a directory with --all.
+    ///
+    /// Exits 0 when written, 1 when the server refused, could not be reached or has no such
+    /// action, 2 on a local problem (a file that cannot be written, or exists with other
+    /// content without --force), 130 when interrupted.
+    Pull(pull_cmd::PullArgs),
 }
 
 /// Runs the parsed command line.
@@ -122,6 +140,8 @@ pub fn run(cli: Cli) -> Outcome {
         Some(Command::Submit(args)) => submit::run(&args, &(&cli.global).into()),
         Some(Command::Audit(args)) => audit_cmd::run(&args, &(&cli.global).into()),
         Some(Command::Config(args)) => config_cmd::run(&args, &(&cli.global).into()),
+        Some(Command::List(args)) => list_cmd::run(&args, &(&cli.global).into()),
+        Some(Command::Pull(args)) => pull_cmd::run(&args, &(&cli.global).into()),
         None => crate::tui::run(cli.file, &(&cli.global).into()),
     }
 }

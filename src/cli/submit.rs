@@ -34,9 +34,7 @@ use super::batch::{Batch, Input};
 use super::progress::Progress;
 use crate::audit::AuditLog;
 use crate::config::{self, GlobalOptions, ProcessEnv, Profile, Resolved};
-use crate::engine::Engine;
 use crate::payload::{Diagnostic, Severity};
-use crate::sandbox::{Sandbox, SandboxHandle};
 use crate::text::escape_controls;
 
 /// How long the command waits for webhook deliveries still running.
@@ -175,25 +173,13 @@ fn not_utf8(error: &std::string::FromUtf8Error) -> Diagnostic {
 
 async fn submit_all(
     args: &SubmitArgs,
-    mut profile: Profile,
+    profile: Profile,
     audit: AuditLog,
     inputs: Vec<Input>,
 ) -> Outcome {
-    crate::init_tls();
     // Kept alive until the batch and the webhook wait are over; dropping it stops it.
-    let _sandbox: Option<SandboxHandle> = if profile.needs_sandbox() {
-        match Sandbox::start_for(&mut profile).await {
-            Ok(handle) => Some(handle),
-            Err(error) => {
-                eprintln!("cxda: {error}");
-                return Outcome::LocalProblem;
-            }
-        }
-    } else {
-        None
-    };
-    let engine = match Engine::new(profile, audit.clone()) {
-        Ok(engine) => engine,
+    let (_sandbox, engine) = match super::list_cmd::start_engine(profile, audit.clone()).await {
+        Ok(started) => started,
         Err(error) => {
             eprintln!("cxda: {error}");
             return Outcome::LocalProblem;
@@ -294,7 +280,7 @@ fn deliveries(n: usize) -> &'static str {
 
 /// Ctrl-C and SIGTERM, listened for from the moment this is made (a signal before
 /// [`Signals::watch`] runs is not lost).
-struct Signals {
+pub(super) struct Signals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -303,7 +289,7 @@ struct Signals {
 
 impl Signals {
     /// `None` when the process cannot listen for them (then Ctrl-C kills it outright).
-    fn install() -> Option<Signals> {
+    pub(super) fn install() -> Option<Signals> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -318,7 +304,7 @@ impl Signals {
         }
     }
 
-    async fn next(&mut self) {
+    pub(super) async fn next(&mut self) {
         #[cfg(unix)]
         {
             tokio::select! {

@@ -18,6 +18,7 @@ pub mod pacing;
 mod plan;
 mod preview;
 mod redirect;
+pub mod remote;
 pub mod request;
 mod response;
 mod retry;
