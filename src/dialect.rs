@@ -44,25 +44,21 @@ impl Api {
     /// `cxone-v2`, the drafts endpoint `api/v2/integrations/actions/drafts` for
     /// `genesys-cloud`.
     pub fn create_path(self) -> &'static [&'static str] {
-        self.create_segments()
+        match self {
+            Api::CxoneV2 => &["api", "v2", "data-actions"],
+            Api::GenesysCloud => &["api", "v2", "integrations", "actions", "drafts"],
+        }
     }
 
-    /// `api_base_url` with [`Api::create_path`] appended (`None` for a URL that cannot
-    /// take a path).
+    /// `api_base_url` with [`Api::create_path`] appended, whether or not its path ends in
+    /// `/` (`None` for a URL that cannot take a path).
     pub fn create_url(self, api_base_url: &Url) -> Option<Url> {
         let mut url = api_base_url.clone();
         url.path_segments_mut()
             .ok()?
             .pop_if_empty()
-            .extend(self.create_segments());
+            .extend(self.create_path());
         Some(url)
-    }
-
-    fn create_segments(self) -> &'static [&'static str] {
-        match self {
-            Api::CxoneV2 => &["api", "v2", "data-actions"],
-            Api::GenesysCloud => &["api", "v2", "integrations", "actions", "drafts"],
-        }
     }
 
     /// The default `scopes`: the platform's client-credentials grant takes none (the OAuth

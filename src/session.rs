@@ -54,6 +54,14 @@ fn build_runtime(builder: &mut tokio::runtime::Builder) -> Option<tokio::runtime
         .ok()
 }
 
+/// The configuration for `global` from the process environment; `None` after saying why
+/// on stderr (a configuration problem: exit 2).
+pub fn resolve(global: &crate::config::GlobalOptions) -> Option<crate::config::Resolved> {
+    crate::config::resolve(global, &crate::config::ProcessEnv)
+        .map_err(|error| eprintln!("cxda: {error}"))
+        .ok()
+}
+
 /// What a command that writes history needs from the data dir: the dir itself (created
 /// 0700), the log file, and the audit log told the profile's secrets. `None` after saying
 /// why on stderr: a local problem (exit 2).

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Outcome;
 use crate::audit::redact_url;
-use crate::config::{self, GlobalOptions, ProcessEnv, ProfileKind, Resolved};
+use crate::config::{self, GlobalOptions, ProfileKind, Resolved};
 
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
@@ -182,12 +182,8 @@ impl Report {
 }
 
 pub fn run(args: &ConfigArgs, global: &GlobalOptions) -> Outcome {
-    let resolved = match config::resolve(global, &ProcessEnv) {
-        Ok(resolved) => resolved,
-        Err(error) => {
-            eprintln!("cxda: {error}");
-            return Outcome::LocalProblem;
-        }
+    let Some(resolved) = crate::session::resolve(global) else {
+        return Outcome::LocalProblem;
     };
     let report = Report::new(&resolved);
     let mut out = io::stdout().lock();

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::Outcome;
 use super::submit::Signals;
 use crate::audit::AuditLog;
-use crate::config::{self, Api, GlobalOptions, ProcessEnv, Profile, Resolved};
+use crate::config::{Api, GlobalOptions, Profile, Resolved};
 use crate::engine::Engine;
 use crate::engine::remote::{ListQuery, ReadError, RemoteAction};
 use crate::sandbox::{Sandbox, SandboxHandle};
@@ -178,12 +178,8 @@ where
     F: FnOnce(Engine, CancellationToken) -> Fut,
     Fut: Future<Output = Outcome>,
 {
-    let resolved = match config::resolve(global, &ProcessEnv) {
-        Ok(resolved) => resolved,
-        Err(error) => {
-            eprintln!("cxda: {error}");
-            return Outcome::LocalProblem;
-        }
+    let Some(resolved) = crate::session::resolve(global) else {
+        return Outcome::LocalProblem;
     };
     if let Err(problem) = check(&resolved.profile) {
         eprintln!("cxda: {problem}");

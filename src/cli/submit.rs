@@ -33,7 +33,7 @@ use super::Outcome;
 use super::batch::{Batch, Input};
 use super::progress::Progress;
 use crate::audit::AuditLog;
-use crate::config::{self, GlobalOptions, ProcessEnv, Profile, Resolved};
+use crate::config::{self, GlobalOptions, Profile, Resolved};
 use crate::payload::{Diagnostic, Severity};
 use crate::text::escape_controls;
 
@@ -92,12 +92,8 @@ pub struct SubmitArgs {
 }
 
 pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
-    let resolved = match config::resolve(global, &ProcessEnv) {
-        Ok(resolved) => resolved,
-        Err(error) => {
-            eprintln!("cxda: {error}");
-            return Outcome::LocalProblem;
-        }
+    let Some(resolved) = crate::session::resolve(global) else {
+        return Outcome::LocalProblem;
     };
     if args.draft && resolved.profile.api != config::Api::GenesysCloud {
         eprintln!(

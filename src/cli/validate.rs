@@ -13,7 +13,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde::Serialize;
 
 use super::Outcome;
-use crate::config::{self, GlobalOptions, ProcessEnv};
+use crate::config::GlobalOptions;
 use crate::dialect::Api;
 use crate::payload::{Diagnostic, Severity, check_text_for};
 
@@ -52,12 +52,9 @@ struct JsonProblem<'a> {
 pub fn run(args: &ValidateArgs, global: &GlobalOptions) -> Outcome {
     let api = match args.api {
         Some(api) => api,
-        None => match config::resolve(global, &ProcessEnv) {
-            Ok(resolved) => resolved.profile.api,
-            Err(error) => {
-                eprintln!("cxda: {error}");
-                return Outcome::LocalProblem;
-            }
+        None => match crate::session::resolve(global) {
+            Some(resolved) => resolved.profile.api,
+            None => return Outcome::LocalProblem,
         },
     };
     let mut outcome = Outcome::Ok;

@@ -247,7 +247,9 @@ impl Profile {
         client_id: String,
         client_secret: Secret,
     ) -> Result<Connection, ConfigError> {
-        let create_url = append_path(&api_base_url, self.api.create_path())
+        let create_url = self
+            .api
+            .create_url(&api_base_url)
             .ok_or_else(|| no_base(&self.name, &api_base_url))?;
         Ok(Connection {
             token_url,

@@ -253,15 +253,21 @@ pub(crate) enum Need {
     Write,
 }
 
-/// The bearer check for `/api/v2/*`: 401 without a usable token (with `invalid_token` when
-/// one was given but is unknown or expired), 403 without the scope.
-pub(crate) fn authorize(state: &State, headers: &HeaderMap, need: Need) -> Result<Grant, Response> {
-    let token = headers
+/// The token of an `Authorization: Bearer …` header, if the request has one; both dialects'
+/// bearer checks start here.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
+        .map(|(_, token)| token.trim())
+}
+
+/// The bearer check for `/api/v2/*`: 401 without a usable token (with `invalid_token` when
+/// one was given but is unknown or expired), 403 without the scope.
+pub(crate) fn authorize(state: &State, headers: &HeaderMap, need: Need) -> Result<Grant, Response> {
+    let token = bearer_token(headers);
     let Some(token) = token else {
         let response = respond::problem(
             StatusCode::UNAUTHORIZED,

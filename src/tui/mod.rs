@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::config::{self, GlobalOptions, ProcessEnv, Resolved};
+use crate::config::{GlobalOptions, Resolved};
 use crate::payload::templates_for;
 use crate::sandbox::Sandbox;
 use crate::session::AuditPlace;
@@ -43,12 +43,8 @@ pub fn run(file: Option<PathBuf>, global: &GlobalOptions) -> Outcome {
         );
         return Outcome::LocalProblem;
     }
-    let resolved = match config::resolve(global, &ProcessEnv) {
-        Ok(resolved) => resolved,
-        Err(error) => {
-            eprintln!("cxda: {error}");
-            return Outcome::LocalProblem;
-        }
+    let Some(resolved) = crate::session::resolve(global) else {
+        return Outcome::LocalProblem;
     };
     let text = match file.as_deref().map(read_payload).transpose() {
         Ok(text) => text.flatten(),

@@ -28,18 +28,18 @@ pub fn app_with_profile(text: &str, profile: &Profile) -> App {
 /// The built-in sandbox profile pointed at `http://127.0.0.1:9` (nothing listens there),
 /// as if its sandbox had started there.
 pub fn sandbox_profile() -> Profile {
-    let mut profile = Profile::sandbox();
-    if let Ok(url) = reqwest::Url::parse("http://127.0.0.1:9/") {
-        // A fixed loopback URL always completes the built-in profile.
-        let _ = profile.complete_sandbox(&url);
-    }
-    profile
+    started_at_port_9(Profile::sandbox())
 }
 
 /// The built-in `sandbox-genesys` profile, completed as [`sandbox_profile`] is.
 pub fn sandbox_genesys_profile() -> Profile {
-    let mut profile = Profile::sandbox_genesys();
+    started_at_port_9(Profile::sandbox_genesys())
+}
+
+/// A built-in sandbox profile completed as if its sandbox listened at `http://127.0.0.1:9`.
+fn started_at_port_9(mut profile: Profile) -> Profile {
     if let Ok(url) = reqwest::Url::parse("http://127.0.0.1:9/") {
+        // A fixed loopback URL always completes a built-in sandbox profile.
         let _ = profile.complete_sandbox(&url);
     }
     profile

@@ -20,7 +20,7 @@ mod validation;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 
@@ -106,12 +106,7 @@ pub(crate) fn no_such_endpoint() -> Response {
 /// looked at: on this platform an OAuth client's roles decide, and the sandbox's one client
 /// has them all.
 fn authenticate(state: &State, headers: &HeaderMap) -> Result<(), ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
+    let token = crate::sandbox::oauth::bearer_token(headers);
     let Some(token) = token else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
