@@ -61,6 +61,24 @@ impl Api {
         Some(url)
     }
 
+    /// One stored action below the API base URL: `api/v2/data-actions/{id}` for
+    /// `cxone-v2`, `api/v2/integrations/actions/{id}` for `genesys-cloud` (the id one path
+    /// segment, percent-encoded as needed; `None` for a URL that cannot take a path).
+    pub fn action_url(self, api_base_url: &Url, id: &str) -> Option<Url> {
+        let collection: &[&str] = match self {
+            Api::CxoneV2 => &["api", "v2", "data-actions"],
+            Api::GenesysCloud => &["api", "v2", "integrations", "actions"],
+        };
+        let mut url = api_base_url.clone();
+        url.set_query(None);
+        url.path_segments_mut()
+            .ok()?
+            .pop_if_empty()
+            .extend(collection)
+            .push(id);
+        Some(url)
+    }
+
     /// The default `scopes`: the platform's client-credentials grant takes none (the OAuth
     /// client's roles decide), so none is sent.
     pub fn default_scopes(self) -> Vec<String> {

@@ -138,6 +138,11 @@ pub enum Outcome {
     Cancelled,
     /// A genesys-cloud create stopped, as asked, after a valid draft (`--draft`).
     Drafted,
+    /// An action changed on the server (`cxda push` of a different file).
+    Updated,
+    /// An action removed from the server (`cxda delete`, or the first half of a
+    /// `push --replace`).
+    Deleted,
     WebhookDelivered,
     WebhookFailed,
 }
@@ -150,6 +155,8 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Cancelled => "cancelled",
             Outcome::Drafted => "drafted",
+            Outcome::Updated => "updated",
+            Outcome::Deleted => "deleted",
             Outcome::WebhookDelivered => "webhook_delivered",
             Outcome::WebhookFailed => "webhook_failed",
         }
@@ -160,7 +167,11 @@ impl Outcome {
     pub fn is_failure(self) -> bool {
         !matches!(
             self,
-            Outcome::Created | Outcome::Drafted | Outcome::WebhookDelivered
+            Outcome::Created
+                | Outcome::Drafted
+                | Outcome::Updated
+                | Outcome::Deleted
+                | Outcome::WebhookDelivered
         )
     }
 

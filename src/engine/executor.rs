@@ -39,16 +39,17 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::Url;
-use tokio::sync::mpsc::UnboundedSender;
+use reqwest::{Method, Url};
+use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
 use super::attempt_log::{AttemptLog, millis};
 use super::auth::AccessToken;
 use super::client::{TransportFailure, classify, error_chain};
 use super::events::{ExecEvent, WaitReason};
-use super::plan::{End, Next, OnLost, Plan, StepRequest, StepResult};
+use super::plan::{End, Next, OnLost, Plan, StepRequest, StepResult, Target};
 use super::redirect::{self, RedirectDecision};
+use super::remote::ReadError;
 use super::request::{
     ApiRequest, Credentials, HeaderSpec, action_name, build_request, check_correlation_id,
     same_origin,
@@ -58,34 +59,94 @@ use super::retry::{Cancelled, RetryAfter, backoff, deadline_after, retry_after, 
 use super::{Inner, Submission};
 use crate::audit::{AuditRecord, Exchange, Outcome, Redirect, body_value};
 
-/// Runs `submission` to its end and returns its record, not yet written.
+/// What the executor runs: one remote change.
+#[derive(Debug)]
+pub(super) enum Operation {
+    Create(Submission),
+    /// The action `target.id` changed to the submission's payload.
+    Update {
+        submission: Submission,
+        target: Target,
+    },
+    /// The action `id` (named `name`, for the record) removed.
+    Delete {
+        id: String,
+        name: String,
+        correlation_id: Option<String>,
+    },
+}
+
+impl Operation {
+    /// The record's `operation`: absent for a create, as in every record written before
+    /// there were others.
+    fn name(&self) -> Option<&'static str> {
+        match self {
+            Operation::Create(_) => None,
+            Operation::Update { .. } => Some("update"),
+            Operation::Delete { .. } => Some("delete"),
+        }
+    }
+}
+
+/// Runs `operation` to its end and returns its record, not yet written.
 pub(super) async fn run(
     engine: &Inner,
-    submission: Submission,
+    operation: Operation,
     events: &UnboundedSender<ExecEvent>,
     cancel: &CancellationToken,
 ) -> AuditRecord {
     let started = Instant::now();
-    let body = Bytes::from(submission.payload);
-    let correlation_id = submission
-        .correlation_id
-        .unwrap_or_else(super::new_correlation_id);
+    let profile = &engine.profile;
     let mut record = AuditRecord::new(Outcome::Failed);
-    record.profile = engine.profile.name.clone();
-    record.api = Some(engine.profile.api.as_str().to_string());
+    record.profile = profile.name.clone();
+    record.api = Some(profile.api.as_str().to_string());
+    record.operation = operation.name().map(str::to_string);
+    let (correlation_id, plan) = match operation {
+        Operation::Create(submission) => {
+            let body = Bytes::from(submission.payload);
+            record.method = "POST".to_string();
+            record.url = engine.create_url.to_string();
+            record.action_name = action_name(&body);
+            record.request = Exchange::new(Default::default(), body_value(&body));
+            let plan = Plan::create(
+                profile,
+                &engine.api_base_url,
+                &engine.create_url,
+                body,
+                submission.draft,
+            );
+            (submission.correlation_id, plan)
+        }
+        Operation::Update { submission, target } => {
+            let body = Bytes::from(submission.payload);
+            record.action_name = action_name(&body);
+            record.remote_id = Some(target.id.clone());
+            record.request = Exchange::new(Default::default(), body_value(&body));
+            let plan = Plan::update(
+                profile,
+                &engine.api_base_url,
+                &target,
+                &body,
+                submission.draft,
+            );
+            (submission.correlation_id, plan)
+        }
+        Operation::Delete {
+            id,
+            name,
+            correlation_id,
+        } => {
+            record.method = "DELETE".to_string();
+            record.action_name = name;
+            record.remote_id = Some(id.clone());
+            (
+                correlation_id,
+                Plan::delete(profile, &engine.api_base_url, &id),
+            )
+        }
+    };
+    let correlation_id = correlation_id.unwrap_or_else(super::new_correlation_id);
     record.correlation_id = correlation_id.clone();
-    record.method = "POST".to_string();
-    record.url = engine.create_url.to_string();
-    record.action_name = action_name(&body);
-    record.request = Exchange::new(Default::default(), body_value(&body));
-
-    let plan = Plan::create(
-        &engine.profile,
-        &engine.api_base_url,
-        &engine.create_url,
-        body,
-        submission.draft,
-    );
     let mut run = Run {
         engine,
         events,
@@ -106,10 +167,14 @@ pub(super) async fn run(
     };
     let mut record = run.record;
     (record.steps, record.attempts) = run.attempts.into_steps_and_attempts();
-    (record.remote_id, record.version) = remote;
+    let (remote_id, version) = remote;
+    record.remote_id = remote_id.or(record.remote_id);
+    record.version = version;
     let (outcome, error) = match end {
         End::Created => (Outcome::Created, None),
         End::Drafted => (Outcome::Drafted, None),
+        End::Updated => (Outcome::Updated, None),
+        End::Deleted => (Outcome::Deleted, None),
         End::Rejected(e) => (Outcome::Rejected, Some(e)),
         End::Failed(e) => (Outcome::Failed, Some(e)),
         End::Cancelled(e) => (Outcome::Cancelled, Some(e)),
@@ -183,10 +248,11 @@ impl Run<'_> {
             if self.steps == 1 {
                 self.record.method = step.method.to_string();
                 self.record.url = step.url.to_string();
-                self.record.request.body = step
-                    .body
-                    .as_ref()
-                    .map_or(serde_json::Value::Null, |b| body_value(b));
+                // A first step without a body (an update's draft from the action) keeps the
+                // payload the record was given.
+                if let Some(body) = &step.body {
+                    self.record.request.body = body_value(body);
+                }
             }
             if plan.has_steps() {
                 self.emit(ExecEvent::StepStarted {
@@ -233,8 +299,12 @@ impl Run<'_> {
             } else {
                 Credentials::None
             };
+            let mut spec = HeaderSpec::of(profile, &self.correlation_id);
+            // The key names one create; an update carries If-Match instead.
+            spec.idempotency_key &= step.method == Method::POST;
+            spec.if_match = step.if_match.as_deref();
             let request = build_request(
-                HeaderSpec::of(profile, &self.correlation_id),
+                spec,
                 step.method.clone(),
                 &url,
                 credentials,
@@ -572,6 +642,72 @@ impl Run<'_> {
             () = self.cancel.cancelled() => None,
             value = fut => Some(value),
         }
+    }
+}
+
+/// One read (`GET url`) with the machinery of every step (the shared token and its
+/// refresh, pacing, retries with `Retry-After` or backoff, redirects, the header budget,
+/// cancellation); the 2xx answer, or why there is none (a 4xx is [`ReadError::Refused`]).
+/// Reads change nothing, so they make no record and report no events.
+pub(super) async fn read(
+    engine: &Inner,
+    url: &Url,
+    correlation_id: &str,
+    cancel: &CancellationToken,
+) -> Result<Answer, ReadError> {
+    // Nobody listens: a read's attempts are not shown.
+    let (events, _) = mpsc::unbounded_channel();
+    let mut run = Run {
+        engine,
+        events: &events,
+        cancel,
+        correlation_id: correlation_id.to_string(),
+        record: AuditRecord::new(Outcome::Failed),
+        attempts: AttemptLog::default(),
+        steps: 1,
+        refreshed: false,
+    };
+    let mut token = match run.race(engine.tokens.token()).await {
+        None => return Err(ReadError::Cancelled),
+        Some(Err(e)) => {
+            return Err(ReadError::Failed(format!(
+                "cannot get an access token: {e}"
+            )));
+        }
+        Some(Ok(token)) => token,
+    };
+    let step = StepRequest {
+        name: "read",
+        method: Method::GET,
+        url: url.clone(),
+        body: None,
+        on_lost: OnLost::Executor,
+        if_match: None,
+        settle: Duration::ZERO,
+    };
+    let api = engine.profile.api;
+    match run.step(&step, &mut token).await {
+        Ok(StepResult::Answered(answer)) => match answer.status {
+            200..=299 => Ok(answer),
+            status @ 400..=499 => Err(ReadError::Refused {
+                status,
+                reason: response::reason_for(api, status, &answer.body),
+            }),
+            status => Err(ReadError::Failed(format!(
+                "the server answered {status}: {}",
+                response::reason_for(api, status, &answer.body)
+            ))),
+        },
+        Ok(StepResult::SeeOther(to)) => Err(ReadError::Failed(format!(
+            "the server answered 303 See Other ({}) to a read",
+            crate::text::escape_controls(&to)
+        ))),
+        Ok(StepResult::Lost(error)) => Err(ReadError::Failed(error)),
+        Err(End::Cancelled(_)) => Err(ReadError::Cancelled),
+        Err(End::Rejected(e) | End::Failed(e)) => Err(ReadError::Failed(e)),
+        Err(other) => Err(ReadError::Failed(format!(
+            "internal error: a read ended {other:?}"
+        ))),
     }
 }
 

@@ -37,6 +37,7 @@ use crate::audit::{AuditError, AuditLog, AuditRecord, Outcome, Redactor};
 use crate::config::{ExtraHeader, Profile};
 
 use auth::TokenSource;
+use executor::Operation;
 use pacing::Pacer;
 
 pub use attempt_log::AttemptLog;
@@ -59,6 +60,18 @@ pub struct Submission {
     /// Stop after a valid draft (genesys-cloud: no publish; the outcome is `drafted`). A
     /// dialect without drafts refuses it, sending nothing.
     pub draft: bool,
+}
+
+/// The action an update changes.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateTarget {
+    /// The server's id of the action.
+    pub id: String,
+    /// The server's version the change was computed against: cxone-v2 sends it as
+    /// `If-Match`, so a change made meanwhile by someone else is refused (412).
+    pub version: Option<u64>,
+    /// genesys-cloud: overwrite a draft the action already has instead of refusing.
+    pub force: bool,
 }
 
 /// Why an [`Engine`] could not be built.
@@ -178,17 +191,75 @@ impl Engine {
         events: UnboundedSender<ExecEvent>,
         cancel: CancellationToken,
     ) -> Result<AuditRecord, AuditError> {
+        let source = submission.source.clone();
+        self.run(Operation::Create(submission), source, events, cancel)
+            .await
+    }
+
+    /// Changes the action `target.id` on the server to `submission`'s payload (its `id` and
+    /// `version` are not sent) and writes the record (`operation: update`, outcome
+    /// `updated` with the new `version`), as [`Engine::submit`] does for a create. No
+    /// webhook: those announce creates.
+    pub async fn update(
+        &self,
+        submission: Submission,
+        target: UpdateTarget,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+    ) -> Result<AuditRecord, AuditError> {
+        let source = submission.source.clone();
+        let target = plan::Target {
+            id: target.id,
+            version: target.version,
+            force: target.force,
+        };
+        self.run(
+            Operation::Update { submission, target },
+            source,
+            events,
+            cancel,
+        )
+        .await
+    }
+
+    /// Removes the action `id` (named `name`, for the record) from the server and writes
+    /// the record (`operation: delete`, outcome `deleted`).
+    pub async fn delete(
+        &self,
+        id: &str,
+        name: &str,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+    ) -> Result<AuditRecord, AuditError> {
+        let operation = Operation::Delete {
+            id: id.to_string(),
+            name: name.to_string(),
+            correlation_id: None,
+        };
+        self.run(operation, None, events, cancel).await
+    }
+
+    /// Runs `operation`, writes its record (durable), then reports `Finished`; a created
+    /// action's webhook delivery starts once the record is written.
+    async fn run(
+        &self,
+        operation: Operation,
+        source: Option<PathBuf>,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+    ) -> Result<AuditRecord, AuditError> {
+        let announces = matches!(operation, Operation::Create(_));
         let span = tracing::info_span!(
             "submission",
             profile = %self.inner.profile.name,
-            source = ?submission.source,
+            source = ?source,
         );
         async {
-            let mut record = executor::run(&self.inner, submission, &events, &cancel).await;
+            let mut record = executor::run(&self.inner, operation, &events, &cancel).await;
             self.inner.redactor.redact_record(&mut record);
             let written = self.inner.audit.append_async(record).await?;
             let _ = events.send(ExecEvent::Finished(Box::new(written.clone())));
-            if let Some(url) = self.inner.profile.webhook_url.clone() {
+            if announces && let Some(url) = self.inner.profile.webhook_url.clone() {
                 webhook::spawn(Arc::clone(&self.inner), url, &written);
             }
             Ok(written)

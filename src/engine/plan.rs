@@ -9,13 +9,17 @@
 //! bodies and nothing of the wire. So one executor runs every dialect, and the plans are
 //! pure enough to be tested without a server.
 //!
-//! - `cxone-v2` create: one request, `POST {api}/api/v2/data-actions` (this file);
-//! - `genesys-cloud` create: drafts → validation → publish (`super::genesys`).
+//! - one request (this file, [`Single`]): the `cxone-v2` create (`POST
+//!   {api}/api/v2/data-actions`) and update (`PUT …/{id}` with `If-Match: "VERSION"`), and
+//!   the delete of either dialect (`DELETE` of the action's URL);
+//! - `genesys-cloud` create: drafts → validation → publish; update: a draft from the action
+//!   → `PATCH` of that draft → validation → publish (`super::genesys`).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::{Method, Url};
+use serde_json::Value;
 
 use super::genesys;
 use super::response::{self, Answer};
@@ -27,6 +31,8 @@ pub(super) enum End {
     Created,
     /// Stopped after a valid draft, as asked.
     Drafted,
+    Updated,
+    Deleted,
     Rejected(String),
     Failed(String),
     Cancelled(String),
@@ -53,6 +59,9 @@ pub(super) struct StepRequest {
     pub url: Url,
     pub body: Option<Bytes>,
     pub on_lost: OnLost,
+    /// `If-Match`, quoted as sent: the version the change was computed against (an update
+    /// the server refuses with 412 once someone else changed the action).
+    pub if_match: Option<String>,
     /// A cancellable wait before the first attempt (the server may still be processing an
     /// earlier request whose answer was lost).
     pub settle: Duration,
@@ -87,8 +96,20 @@ pub(super) enum Next {
 /// The plan of one operation, per dialect.
 #[derive(Debug)]
 pub(super) enum Plan {
-    Cxone(CxoneCreate),
+    Single(Single),
     Genesys(Box<genesys::Create>),
+}
+
+/// What an update changes: the action `id`, as its payload says it should be.
+#[derive(Debug, Clone)]
+pub(super) struct Target {
+    pub id: String,
+    /// The version the change was computed against (the server's when it was read):
+    /// cxone-v2 sends it as `If-Match`, genesys-cloud checks the draft made from the
+    /// action has it.
+    pub version: Option<u64>,
+    /// genesys-cloud: a draft the action already has is overwritten rather than refused.
+    pub force: bool,
 }
 
 impl Plan {
@@ -103,20 +124,83 @@ impl Plan {
         draft: bool,
     ) -> Result<Plan, End> {
         match profile.api {
-            Api::CxoneV2 if draft => Err(End::Rejected(
-                "a draft was asked for, but the cxone-v2 dialect has no drafts (use a genesys-cloud profile)"
-                    .to_string(),
-            )),
-            Api::CxoneV2 => Ok(Plan::Cxone(CxoneCreate {
-                url: create_url.clone(),
-                body: payload,
-                sent: false,
-            })),
+            Api::CxoneV2 if draft => Err(no_drafts()),
+            Api::CxoneV2 => Ok(Plan::Single(Single::new(
+                Api::CxoneV2,
+                StepRequest {
+                    name: "create",
+                    method: Method::POST,
+                    url: create_url.clone(),
+                    body: Some(payload),
+                    on_lost: OnLost::Executor,
+                    if_match: None,
+                    settle: Duration::ZERO,
+                },
+                End::Created,
+            ))),
+            Api::GenesysCloud => genesys::Create::new(profile, api_base_url, &payload, draft)
+                .map(|plan| Plan::Genesys(Box::new(plan))),
+        }
+    }
+
+    /// The update of `target` to `payload` (its `id` and `version` are not sent: the URL
+    /// and `If-Match` carry them); `draft` stops a genesys-cloud update after a valid draft.
+    pub fn update(
+        profile: &Profile,
+        api_base_url: &Url,
+        target: &Target,
+        payload: &[u8],
+        draft: bool,
+    ) -> Result<Plan, End> {
+        match profile.api {
+            Api::CxoneV2 if draft => Err(no_drafts()),
+            Api::CxoneV2 => {
+                let body = without_id_and_version(payload)?;
+                let mut single = Single::new(
+                    Api::CxoneV2,
+                    StepRequest {
+                        name: "update",
+                        method: Method::PUT,
+                        url: action_url(profile.api, api_base_url, &target.id)?,
+                        body: Some(body),
+                        // A PUT of the same body is safe to repeat, and If-Match makes a
+                        // repeat after a success a 412 rather than a second change.
+                        on_lost: OnLost::Executor,
+                        if_match: target.version.map(|v| format!("\"{v}\"")),
+                        settle: Duration::ZERO,
+                    },
+                    End::Updated,
+                );
+                single.remote = (Some(target.id.clone()), None);
+                single.read_version = true;
+                Ok(Plan::Single(single))
+            }
             Api::GenesysCloud => {
-                genesys::Create::new(profile, api_base_url, &payload, draft)
+                genesys::Create::update(profile, api_base_url, payload, target, draft)
                     .map(|plan| Plan::Genesys(Box::new(plan)))
             }
         }
+    }
+
+    /// The delete of the action `id`: one `DELETE` on either dialect.
+    pub fn delete(profile: &Profile, api_base_url: &Url, id: &str) -> Result<Plan, End> {
+        let mut single = Single::new(
+            profile.api,
+            StepRequest {
+                name: "delete",
+                method: Method::DELETE,
+                url: action_url(profile.api, api_base_url, id)?,
+                body: None,
+                // Not repeated after a lost answer unless `retry_after_timeout`: a repeat
+                // would be a 404 that hides whether the first one worked.
+                on_lost: OnLost::Executor,
+                if_match: None,
+                settle: Duration::ZERO,
+            },
+            End::Deleted,
+        );
+        single.remote = (Some(id.to_string()), None);
+        Ok(Plan::Single(single))
     }
 
     /// Whether each request is announced as a step (`ExecEvent::StepStarted`) and recorded
@@ -127,7 +211,7 @@ impl Plan {
 
     pub fn next(&mut self, last: Option<StepResult>) -> Next {
         match self {
-            Plan::Cxone(plan) => plan.next(last),
+            Plan::Single(plan) => plan.next(last),
             Plan::Genesys(plan) => plan.next(last),
         }
     }
@@ -137,7 +221,7 @@ impl Plan {
     /// cancel), with what the plan knows of what the server kept.
     pub fn interrupted(&self, end: End) -> End {
         match self {
-            Plan::Cxone(_) => end,
+            Plan::Single(_) => end,
             Plan::Genesys(plan) => plan.interrupted(end),
         }
     }
@@ -145,10 +229,40 @@ impl Plan {
     /// The server's id of the action and its version, once known.
     pub fn remote(&self) -> (Option<String>, Option<u64>) {
         match self {
-            Plan::Cxone(_) => (None, None),
+            Plan::Single(plan) => plan.remote.clone(),
             Plan::Genesys(plan) => plan.remote(),
         }
     }
+}
+
+fn no_drafts() -> End {
+    End::Rejected(
+        "a draft was asked for, but the cxone-v2 dialect has no drafts (use a genesys-cloud profile)"
+            .to_string(),
+    )
+}
+
+fn action_url(api: Api, api_base_url: &Url, id: &str) -> Result<Url, End> {
+    api.action_url(api_base_url, id).ok_or_else(|| {
+        End::Failed(format!(
+            "the API base URL {api_base_url} cannot take a path"
+        ))
+    })
+}
+
+/// `payload` without its top-level `id` and `version` (written by a pull, carried by the
+/// URL and `If-Match` instead); its own bytes when it has neither or is not an object.
+pub(super) fn without_id_and_version(payload: &[u8]) -> Result<Bytes, End> {
+    let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(payload) else {
+        return Ok(Bytes::copy_from_slice(payload));
+    };
+    let had_id = object.remove("id").is_some();
+    if !(object.remove("version").is_some() || had_id) {
+        return Ok(Bytes::copy_from_slice(payload));
+    }
+    serde_json::to_vec(&Value::Object(object))
+        .map(Bytes::from)
+        .map_err(|e| End::Failed(format!("cannot write the request body: {e}")))
 }
 
 /// The bytes the first request of `profile`'s create carries for `payload` (the header
@@ -179,34 +293,53 @@ pub(super) fn settle(api: Api, answer: &Answer) -> Result<(), End> {
     }
 }
 
-/// The `cxone-v2` create: one `POST` of the payload as written.
+/// An operation of one request: 2xx is `done`; a 4xx or 5xx ends it through [`settle`].
 #[derive(Debug)]
-pub(super) struct CxoneCreate {
-    url: Url,
-    body: Bytes,
+pub(super) struct Single {
+    step: StepRequest,
+    done: End,
     sent: bool,
+    remote: (Option<String>, Option<u64>),
+    /// The answer's `version` is the action's new version (an update).
+    read_version: bool,
+    /// Whose error shape a refusal is read in.
+    api: Api,
 }
 
-impl CxoneCreate {
+impl Single {
+    fn new(api: Api, step: StepRequest, done: End) -> Single {
+        Single {
+            step,
+            done,
+            sent: false,
+            remote: (None, None),
+            read_version: false,
+            api,
+        }
+    }
+
     fn next(&mut self, last: Option<StepResult>) -> Next {
         match last {
             None if !self.sent => {
                 self.sent = true;
-                Next::Send(StepRequest {
-                    name: "create",
-                    method: Method::POST,
-                    url: self.url.clone(),
-                    body: Some(self.body.clone()),
-                    on_lost: OnLost::Executor,
-                    settle: Duration::ZERO,
-                })
+                Next::Send(self.step.clone())
             }
-            None => Next::Done(End::Failed("the create was already sent".to_string())),
-            Some(StepResult::Answered(answer)) => Next::Done(match settle(Api::CxoneV2, &answer) {
-                Ok(()) => End::Created,
+            None => Next::Done(End::Failed(format!(
+                "the {} request was already sent",
+                self.step.name
+            ))),
+            Some(StepResult::Answered(answer)) => Next::Done(match settle(self.api, &answer) {
+                Ok(()) => {
+                    if self.read_version {
+                        self.remote.1 = serde_json::from_slice::<Value>(&answer.body)
+                            .ok()
+                            .and_then(|v| v.get("version").and_then(Value::as_u64));
+                    }
+                    self.done.clone()
+                }
                 Err(end) => end,
             }),
-            Some(StepResult::SeeOther(_)) => Next::Done(End::Created),
+            Some(StepResult::SeeOther(_)) => Next::Done(self.done.clone()),
             Some(StepResult::Lost(error)) => Next::Done(End::Failed(error)),
         }
     }

@@ -117,6 +117,7 @@ impl HeaderPlan {
             extra_headers: &self.extra_headers,
             correlation_id: PREVIEW_CORRELATION_ID,
             idempotency_key: sends_idempotency_key(self.api),
+            if_match: None,
         };
         let headers = request_headers(
             spec,

@@ -67,6 +67,8 @@ pub struct HeaderSpec<'a> {
     /// Whether `Idempotency-Key` is sent (the correlation id): only where the dialect has
     /// one (`cxone-v2`); the genesys-cloud platform has none.
     pub idempotency_key: bool,
+    /// `If-Match`, as sent (an update's quoted version).
+    pub if_match: Option<&'a str>,
 }
 
 impl HeaderSpec<'_> {
@@ -76,6 +78,7 @@ impl HeaderSpec<'_> {
             extra_headers: &profile.extra_headers,
             correlation_id,
             idempotency_key: sends_idempotency_key(profile.api),
+            if_match: None,
         }
     }
 }
@@ -130,7 +133,7 @@ pub fn request_headers(
     credentials: Credentials<'_>,
     body_len: Option<usize>,
 ) -> Vec<(String, String)> {
-    let mut headers = Vec::with_capacity(9 + spec.extra_headers.len());
+    let mut headers = Vec::with_capacity(10 + spec.extra_headers.len());
     headers.push(("Host".to_string(), host_header(url)));
     if body_len.is_some() {
         headers.push(("Content-Type".to_string(), "application/json".to_string()));
@@ -150,6 +153,9 @@ pub fn request_headers(
             "Idempotency-Key".to_string(),
             spec.correlation_id.to_string(),
         ));
+    }
+    if let Some(version) = spec.if_match {
+        headers.push(("If-Match".to_string(), version.to_string()));
     }
     headers.push(("User-Agent".to_string(), USER_AGENT.to_string()));
     if let Credentials::Bearer(_) = credentials {
@@ -171,6 +177,7 @@ const OWN_HEADERS: &[&str] = &[
     "accept",
     "x-correlation-id",
     "idempotency-key",
+    "if-match",
     "user-agent",
     "content-length",
 ];

@@ -9,6 +9,7 @@ mod genesys;
 mod parse;
 mod position;
 mod schema;
+mod writeback;
 
 pub use checks::{
     CheckReport, HeaderBudget, HeaderBudgetError, check_text, check_text_for, has_placeholder,
@@ -17,6 +18,7 @@ pub use checks::{
 pub use diagnostic::{Diagnostic, Severity};
 pub use position::{LineIndex, pointer_escape};
 pub use schema::warm_up as compile_schema;
+pub use writeback::{WriteBackError, with_id_and_version};
 
 use crate::dialect::Api;
 

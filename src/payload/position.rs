@@ -207,6 +207,34 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// The top-level members of well-formed JSON text whose root is an object: for each, its
+/// name, the offset of its key's opening quote and the byte range of its value.
+pub(crate) fn top_level_members(text: &str) -> Option<Vec<TopMember>> {
+    let mut locator = Locator::new(text);
+    let root = locator.root();
+    let members = locator.members_at(root)?;
+    members
+        .iter()
+        .map(|m| {
+            let mut scanner = Scanner::at(text, m.value);
+            scanner.skip_value()?;
+            Some(TopMember {
+                name: m.name.clone(),
+                key: m.key,
+                value: m.value..scanner.pos,
+            })
+        })
+        .collect()
+}
+
+/// One member of the root object, as [`top_level_members`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TopMember {
+    pub name: String,
+    pub key: usize,
+    pub value: std::ops::Range<usize>,
+}
+
 /// One-off lookup (tests); checks use a [`Locator`] so lookups share walks.
 #[cfg(test)]
 pub(crate) fn locate(text: &str, pointer: &str) -> Option<Located> {

@@ -181,6 +181,7 @@ impl Create {
             url,
             body: None,
             on_lost: OnLost::Executor,
+            if_match: None,
             settle: if page == 1 {
                 self.settle
             } else {

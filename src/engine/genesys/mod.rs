@@ -28,6 +28,19 @@
 //!     Created (remote_id = id, version = the published version)
 //! ```
 //!
+//! An update of the action `A` (`cxda push` of a changed file) makes its draft from the
+//! action instead, then sends the file's content into it, and goes on as above:
+//!
+//! ```text
+//!  draft:  POST …/actions/{A}/draft (a draft from the action) ─2xx─┐
+//!        │ 400 (A already has a draft): with --force ─► read: GET …/actions/{A}/draft
+//!        │                              without ──────► Rejected (the draft is not ours)
+//!        ▼                                                          │
+//!  patch:  PATCH …/actions/{A}/draft {name, category, config, contract, secure, version}
+//!        ▼ 2xx {version}
+//!  validation → publish (as above) → Updated (remote_id = A, version = the new version)
+//! ```
+//!
 //! The platform has no Idempotency-Key, so a drafts request whose answer was lost may have
 //! made a draft: it is looked up before anything is sent again, whatever
 //! `retry_after_timeout` says, and only a draft equal to what was sent is carried on. An end
@@ -44,7 +57,7 @@ use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::plan::{End, Next, OnLost, StepRequest, StepResult, settle};
+use super::plan::{End, Next, OnLost, StepRequest, StepResult, Target, settle};
 use super::response::bound;
 use crate::config::{Api, Profile};
 use crate::text::escape_controls;
@@ -128,8 +141,28 @@ enum State {
     Publishing,
     /// Reading the action after a publish whose answer was lost.
     Checking,
+    /// Update: making a draft from the action.
+    FromAction,
+    /// Update: reading the draft the action already has (`--force`).
+    ReadingDraft,
+    /// Update: sending the file's content into the draft.
+    Patching,
     Over,
 }
+
+/// What an update changes, beside what a create needs.
+#[derive(Debug)]
+struct Updating {
+    id: String,
+    /// A draft the action already has is overwritten rather than refused.
+    force: bool,
+    /// `UpdateDraftInput` without its `version` (the draft's, known once it exists).
+    patch: serde_json::Map<String, Value>,
+}
+
+/// The fields of a payload an `UpdateDraftInput` carries (no `integrationId`: it cannot
+/// change).
+const UPDATE_DRAFT_FIELDS: [&str; 5] = ["name", "category", "config", "contract", "secure"];
 
 /// The genesys-cloud create of one payload.
 #[derive(Debug)]
@@ -159,6 +192,8 @@ pub(in crate::engine) struct Create {
     draft: Option<(String, Option<u64>)>,
     /// The published action's id and version.
     published: Option<(Option<String>, Option<u64>)>,
+    /// An update of an existing action rather than a create.
+    updating: Option<Updating>,
 }
 
 impl Create {
@@ -193,10 +228,38 @@ impl Create {
             last_lost: String::new(),
             draft: None,
             published: None,
+            updating: None,
         };
         // Every URL below is this one's sibling: one check that the base takes a path.
         create.url(&["drafts"])?;
         Ok(create)
+    }
+
+    /// The update of `target` to `payload`: its draft from the action, patched, validated
+    /// and published (`draft_only` stops after a valid draft).
+    pub(super) fn update(
+        profile: &Profile,
+        api_base: &Url,
+        payload: &[u8],
+        target: &Target,
+        draft_only: bool,
+    ) -> Result<Create, End> {
+        let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(payload) else {
+            return Err(End::Rejected(
+                "the payload is not a JSON object: nothing to update the action with".into(),
+            ));
+        };
+        let patch = object
+            .into_iter()
+            .filter(|(key, _)| UPDATE_DRAFT_FIELDS.contains(&key.as_str()))
+            .collect();
+        let mut plan = Create::new(profile, api_base, payload, draft_only)?;
+        plan.updating = Some(Updating {
+            id: target.id.clone(),
+            force: target.force,
+            patch,
+        });
+        Ok(plan)
     }
 
     /// The server's id and version: the published action's once published, else the
@@ -228,7 +291,23 @@ impl Create {
     /// is not the platform's), so that `?` reads as "or stop here".
     fn advance(&mut self, last: Option<StepResult>) -> Result<Next, End> {
         match (self.state, last) {
+            (State::Start, None) if self.updating.is_some() => self.send_from_action(),
             (State::Start, None) => self.send_draft(),
+            (State::FromAction, Some(StepResult::Answered(answer))) => self.from_action(&answer),
+            // It may have made the draft: read it rather than make another.
+            (State::FromAction, Some(StepResult::Lost(_))) => self.send_read_draft(),
+            (State::ReadingDraft | State::Patching, Some(StepResult::Answered(answer))) => {
+                settle(Api::GenesysCloud, &answer).map_err(|end| self.kept(end))?;
+                let draft = parse::<ActionAnswer>(&answer.body, "the draft")
+                    .map_err(|end| self.kept(end))?;
+                let id = self.target_id()?;
+                self.draft = Some((id, draft.version));
+                if self.state == State::ReadingDraft {
+                    self.send_patch()
+                } else {
+                    self.send_validation()
+                }
+            }
             (State::Drafting, Some(StepResult::Answered(answer))) => {
                 settle(Api::GenesysCloud, &answer)?;
                 let Ok(action) = parse::<ActionAnswer>(&answer.body, "the draft") else {
@@ -274,7 +353,7 @@ impl Create {
                         self.published = Some((None, None));
                     }
                 }
-                Ok(Next::Done(End::Created))
+                Ok(Next::Done(self.published_end()))
             }
             (State::Publishing, Some(StepResult::Lost(error))) => self.send_check(error),
             (State::Checking, Some(StepResult::Answered(answer))) => self.checked(&answer),
@@ -310,7 +389,7 @@ impl Create {
             )))),
             Some(action) if action.version.is_some_and(|v| v >= sent) => {
                 self.published = Some((action.id.filter(|id| !id.is_empty()), action.version));
-                Ok(Next::Done(End::Created))
+                Ok(Next::Done(self.published_end()))
             }
             Some(_) => Err(self.kept(End::Failed(format!(
                 "{}; the action is not published at version {sent}",
@@ -336,6 +415,103 @@ impl Create {
             } else {
                 OnLost::Plan
             },
+            if_match: None,
+            settle: Duration::ZERO,
+        }))
+    }
+
+    /// How a publish ends: the action created, or updated.
+    fn published_end(&self) -> End {
+        if self.updating.is_some() {
+            End::Updated
+        } else {
+            End::Created
+        }
+    }
+
+    fn target_id(&self) -> Result<String, End> {
+        self.updating
+            .as_ref()
+            .map(|u| u.id.clone())
+            .ok_or_else(|| End::Failed("internal error: not an update".into()))
+    }
+
+    /// Update: `POST …/actions/{id}/draft`, a draft from the published action.
+    fn send_from_action(&mut self) -> Result<Next, End> {
+        self.state = State::FromAction;
+        let id = self.target_id()?;
+        Ok(Next::Send(StepRequest {
+            name: "draft",
+            method: Method::POST,
+            url: self.url(&[&id, "draft"])?,
+            body: None,
+            on_lost: OnLost::Plan,
+            if_match: None,
+            settle: Duration::ZERO,
+        }))
+    }
+
+    /// The answer to the draft from the action: a draft to patch, or (400) one the action
+    /// already had, taken over only with `--force`.
+    fn from_action(&mut self, answer: &crate::engine::response::Answer) -> Result<Next, End> {
+        let force = self.updating.as_ref().is_some_and(|u| u.force);
+        if answer.status == 400 && force {
+            return self.send_read_draft();
+        }
+        if let Err(end) = settle(Api::GenesysCloud, answer) {
+            let note = if answer.status == 400 {
+                " (the action may already have a draft: publish or delete it, or push with --force to overwrite it)"
+            } else {
+                ""
+            };
+            return Err(self.amend(end, note));
+        }
+        let draft = parse::<ActionAnswer>(&answer.body, "the draft")?;
+        self.draft = Some((self.target_id()?, draft.version));
+        self.send_patch()
+    }
+
+    /// Update: `GET …/actions/{id}/draft`, for its version.
+    fn send_read_draft(&mut self) -> Result<Next, End> {
+        self.state = State::ReadingDraft;
+        let id = self.target_id()?;
+        Ok(Next::Send(StepRequest {
+            name: "read draft",
+            method: Method::GET,
+            url: self.url(&[&id, "draft"])?,
+            body: None,
+            on_lost: OnLost::Executor,
+            if_match: None,
+            settle: self.settle,
+        }))
+    }
+
+    /// Update: `PATCH …/actions/{id}/draft` with the file's content at the draft's version.
+    fn send_patch(&mut self) -> Result<Next, End> {
+        self.state = State::Patching;
+        let id = self.target_id()?;
+        let version = self.draft.as_ref().and_then(|(_, v)| *v).ok_or_else(|| {
+            self.kept(End::Failed(
+                "the draft's version is unknown (the server's answer had none): cannot change it"
+                    .into(),
+            ))
+        })?;
+        let mut patch = self
+            .updating
+            .as_ref()
+            .map(|u| u.patch.clone())
+            .unwrap_or_default();
+        patch.insert("version".into(), Value::from(version));
+        let body = serde_json::to_vec(&Value::Object(patch))
+            .map_err(|e| End::Failed(format!("cannot write the draft update: {e}")))?;
+        Ok(Next::Send(StepRequest {
+            name: "patch",
+            method: Method::PATCH,
+            url: self.url(&[&id, "draft"])?,
+            body: Some(Bytes::from(body)),
+            // Sent again after a lost answer, the version makes it a 400, not a second change.
+            on_lost: OnLost::Executor,
+            if_match: None,
             settle: Duration::ZERO,
         }))
     }
@@ -349,6 +525,7 @@ impl Create {
             url: self.url(&[&id, "draft", "validation"])?,
             body: None,
             on_lost: OnLost::Executor,
+            if_match: None,
             settle: Duration::ZERO,
         }))
     }
@@ -371,6 +548,7 @@ impl Create {
             )),
             // A lost answer is settled by reading the action back, never by a resend.
             on_lost: OnLost::Plan,
+            if_match: None,
             settle: Duration::ZERO,
         }))
     }
@@ -386,6 +564,7 @@ impl Create {
             url: self.url(&[&id])?,
             body: None,
             on_lost: OnLost::Executor,
+            if_match: None,
             settle: self.settle,
         }))
     }
@@ -455,6 +634,9 @@ fn step_name(state: State) -> &'static str {
         State::Validating => "validation",
         State::Publishing => "publish",
         State::Checking => "check",
+        State::FromAction => "draft",
+        State::ReadingDraft => "read draft",
+        State::Patching => "patch",
         State::Over => "last",
     }
 }

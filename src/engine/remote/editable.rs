@@ -32,7 +32,7 @@ fn create_keys(api: Api) -> &'static [&'static str] {
 }
 
 /// Keys only the server writes, dropped from the file (`id` and `version` are kept).
-fn server_only(api: Api) -> &'static [&'static str] {
+pub(super) fn server_only(api: Api) -> &'static [&'static str] {
     match api {
         Api::CxoneV2 => &["createdAt", "updatedAt"],
         Api::GenesysCloud => &["selfUri"],

@@ -1,13 +1,14 @@
 //! Reading the server's actions, on both dialects: the whole list, paged to the end
 //! ([`Engine::list_actions`]), one action in full ([`Engine::read_action`]), and an action
-//! found by id or exact name ([`Engine::find_action`]). Every request goes through `fetch`,
-//! which sends it with the engine's client, token, pacer and retries. The paths and the
+//! found by id or exact name ([`Engine::find_action`]). Every request is a read of the
+//! executor (`executor::read`): the engine's client, token, pacer, retries and redirects. The paths and the
 //! paging of each dialect live in `listing`; the editable payload a pull writes in
 //! `editable`. Reads change nothing, so they write no audit record.
 
+mod diff;
 mod editable;
-mod fetch;
 mod listing;
+mod push;
 
 use reqwest::Url;
 use serde::Serialize;
@@ -17,7 +18,9 @@ use tokio_util::sync::CancellationToken;
 use super::Engine;
 use crate::config::Api;
 
+pub use diff::{Difference, differences};
 pub use editable::{editable_payload, safe_file_stem};
+pub use push::{Comparison, PushOptions, PushOutcome};
 
 /// Why a read has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,7 +93,7 @@ impl Engine {
         let mut pages = listing::Pages::new(api, &self.inner.api_base_url, query);
         let mut actions = Vec::new();
         while let Some(url) = pages.next_url() {
-            let answer = fetch::get(&self.inner, &url, &correlation_id, cancel).await?;
+            let answer = super::executor::read(&self.inner, &url, &correlation_id, cancel).await?;
             let page = pages.read(&answer.body)?;
             actions.extend(page);
         }
@@ -109,7 +112,8 @@ impl Engine {
         cancel: &CancellationToken,
     ) -> Result<Value, ReadError> {
         let url = listing::action_url(self.inner.profile.api, &self.inner.api_base_url, id)?;
-        let answer = fetch::get(&self.inner, &url, &super::new_correlation_id(), cancel).await?;
+        let answer =
+            super::executor::read(&self.inner, &url, &super::new_correlation_id(), cancel).await?;
         serde_json::from_slice(&answer.body).map_err(|e| {
             ReadError::Failed(format!("the server's answer for {url} is not JSON: {e}"))
         })

@@ -16,8 +16,8 @@ const MAX_LINE_CHARS: usize = 512;
 /// The colour an outcome is drawn in, in the list and the detail.
 pub fn outcome_style(outcome: Outcome) -> Style {
     let color = match outcome {
-        Outcome::Created | Outcome::WebhookDelivered => Color::Green,
-        Outcome::Drafted => Color::Cyan,
+        Outcome::Created | Outcome::Updated | Outcome::WebhookDelivered => Color::Green,
+        Outcome::Drafted | Outcome::Deleted => Color::Cyan,
         Outcome::Rejected => Color::Yellow,
         Outcome::Failed | Outcome::WebhookFailed => Color::Red,
         Outcome::Cancelled => Color::DarkGray,

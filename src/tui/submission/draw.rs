@@ -245,7 +245,11 @@ fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
         } => {
             let status = status.map_or_else(String::new, |s| format!(" {s}"));
             let mut text = match outcome {
-                Outcome::Created | Outcome::Rejected | Outcome::Drafted => {
+                Outcome::Created
+                | Outcome::Updated
+                | Outcome::Deleted
+                | Outcome::Rejected
+                | Outcome::Drafted => {
                     format!("{outcome}{status} in {}", millis(*latency_ms))
                 }
                 Outcome::Cancelled => "cancelled".to_string(),
@@ -254,7 +258,11 @@ fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
             if let Some(error) = error
                 && !matches!(
                     outcome,
-                    Outcome::Created | Outcome::Drafted | Outcome::Cancelled
+                    Outcome::Created
+                        | Outcome::Updated
+                        | Outcome::Deleted
+                        | Outcome::Drafted
+                        | Outcome::Cancelled
                 )
             {
                 text.push_str(": ");
@@ -264,8 +272,8 @@ fn phase_line(view: &SubmissionView, now: Instant) -> Line<'static> {
                 text.push_str(&format!(" · {attempts} attempts"));
             }
             let color = match outcome {
-                Outcome::Created => Color::Green,
-                Outcome::Drafted => Color::Cyan,
+                Outcome::Created | Outcome::Updated => Color::Green,
+                Outcome::Drafted | Outcome::Deleted => Color::Cyan,
                 Outcome::Cancelled => Color::Yellow,
                 _ => Color::Red,
             };

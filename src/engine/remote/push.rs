@@ -1,0 +1,246 @@
+//! What `cxda diff` and `cxda push` decide from a payload file and the server: which action
+//! the file is (its `id`, else its exact `name`), how it differs ([`Engine::compare`]), and
+//! the remote change a push makes ([`Engine::push`]):
+//!
+//! - not on the server: a create, as `cxda submit`;
+//! - equal: `unchanged`, nothing sent, no record;
+//! - the file's `version` older than the server's: refused (changed since the pull), unless
+//!   `force`;
+//! - genesys-cloud, `contract` or `secure` changed: refused, since a published action
+//!   cannot change them in place, unless `replace`: a delete, then a create (a new id);
+//! - otherwise an update (the dialect's plan: `PUT` with `If-Match`, or the draft sequence).
+//!
+//! Every remote change is an operation of the executor and writes its own record.
+
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use super::diff::{Difference, changes_contract_or_secure, differences};
+use super::{ListQuery, ReadError};
+use crate::audit::{AuditError, AuditRecord, Outcome};
+use crate::config::Api;
+use crate::engine::{Engine, ExecEvent, Submission, UpdateTarget};
+use crate::text::escape_controls;
+
+/// A file against the server.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    /// The server's action the file is, as read; `None` when there is none.
+    pub server: Option<Value>,
+    /// Empty when equal (or absent on the server).
+    pub differences: Vec<Difference>,
+}
+
+impl Comparison {
+    /// The server's id of the action.
+    pub fn server_id(&self) -> Option<String> {
+        self.server.as_ref().and_then(|s| id_of(s))
+    }
+
+    pub fn server_version(&self) -> Option<u64> {
+        self.server
+            .as_ref()
+            .and_then(|s| s.get("version"))
+            .and_then(Value::as_u64)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PushOptions {
+    /// genesys-cloud: stop after a valid draft.
+    pub draft: bool,
+    /// genesys-cloud: a change of `contract` or `secure` deletes the action and creates it
+    /// again (a new id).
+    pub replace: bool,
+    /// Push over a newer server version, and over a draft the action already has.
+    pub force: bool,
+}
+
+/// What a push did.
+#[derive(Debug)]
+pub enum PushOutcome {
+    /// Equal to the server's action: nothing sent.
+    Unchanged { id: String, version: Option<u64> },
+    /// The remote changes made, each with its durable record, in order (a replace: the
+    /// delete, then the create). The last one's outcome is the push's.
+    Changed(Vec<AuditRecord>),
+    /// Refused before anything was sent; why, escaped.
+    Refused(String),
+}
+
+/// Why a push has no outcome.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+}
+
+impl Engine {
+    /// `text` (a payload file) against the server's action it names. `Err` when the file
+    /// is not a JSON object, or the server cannot be read.
+    pub async fn compare(
+        &self,
+        text: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Comparison, ReadError> {
+        let file = parse_object(text)?;
+        let Some(server) = self.locate(&file, cancel).await? else {
+            return Ok(Comparison::default());
+        };
+        let profile = self.profile();
+        let differences = differences(
+            profile.api,
+            &server,
+            &file,
+            profile.integration_id.as_deref(),
+        );
+        Ok(Comparison {
+            server: Some(server),
+            differences,
+        })
+    }
+
+    /// Creates or updates the server's action from `submission`'s payload, as the module
+    /// doc says. Events of each remote change go to `events` as they happen.
+    pub async fn push(
+        &self,
+        submission: Submission,
+        options: PushOptions,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+    ) -> Result<PushOutcome, PushError> {
+        let comparison = match self.compare(&submission.payload, &cancel).await {
+            Err(ReadError::Failed(why)) if why.starts_with(NOT_AN_OBJECT) => {
+                return Ok(PushOutcome::Refused(why));
+            }
+            other => other?,
+        };
+        let Some(id) = comparison.server_id() else {
+            let submission = Submission {
+                draft: options.draft,
+                ..submission
+            };
+            let record = self.submit(submission, events, cancel).await?;
+            return Ok(PushOutcome::Changed(vec![record]));
+        };
+        let server_version = comparison.server_version();
+        if comparison.differences.is_empty() {
+            return Ok(PushOutcome::Unchanged {
+                id,
+                version: server_version,
+            });
+        }
+        let file_version = parse_object(&submission.payload)
+            .ok()
+            .and_then(|f| f.get("version").and_then(Value::as_u64));
+        if let (Some(file), Some(server)) = (file_version, server_version)
+            && file < server
+            && !options.force
+        {
+            return Ok(PushOutcome::Refused(format!(
+                "the file is at version {file} but action {} is at version {server} on the server: it was changed since it was pulled; pull it again and redo the edit, or push with --force to overwrite that change",
+                escape_controls(&id)
+            )));
+        }
+        let api = self.profile().api;
+        if api == Api::GenesysCloud && changes_contract_or_secure(&comparison.differences) {
+            if !options.replace {
+                return Ok(PushOutcome::Refused(format!(
+                    "the contract or the secure flag of the published action {} changed, which the platform cannot change in place; push with --replace to delete it and create it again: it gets a NEW id, and every flow that calls {} must be changed to the new one",
+                    escape_controls(&id),
+                    escape_controls(&id)
+                )));
+            }
+            let name = comparison
+                .server
+                .as_ref()
+                .and_then(|s| s.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let deleted = self
+                .delete(&id, &name, events.clone(), cancel.clone())
+                .await?;
+            if deleted.outcome != Outcome::Deleted {
+                return Ok(PushOutcome::Changed(vec![deleted]));
+            }
+            let submission = Submission {
+                draft: options.draft,
+                ..submission
+            };
+            let created = self.submit(submission, events, cancel).await?;
+            return Ok(PushOutcome::Changed(vec![deleted, created]));
+        }
+        let target = UpdateTarget {
+            id,
+            version: server_version,
+            force: options.force,
+        };
+        let submission = Submission {
+            draft: options.draft,
+            ..submission
+        };
+        let record = self.update(submission, target, events, cancel).await?;
+        Ok(PushOutcome::Changed(vec![record]))
+    }
+
+    /// The server's action `file` names: by its `id`, else the one action named exactly
+    /// its `name`; `None` when there is none. Several of that name: ambiguous.
+    async fn locate(
+        &self,
+        file: &Value,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Value>, ReadError> {
+        if let Some(id) = id_of(file) {
+            match self.read_action(&id, cancel).await {
+                Err(ReadError::Refused {
+                    status: 400 | 404, ..
+                }) => {}
+                other => return other.map(Some),
+            }
+        }
+        let Some(name) = file.get("name").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        let query = ListQuery {
+            name: Some(name.to_string()),
+            drafts: false,
+        };
+        let mut named = self.list_actions(&query, cancel).await?;
+        named.retain(|a| a.name == name);
+        match named.as_slice() {
+            [] => Ok(None),
+            [one] => self.read_action(&one.id, cancel).await.map(Some),
+            several => Err(ReadError::Ambiguous {
+                name: name.to_string(),
+                count: several.len(),
+                ids: several.iter().map(|a| a.id.clone()).collect(),
+            }),
+        }
+    }
+}
+
+/// How a file that is not a JSON object is refused (`push` tells it from a read failure).
+const NOT_AN_OBJECT: &str = "the file is not a JSON object";
+
+fn parse_object(text: &str) -> Result<Value, ReadError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err(ReadError::Failed(format!(
+            "{NOT_AN_OBJECT}: nothing to compare"
+        ))),
+        Err(e) => Err(ReadError::Failed(format!("{NOT_AN_OBJECT}: {e}"))),
+    }
+}
+
+/// An action's `id`, a string or a number.
+fn id_of(value: &Value) -> Option<String> {
+    match value.get("id")? {
+        Value::String(id) if !id.is_empty() => Some(id.clone()),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
+}
