@@ -6,9 +6,13 @@ mod audit_cmd;
 mod audit_view;
 mod batch;
 mod config_cmd;
+mod delete_cmd;
+mod diff_cmd;
 mod list_cmd;
+mod payload_files;
 mod progress;
 mod pull_cmd;
+mod push_cmd;
 pub mod sandbox_cmd;
 mod submit;
 mod validate;
@@ -130,6 +134,29 @@ pub enum Command {
     /// action, 2 on a local problem (a file that cannot be written, or exists with other
     /// content without --force), 130 when interrupted.
     Pull(pull_cmd::PullArgs),
+
+    /// Compare payload files with the server's actions, one line per differing JSON
+    /// pointer with both values.
+    ///
+    /// Key order and the fields only the server writes are ignored. Exits 0 when every
+    /// file is equal, 1 when one differs or is absent on the server, 2 on a local problem,
+    /// 130 when interrupted.
+    Diff(diff_cmd::DiffArgs),
+
+    /// Create or update actions from payload files, then write each one's new id and
+    /// version back into its file.
+    ///
+    /// Equal files are `unchanged` (nothing sent); a file older than the server's version
+    /// is refused unless --force; a genesys-cloud contract change needs --replace (a new
+    /// id). Exits 0 when every file is created, updated or unchanged, 1 when one is not, 2
+    /// on a local problem, 130 when interrupted.
+    Push(push_cmd::PushArgs),
+
+    /// Delete an action from the server, by id or exact name.
+    ///
+    /// Asks on a terminal; needs --yes otherwise. Exits 0 when deleted, 1 when not, 2 on a
+    /// local problem, 130 when interrupted.
+    Delete(delete_cmd::DeleteArgs),
 }
 
 /// Runs the parsed command line.
@@ -142,6 +169,9 @@ pub fn run(cli: Cli) -> Outcome {
         Some(Command::Config(args)) => config_cmd::run(&args, &(&cli.global).into()),
         Some(Command::List(args)) => list_cmd::run(&args, &(&cli.global).into()),
         Some(Command::Pull(args)) => pull_cmd::run(&args, &(&cli.global).into()),
+        Some(Command::Diff(args)) => diff_cmd::run(&args, &(&cli.global).into()),
+        Some(Command::Push(args)) => push_cmd::run(&args, &(&cli.global).into()),
+        Some(Command::Delete(args)) => delete_cmd::run(&args, &(&cli.global).into()),
         None => crate::tui::run(cli.file, &(&cli.global).into()),
     }
 }

@@ -96,7 +96,7 @@ pub(super) enum Next {
 /// The plan of one operation, per dialect.
 #[derive(Debug)]
 pub(super) enum Plan {
-    Single(Single),
+    Single(Box<Single>),
     Genesys(Box<genesys::Create>),
 }
 
@@ -125,7 +125,7 @@ impl Plan {
     ) -> Result<Plan, End> {
         match profile.api {
             Api::CxoneV2 if draft => Err(no_drafts()),
-            Api::CxoneV2 => Ok(Plan::Single(Single::new(
+            Api::CxoneV2 => Ok(Plan::Single(Box::new(Single::new(
                 Api::CxoneV2,
                 StepRequest {
                     name: "create",
@@ -137,7 +137,7 @@ impl Plan {
                     settle: Duration::ZERO,
                 },
                 End::Created,
-            ))),
+            )))),
             Api::GenesysCloud => genesys::Create::new(profile, api_base_url, &payload, draft)
                 .map(|plan| Plan::Genesys(Box::new(plan))),
         }
@@ -173,7 +173,7 @@ impl Plan {
                 );
                 single.remote = (Some(target.id.clone()), None);
                 single.read_version = true;
-                Ok(Plan::Single(single))
+                Ok(Plan::Single(Box::new(single)))
             }
             Api::GenesysCloud => {
                 genesys::Create::update(profile, api_base_url, payload, target, draft)
@@ -200,7 +200,7 @@ impl Plan {
             End::Deleted,
         );
         single.remote = (Some(id.to_string()), None);
-        Ok(Plan::Single(single))
+        Ok(Plan::Single(Box::new(single)))
     }
 
     /// Whether each request is announced as a step (`ExecEvent::StepStarted`) and recorded

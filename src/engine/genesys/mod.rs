@@ -293,7 +293,7 @@ impl Create {
         match (self.state, last) {
             (State::Start, None) if self.updating.is_some() => self.send_from_action(),
             (State::Start, None) => self.send_draft(),
-            (State::FromAction, Some(StepResult::Answered(answer))) => self.from_action(&answer),
+            (State::FromAction, Some(StepResult::Answered(answer))) => self.drafted_from_action(&answer),
             // It may have made the draft: read it rather than make another.
             (State::FromAction, Some(StepResult::Lost(_))) => self.send_read_draft(),
             (State::ReadingDraft | State::Patching, Some(StepResult::Answered(answer))) => {
@@ -453,7 +453,7 @@ impl Create {
 
     /// The answer to the draft from the action: a draft to patch, or (400) one the action
     /// already had, taken over only with `--force`.
-    fn from_action(&mut self, answer: &crate::engine::response::Answer) -> Result<Next, End> {
+    fn drafted_from_action(&mut self, answer: &crate::engine::response::Answer) -> Result<Next, End> {
         let force = self.updating.as_ref().is_some_and(|u| u.force);
         if answer.status == 400 && force {
             return self.send_read_draft();

@@ -20,7 +20,7 @@ use crate::config::Api;
 
 pub use diff::{Difference, differences};
 pub use editable::{editable_payload, safe_file_stem};
-pub use push::{Comparison, PushOptions, PushOutcome};
+pub use push::{Comparison, PushError, PushOptions, PushOutcome};
 
 /// Why a read has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -35,7 +35,7 @@ pub struct Comparison {
 impl Comparison {
     /// The server's id of the action.
     pub fn server_id(&self) -> Option<String> {
-        self.server.as_ref().and_then(|s| id_of(s))
+        self.server.as_ref().and_then(id_of)
     }
 
     pub fn server_version(&self) -> Option<u64> {

@@ -162,7 +162,8 @@ pub(crate) async fn validation(
 }
 
 /// `POST /api/v2/integrations/actions/{id}/draft/publish` with `{"version": V}`: the draft,
-/// when V is its version and it validates, becomes the published action (version V + 1).
+/// when V is its version and it validates, becomes the published action: one version past
+/// the one it replaces (so an update is one version more), or V + 1 for a first publish.
 pub(crate) async fn publish(
     AxumState(state): AxumState<Arc<State>>,
     Path(id): Path<String>,
@@ -180,7 +181,11 @@ pub(crate) async fn publish(
         .modify(&id, |action| match &action.draft {
             Some(now) if *now == draft => {
                 let mut published = draft.clone();
-                published.version = draft.version + 1;
+                published.version = action
+                    .published
+                    .as_ref()
+                    .map_or(draft.version, |before| before.version)
+                    + 1;
                 action.published = Some(published.clone());
                 action.draft = None;
                 Ok(published)
