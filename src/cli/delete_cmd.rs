@@ -48,9 +48,7 @@ pub struct DeleteArgs {
 pub fn run(args: &DeleteArgs, global: &GlobalOptions) -> Outcome {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes && !interactive {
-        eprintln!(
-            "cxda: delete needs --yes when not run on a terminal (nothing was deleted)"
-        );
+        eprintln!("cxda: delete needs --yes when not run on a terminal (nothing was deleted)");
         return Outcome::LocalProblem;
     }
     connected(
@@ -117,7 +115,11 @@ pub fn run(args: &DeleteArgs, global: &GlobalOptions) -> Outcome {
 /// Asks `question` on stderr; whether the answer is `y` or `yes`.
 fn ask(question: &str) -> bool {
     let mut err = std::io::stderr().lock();
-    if err.write_all(question.as_bytes()).and_then(|()| err.flush()).is_err() {
+    if err
+        .write_all(question.as_bytes())
+        .and_then(|()| err.flush())
+        .is_err()
+    {
         return false;
     }
     let mut answer = String::new();

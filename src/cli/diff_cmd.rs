@@ -84,7 +84,11 @@ async fn diff_all(
             Ok(comparison) => comparison,
             Err(ReadError::Cancelled) => return read_failed(&ReadError::Cancelled),
             Err(error) => {
-                eprintln!("cxda: {}: {}", file.name, escape_controls(&error.to_string()));
+                eprintln!(
+                    "cxda: {}: {}",
+                    file.name,
+                    escape_controls(&error.to_string())
+                );
                 outcome = outcome.max(Outcome::Failed);
                 continue;
             }
@@ -200,10 +204,16 @@ mod tests {
         let text = report(&file(), &found);
         assert!(text.starts_with("a.json: differs from a1 (version 2), 2 differences:\n"));
         assert!(!text.contains('\u{1b}'), "{text}");
-        assert!(text.contains("  /tags: server (absent), file [\"a\"]\n"), "{text}");
+        assert!(
+            text.contains("  /tags: server (absent), file [\"a\"]\n"),
+            "{text}"
+        );
         let name_line = text.lines().nth(1).expect("a line");
         assert!(name_line.ends_with('…'), "{name_line}");
-        assert!(name_line.chars().count() < 2 * MAX_VALUE_CHARS, "{name_line}");
+        assert!(
+            name_line.chars().count() < 2 * MAX_VALUE_CHARS,
+            "{name_line}"
+        );
     }
 
     #[test]

@@ -244,7 +244,11 @@ fn finish(file: &PayloadFile, done: &Done, json: bool) -> Outcome {
         Done::Pushed(PushOutcome::Unchanged { id, version }) => {
             let mut line = Line::plain(
                 "unchanged",
-                format!("unchanged {}{}", escape_controls(id), version_note(*version)),
+                format!(
+                    "unchanged {}{}",
+                    escape_controls(id),
+                    version_note(*version)
+                ),
             );
             line.id = Some(id.clone());
             line.version = *version;
@@ -305,13 +309,9 @@ fn changed(file: &PayloadFile, records: &[AuditRecord]) -> (Vec<Line>, Outcome) 
         .and_then(|r| r.remote_id.clone());
     for record in records {
         let id = action_id(record);
-        let version = record.version.or_else(|| {
-            record
-                .response
-                .body
-                .get("version")
-                .and_then(Value::as_u64)
-        });
+        let version = record
+            .version
+            .or_else(|| record.response.body.get("version").and_then(Value::as_u64));
         let shown_id = escape_controls(id.as_deref().unwrap_or("?")).into_owned();
         let text = match record.outcome {
             Record::Created => {
@@ -329,7 +329,10 @@ fn changed(file: &PayloadFile, records: &[AuditRecord]) -> (Vec<Line>, Outcome) 
                 None => format!("updated {shown_id}"),
             },
             Record::Deleted => format!("deleted {shown_id} (to create it again)"),
-            Record::Drafted => format!("drafted {shown_id}{} (not published)", version_note(version)),
+            Record::Drafted => format!(
+                "drafted {shown_id}{} (not published)",
+                version_note(version)
+            ),
             Record::Rejected => {
                 outcome = outcome.max(Outcome::Failed);
                 let status = record
@@ -380,8 +383,8 @@ fn write_back(file: &PayloadFile, id: &str, version: Option<u64>) -> Result<(), 
             version_note(version)
         )
     };
-    let text = with_id_and_version(&file.text, id, version)
-        .map_err(|e| format!("{e}: {}", note()))?;
+    let text =
+        with_id_and_version(&file.text, id, version).map_err(|e| format!("{e}: {}", note()))?;
     match rewrite_if_unchanged(&file.path, &file.text, &text) {
         Ok(true) => Ok(()),
         Ok(false) => Err(format!("changed while it was pushed: {}", note())),

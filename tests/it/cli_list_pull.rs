@@ -18,15 +18,16 @@ use crate::cli_submit_common::{TestSandbox, Workspace, send_signal, stderr, stdo
 use crate::sandbox_common;
 use crate::sandbox_genesys_common::create_body;
 
-/// A workspace whose profile `t` points at a fresh test sandbox, on `api`.
-struct Remote {
-    ws: Workspace,
-    sandbox: TestSandbox,
-    genesys: bool,
+/// A workspace whose profile `t` points at a fresh test sandbox, on `api` (the lifecycle
+/// tests use it too).
+pub(crate) struct Remote {
+    pub ws: Workspace,
+    pub sandbox: TestSandbox,
+    pub genesys: bool,
 }
 
 impl Remote {
-    fn cxone() -> Remote {
+    pub fn cxone() -> Remote {
         let sandbox = TestSandbox::plain();
         let ws = Workspace::new();
         ws.use_sandbox(&sandbox.handle, "");
@@ -37,7 +38,7 @@ impl Remote {
         }
     }
 
-    fn genesys() -> Remote {
+    pub fn genesys() -> Remote {
         let sandbox = TestSandbox::plain();
         let ws = Workspace::new();
         ws.use_sandbox(
@@ -52,7 +53,7 @@ impl Remote {
     }
 
     /// Creates an action per name straight over HTTP (published, on genesys-cloud); their ids.
-    fn seed(&self, names: &[String]) -> Vec<String> {
+    pub fn seed(&self, names: &[String]) -> Vec<String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -85,7 +86,7 @@ impl Remote {
     }
 
     /// `cxda list --json`, parsed.
-    fn list_json(&self, more: &[&str]) -> Vec<Value> {
+    pub fn list_json(&self, more: &[&str]) -> Vec<Value> {
         let mut args = vec!["list", "--json"];
         args.extend(more);
         let out = self.ws.run(&args);

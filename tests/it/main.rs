@@ -26,6 +26,7 @@ mod audit_redaction;
 // The headless commands, run as the real `cxda` binary.
 mod cli_audit;
 mod cli_config;
+mod cli_lifecycle;
 mod cli_list_pull;
 mod cli_sandbox;
 mod cli_submit;

@@ -453,7 +453,10 @@ impl Create {
 
     /// The answer to the draft from the action: a draft to patch, or (400) one the action
     /// already had, taken over only with `--force`.
-    fn drafted_from_action(&mut self, answer: &crate::engine::response::Answer) -> Result<Next, End> {
+    fn drafted_from_action(
+        &mut self,
+        answer: &crate::engine::response::Answer,
+    ) -> Result<Next, End> {
         let force = self.updating.as_ref().is_some_and(|u| u.force);
         if answer.status == 400 && force {
             return self.send_read_draft();
