@@ -410,6 +410,86 @@ mod tests {
         );
     }
 
+    fn base() -> Url {
+        Url::parse("http://127.0.0.1:1/").expect("url")
+    }
+
+    #[test]
+    fn the_cxone_update_is_a_put_with_if_match_and_reads_the_new_version() {
+        let target = Target {
+            id: "da_1".into(),
+            version: Some(3),
+            force: false,
+        };
+        let payload = br#"{"name":"N","id":"da_1","version":3,"type":"REST"}"#;
+        let mut plan =
+            Plan::update(&Profile::sandbox(), &base(), &target, payload, false).expect("plan");
+        let Next::Send(step) = plan.next(None) else {
+            panic!("a request first");
+        };
+        assert_eq!((step.name, step.method.clone()), ("update", Method::PUT));
+        assert_eq!(
+            step.url.as_str(),
+            "http://127.0.0.1:1/api/v2/data-actions/da_1"
+        );
+        assert_eq!(step.if_match.as_deref(), Some("\"3\""));
+        let body: Value = serde_json::from_slice(&step.body.expect("body")).expect("json");
+        assert_eq!(body, serde_json::json!({"name": "N", "type": "REST"}));
+        let end = plan.next(Some(StepResult::Answered(answer(
+            200,
+            r#"{"id":"da_1","version":4}"#,
+        ))));
+        assert!(matches!(end, Next::Done(End::Updated)), "{end:?}");
+        assert_eq!(plan.remote(), (Some("da_1".into()), Some(4)));
+    }
+
+    #[test]
+    fn a_stale_update_is_rejected_with_the_servers_reason() {
+        let target = Target {
+            id: "da_1".into(),
+            version: Some(3),
+            force: false,
+        };
+        let mut plan =
+            Plan::update(&Profile::sandbox(), &base(), &target, b"{}", false).expect("plan");
+        plan.next(None);
+        let end = plan.next(Some(StepResult::Answered(answer(
+            412,
+            r#"{"detail":"version 3 is not the current version 4"}"#,
+        ))));
+        assert!(
+            matches!(end, Next::Done(End::Rejected(ref r)) if r.contains("current version 4")),
+            "{end:?}"
+        );
+    }
+
+    #[test]
+    fn a_delete_is_one_delete_of_the_actions_url_on_either_dialect() {
+        for (profile, url) in [
+            (
+                Profile::sandbox(),
+                "http://127.0.0.1:1/api/v2/data-actions/a%2Fb",
+            ),
+            (
+                Profile::sandbox_genesys(),
+                "http://127.0.0.1:1/api/v2/integrations/actions/a%2Fb",
+            ),
+        ] {
+            let mut plan = Plan::delete(&profile, &base(), "a/b").expect("plan");
+            let Next::Send(step) = plan.next(None) else {
+                panic!("a request first");
+            };
+            assert_eq!(
+                (step.method.clone(), step.url.as_str()),
+                (Method::DELETE, url)
+            );
+            assert_eq!(step.body, None);
+            let end = plan.next(Some(StepResult::Answered(answer(204, ""))));
+            assert!(matches!(end, Next::Done(End::Deleted)), "{end:?}");
+            assert_eq!(plan.remote(), (Some("a/b".into()), None));
+        }
+    }
+
     #[test]
     fn a_draft_on_cxone_is_refused_before_sending() {
         let url = Url::parse("http://127.0.0.1:1/api/v2/data-actions").expect("url");

@@ -677,3 +677,5 @@ fn validation_failure(errors: &[Value]) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_update;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 const BASE: &str = "http://127.0.0.1:1/";
 
-fn profile() -> Profile {
+pub(super) fn profile() -> Profile {
     Profile::sandbox_genesys()
 }
 
@@ -14,7 +14,7 @@ fn config() -> serde_json::Value {
     serde_json::json!({"request": {"requestUrlTemplate": "https://x", "requestType": "GET"}})
 }
 
-fn payload(name: &str) -> String {
+pub(super) fn payload(name: &str) -> String {
     serde_json::json!({
         "name": name, "category": "cxda", "integrationId": "int-1",
         "config": config(),
@@ -45,12 +45,12 @@ fn plan(payload: &str, draft_only: bool) -> Create {
     Create::new(&profile(), &base, payload.as_bytes(), draft_only).expect("a plan")
 }
 
-fn answer(status: u16, body: serde_json::Value) -> Option<StepResult> {
+pub(super) fn answer(status: u16, body: serde_json::Value) -> Option<StepResult> {
     raw(status, Bytes::from(body.to_string()))
 }
 
 /// An answer whose body is `body` as it is (JSON or not).
-fn raw(status: u16, body: Bytes) -> Option<StepResult> {
+pub(super) fn raw(status: u16, body: Bytes) -> Option<StepResult> {
     Some(StepResult::Answered(Answer {
         status,
         headers: Default::default(),
@@ -64,7 +64,7 @@ fn raw(status: u16, body: Bytes) -> Option<StepResult> {
 }
 
 /// The request the plan sends next, as `(name, method, url, body)`.
-fn sends(next: Next) -> (&'static str, Method, String, Option<serde_json::Value>) {
+pub(super) fn sends(next: Next) -> (&'static str, Method, String, Option<serde_json::Value>) {
     match next {
         Next::Send(step) => (
             step.name,
@@ -77,7 +77,7 @@ fn sends(next: Next) -> (&'static str, Method, String, Option<serde_json::Value>
     }
 }
 
-fn ends(next: Next) -> End {
+pub(super) fn ends(next: Next) -> End {
     match next {
         Next::Done(end) => end,
         Next::Send(step) => panic!("expected the end, the plan sends {}", step.name),
