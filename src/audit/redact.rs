@@ -96,6 +96,44 @@ impl Redactor {
         this.redact_record_fields(record);
     }
 
+    /// A redactor for showing parts of `payloads` (a payload file and the server's action,
+    /// as `cxda diff` does): the literal values of their secret-looking headers are
+    /// scrubbed wherever they appear.
+    pub fn for_payloads(payloads: &[&Value]) -> Redactor {
+        payloads.iter().fold(Redactor::new(), |redactor, payload| {
+            redactor.with_payload_secrets(payload).unwrap_or(redactor)
+        })
+    }
+
+    /// `value`, a part of a payload found at `pointer`, as it may be shown: a literal
+    /// secret-looking header value (the part itself, or inside it) is `[redacted]`, and so
+    /// is a secret this redactor knows, wherever it appears.
+    pub fn redact_payload_part(&self, pointer: &str, value: &mut Value) {
+        let (parent, name) = pointer.rsplit_once('/').unwrap_or(("", ""));
+        let name = name.replace("~1", "/").replace("~0", "~");
+        if PAYLOAD_HEADERS.contains(&parent)
+            && is_secret_header_name(&name)
+            && !value_is_placeholder_or_empty(value)
+        {
+            *value = Value::String(REDACTED.to_string());
+            return;
+        }
+        // The headers themselves, or a part that holds them (`/config`, the whole payload).
+        for headers in PAYLOAD_HEADERS {
+            let below = if pointer == headers {
+                Some("")
+            } else {
+                headers
+                    .strip_prefix(pointer)
+                    .filter(|rest| rest.starts_with('/'))
+            };
+            if let Some(part) = below.and_then(|rest| value.pointer_mut(rest)) {
+                redact_payload_headers(part);
+            }
+        }
+        self.redact_value(value);
+    }
+
     fn redact_record_fields(&self, record: &mut AuditRecord) {
         self.redact_http_headers(&mut record.request.headers);
         self.redact_http_headers(&mut record.response.headers);
@@ -444,6 +482,35 @@ fn scrub_auth_schemes(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn payload_parts_shown_by_diff_hide_literal_header_secrets() {
+        let file = serde_json::json!({"configuration": {"headers": {
+            "X-API-Key": "literal-key-123", "Accept": "application/json",
+            "Authorization": "Bearer {{token}}"}}});
+        let redactor = Redactor::for_payloads(&[&file]);
+        let mut part = Value::String("literal-key-123".into());
+        redactor.redact_payload_part("/configuration/headers/X-API-Key", &mut part);
+        assert_eq!(part, REDACTED);
+        let mut whole = file.clone();
+        redactor.redact_payload_part("", &mut whole);
+        assert_eq!(whole["configuration"]["headers"]["X-API-Key"], REDACTED);
+        assert_eq!(
+            whole["configuration"]["headers"]["Accept"],
+            "application/json"
+        );
+        assert_eq!(
+            whole["configuration"]["headers"]["Authorization"],
+            "Bearer {{token}}"
+        );
+        // The literal elsewhere (a URL echoing it) is scrubbed too.
+        let mut url = Value::String("https://x.example.com/?k=literal-key-123".into());
+        redactor.redact_payload_part("/configuration/url", &mut url);
+        assert!(!url.to_string().contains("literal-key-123"), "{url}");
+        let mut plain = Value::String("GET".into());
+        redactor.redact_payload_part("/configuration/method", &mut plain);
+        assert_eq!(plain, "GET");
+    }
+
     use super::*;
 
     fn text(s: &str) -> String {

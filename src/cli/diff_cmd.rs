@@ -6,6 +6,9 @@
 //! - Values are shown as compact JSON, escaped, and cut at [`MAX_VALUE_CHARS`] characters
 //!   (`…` says so); `(absent)` where one side has no value.
 //! - `--json` prints one JSON object per file (JSON Lines) with the values in full.
+//! - Either way, the literal value of a secret-looking header (`X-API-Key`, `Authorization`,
+//!   …, not a `{{placeholder}}` or `${credentials.x}`) is `[redacted]`, wherever it shows:
+//!   a diff ends up in terminals and CI logs.
 //! - Files are compared one after the other; a read failure of one is reported and the
 //!   others still compared (exit 1).
 
@@ -18,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::Outcome;
 use super::list_cmd::{connected, read_failed};
 use super::payload_files::{PayloadFile, read_all};
+use crate::audit::Redactor;
 use crate::config::GlobalOptions;
 use crate::engine::Engine;
 use crate::engine::remote::{Comparison, Difference, ReadError};
@@ -125,21 +129,44 @@ pub fn report(file: &PayloadFile, found: &Comparison) -> String {
         "{}: differs from {id}{version}, {count} difference{plural}:\n",
         file.name
     );
+    let redactor = redactor_for(file, found);
     for difference in &found.differences {
-        text.push_str(&line(difference));
+        text.push_str(&line(difference, &redactor));
         text.push('\n');
     }
     text
 }
 
-/// `  /pointer: server V, file W`.
-pub fn line(difference: &Difference) -> String {
+/// `  /pointer: server V, file W`, secrets hidden by `redactor`.
+pub fn line(difference: &Difference, redactor: &Redactor) -> String {
+    let difference = redacted(difference, redactor);
     format!(
         "  {}: server {}, file {}",
         escape_controls(&difference.pointer),
         shown(difference.server.as_ref()),
         shown(difference.file.as_ref())
     )
+}
+
+/// `difference` with the literal values of secret-looking headers (of either side) hidden:
+/// a diff is printed to terminals and CI logs.
+fn redacted(difference: &Difference, redactor: &Redactor) -> Difference {
+    let mut difference = difference.clone();
+    for value in [&mut difference.server, &mut difference.file]
+        .into_iter()
+        .flatten()
+    {
+        redactor.redact_payload_part(&difference.pointer, value);
+    }
+    difference
+}
+
+/// The redactor for one file and the server's action.
+fn redactor_for(file: &PayloadFile, found: &Comparison) -> Redactor {
+    let parsed: Value = serde_json::from_str(&file.text).unwrap_or(Value::Null);
+    let mut payloads = vec![&parsed];
+    payloads.extend(found.server.as_ref());
+    Redactor::for_payloads(&payloads)
 }
 
 fn shown(value: Option<&Value>) -> String {
@@ -161,12 +188,17 @@ fn json_line(file: &PayloadFile, found: &Comparison) -> String {
         (Some(_), true) => "equal",
         (Some(_), false) => "different",
     };
+    let redactor = redactor_for(file, found);
     let line = json!({
         "file": file.path.display().to_string(),
         "status": status,
         "id": found.server_id(),
         "version": found.server_version(),
-        "differences": found.differences,
+        "differences": found
+            .differences
+            .iter()
+            .map(|d| redacted(d, &redactor))
+            .collect::<Vec<_>>(),
     });
     format!("{line}\n")
 }
@@ -214,6 +246,31 @@ mod tests {
             name_line.chars().count() < 2 * MAX_VALUE_CHARS,
             "{name_line}"
         );
+    }
+
+    #[test]
+    fn literal_header_secrets_are_hidden_on_both_sides() {
+        let file = PayloadFile {
+            text: r#"{"configuration": {"headers": {"X-API-Key": "new-secret-1"}}}"#.into(),
+            ..file()
+        };
+        let found = Comparison {
+            server: Some(
+                json!({"id": "a1", "configuration": {"headers": {"X-API-Key": "old-secret-0"}}}),
+            ),
+            differences: vec![Difference {
+                pointer: "/configuration/headers/X-API-Key".into(),
+                server: Some(json!("old-secret-0")),
+                file: Some(json!("new-secret-1")),
+            }],
+        };
+        for text in [report(&file, &found), json_line(&file, &found)] {
+            assert!(
+                !text.contains("secret-0") && !text.contains("secret-1"),
+                "{text}"
+            );
+            assert!(text.contains("[redacted]"), "{text}");
+        }
     }
 
     #[test]
