@@ -62,7 +62,9 @@ write_config() {
         echo "api_base_url = \"$2\""
         echo 'client_id = "sandbox"'
         echo 'client_secret = "sandbox-secret"'
-        echo 'integration_id = "8a1f2c3d-0000-4000-8000-000000c0da01"'
+        if [ "$3" = genesys-cloud ]; then
+            echo 'integration_id = "8a1f2c3d-0000-4000-8000-000000c0da01"'
+        fi
         echo 'rate_limit = "off"'
     } >"$1"
     chmod 600 "$1"
@@ -84,11 +86,12 @@ seed() {
     # A directory's glob can pass ARG_MAX at 10,000 files: xargs splits it.
     find "$1" -name 'p*.json' -print0 | sort -z |
         timeout 600 xargs -0 "$BIN" --data-dir "$WORK/data-seed" submit --concurrency 16 \
-            >"$WORK/seed.lines" 2>/dev/null || true
+            >"$WORK/seed.lines" 2>"$WORK/seed.err" || true
     local created
     created=$(grep -c ': created ' "$WORK/seed.lines" || true)
     if [ "$created" -ne "$2" ]; then
-        echo "seeding created $created of $2" >&2
+        echo "seeding created $created of $2:" >&2
+        head -n 5 "$WORK/seed.err" "$WORK/seed.lines" >&2
         exit 1
     fi
 }
