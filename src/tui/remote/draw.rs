@@ -1,6 +1,6 @@
 //! Drawing the Remote view: pure, from the view's state, only the rows on screen. Every
 //! piece of server text is escaped here (`crate::text::escape_controls`); ids too long for
-//! a narrow terminal are shortened with `…`.
+//! a narrow terminal lose their middle to `…`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
@@ -113,9 +113,9 @@ pub fn draw_remote(frame: &mut Frame, area: Rect, view: &RemoteView) {
 
     frame.render_widget(Paragraph::new(status_line(view)), status_area);
     let keys = if view.typing {
-        "type to filter (name, id, category or type) · Enter keep · Esc clear · Backspace delete"
+        "type to filter (name, id, category, type) · Enter keep · Esc clear"
     } else {
-        "↑↓ PgUp PgDn Home End move · Enter open in the editor · / filter · r reload · Esc close"
+        "↑↓ move · Enter open in the editor · / filter · r reload · Esc close"
     };
     frame.render_widget(Paragraph::new(Span::styled(keys, DIM)), keys_area);
 }
@@ -152,13 +152,19 @@ fn id_width(width: usize, rows: &[&RemoteAction]) -> usize {
     longest.min(room.max(ID_MIN))
 }
 
-/// `text` cut to `width` characters, its end replaced by `…` when cut.
+/// `text` cut to `width` characters by replacing its middle with `…`: ids that share a
+/// prefix (or a suffix) stay apart.
 fn shorten(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    let count = text.chars().count();
+    if count <= width {
         return text.to_string();
     }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    let keep = width.saturating_sub(1);
+    let head = keep / 2;
+    let tail = keep - head;
+    let mut out: String = text.chars().take(head).collect();
     out.push('…');
+    out.extend(text.chars().skip(count - tail));
     out
 }
 
@@ -225,7 +231,8 @@ mod tests {
     #[test]
     fn ids_shorten_with_an_ellipsis_only_when_too_long() {
         assert_eq!(shorten("abc", 3), "abc");
-        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abcdef", 4), "a…ef");
+        assert_eq!(shorten("abcdefgh", 5), "ab…gh");
     }
 
     #[test]

@@ -91,7 +91,7 @@ impl App {
             .version
             .map_or(String::new(), |v| format!(", version {v}"));
         self.status = format!(
-            "opened {} (id {}{version}) from the server (Ctrl+Z undoes)",
+            "opened {} (id {}{version}) from the server",
             escape_controls(&opened.name),
             escape_controls(&opened.id)
         );

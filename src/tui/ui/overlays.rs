@@ -17,12 +17,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("F1", "this help (↑ ↓ PgUp PgDn scroll, Esc closes)"),
     ("F2", "history of submissions (F2 / Esc closes)"),
     (
-        "F4",
-        "Remote: the server's actions; Enter opens one (F4 / Esc closes)",
-    ),
-    (
         "F3",
         "find the next match (asks for a search the first time)",
+    ),
+    (
+        "F4",
+        "Remote: the server's actions; Enter opens one (F4 / Esc closes)",
     ),
     (
         "F5",
@@ -73,7 +73,7 @@ pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
                     Span::styled(escape_controls(name).into_owned(), Style::default().bold()),
                     Span::raw(" from the server?"),
                 ]),
-                Line::from("Ctrl+Z brings the replaced text back."),
+                Line::from("They are saved nowhere else."),
                 Line::from(""),
                 Line::styled(
                     "y / Enter: open   n / Esc: keep the editor as it is",
