@@ -33,8 +33,7 @@ impl App {
         }
         if self.remote_open {
             if key.code == KeyCode::F(4) {
-                self.remote_open = false;
-                return Vec::new();
+                return self.close_remote();
             }
             let request = self.remote.handle_key(key);
             return self.remote_request(request);

@@ -100,8 +100,10 @@ pub enum Effect {
     OpenRemote {
         id: String,
     },
-    /// Cancel the Remote view's reads in flight.
-    CancelRemote,
+    /// Cancel the Remote view's list read in flight.
+    CancelRemoteList,
+    /// Cancel the Remote view's open in flight.
+    CancelRemoteOpen,
     Save {
         path: PathBuf,
         text: String,

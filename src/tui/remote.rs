@@ -45,8 +45,11 @@ pub enum RemoteRequest {
     /// Read the server's list (superseding a read in flight) and hand it to
     /// [`RemoteView::on_list`] with this id.
     Load(LoadId),
-    /// Cancel the reads in flight (the list's and an open's).
-    Cancel,
+    /// Cancel the reads in flight: the list's, an open's.
+    Cancel {
+        list: bool,
+        open: bool,
+    },
     /// Read the action `id` in full and open it into the editor.
     Open {
         id: String,
@@ -207,22 +210,33 @@ impl RemoteView {
 
     /// `Esc`: cancels what is in flight, else closes the view.
     fn esc(&mut self) -> RemoteRequest {
-        let mut cancelled = false;
-        if let Listing::Loading(_) | Listing::WaitingForEngine(_) = self.listing {
+        let list = matches!(
+            self.listing,
+            Listing::Loading(_) | Listing::WaitingForEngine(_)
+        );
+        if list {
             self.listing = Listing::Failed("cancelled".to_string());
-            cancelled = true;
         }
-        if let Some(opening) = self.opening.take() {
-            self.notice = Some(format!(
-                "not opened: reading {} was cancelled",
-                escape_controls(&opening.name)
-            ));
-            cancelled = true;
-        }
-        if cancelled {
-            RemoteRequest::Cancel
+        let open = self.abandon_open();
+        if list || open {
+            RemoteRequest::Cancel { list, open }
         } else {
             RemoteRequest::Close
+        }
+    }
+
+    /// Drops the open in flight, if any (its answer will be ignored); whether there was one.
+    /// Closing the view does this: the text must not land in an editor being typed in.
+    pub fn abandon_open(&mut self) -> bool {
+        match self.opening.take() {
+            Some(opening) => {
+                self.notice = Some(format!(
+                    "not opened: reading {} was cancelled",
+                    escape_controls(&opening.name)
+                ));
+                true
+            }
+            None => false,
         }
     }
 

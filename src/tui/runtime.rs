@@ -245,10 +245,8 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                 send(Message::RemoteOpened { id, result });
             });
         }
-        Effect::CancelRemote => {
-            rt.remote_list.cancel();
-            rt.remote_open.cancel();
-        }
+        Effect::CancelRemoteList => rt.remote_list.cancel(),
+        Effect::CancelRemoteOpen => rt.remote_open.cancel(),
         Effect::Save { path, text } => {
             tokio::task::spawn_blocking(move || {
                 let result = save(&path, &text).map(|()| path.clone());

@@ -212,7 +212,7 @@ fn esc_while_loading_cancels_and_the_late_answer_is_dropped() {
     let mut app = ready_app();
     let load = list_read(&app.update(key(KeyCode::F(4))));
     let effects = app.update(key(KeyCode::Esc));
-    assert!(matches!(effects.as_slice(), [Effect::CancelRemote]));
+    assert!(matches!(effects.as_slice(), [Effect::CancelRemoteList]));
     assert!(
         app.remote_is_open(),
         "the first Esc cancels, the view stays"
@@ -259,6 +259,25 @@ fn a_saved_text_is_replaced_without_asking() {
     opened_on(&mut app, listing());
     open_read(&app.update(key(KeyCode::Enter)));
     assert!(app.overlay().is_none());
+}
+
+#[test]
+fn closing_the_view_while_an_action_is_read_cancels_the_open() {
+    let mut app = ready_app();
+    opened_on(&mut app, listing());
+    let id = open_read(&app.update(key(KeyCode::Enter)));
+    let effects = app.update(key(KeyCode::F(4)));
+    assert!(matches!(effects.as_slice(), [Effect::CancelRemoteOpen]));
+    assert!(!app.remote_is_open());
+    // Typing goes on in the editor; the answer, come anyway, replaces nothing.
+    type_text(&mut app, "x");
+    let typed = app.text();
+    app.update(Message::RemoteOpened {
+        id: id.clone(),
+        result: Ok(the_action(&id, 1)),
+    });
+    assert_eq!(app.text(), typed);
+    assert!(app.remote_origin().is_none());
 }
 
 #[test]

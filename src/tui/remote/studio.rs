@@ -41,7 +41,7 @@ impl App {
                     Vec::new()
                 }
             },
-            RemoteRequest::Cancel => vec![Effect::CancelRemote],
+            RemoteRequest::Cancel { list, open } => cancel_effects(list, open),
             RemoteRequest::Open { id, name } => {
                 if self.has_unsaved_changes() {
                     self.overlay = Some(Overlay::ReplaceEditor { id, name });
@@ -50,11 +50,15 @@ impl App {
                     self.read_to_open(id, name)
                 }
             }
-            RemoteRequest::Close => {
-                self.remote_open = false;
-                Vec::new()
-            }
+            RemoteRequest::Close => self.close_remote(),
         }
+    }
+
+    /// F4 in the view: closes it; an open in flight is cancelled (a list read goes on, and
+    /// shows when the view opens again).
+    pub(crate) fn close_remote(&mut self) -> Vec<Effect> {
+        self.remote_open = false;
+        cancel_effects(false, self.remote.abandon_open())
     }
 
     /// Sends the read of the action to open (after any confirmation).
@@ -120,4 +124,15 @@ impl App {
     pub fn remote_is_open(&self) -> bool {
         self.remote_open
     }
+}
+
+fn cancel_effects(list: bool, open: bool) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if list {
+        effects.push(Effect::CancelRemoteList);
+    }
+    if open {
+        effects.push(Effect::CancelRemoteOpen);
+    }
+    effects
 }

@@ -63,7 +63,13 @@ fn esc_cancels_a_read_then_closes_and_a_late_answer_is_dropped() {
     let RemoteRequest::Load(load) = view.open() else {
         panic!("a read");
     };
-    assert_eq!(view.handle_key(key(KeyCode::Esc)), RemoteRequest::Cancel);
+    assert_eq!(
+        view.handle_key(key(KeyCode::Esc)),
+        RemoteRequest::Cancel {
+            list: true,
+            open: false
+        }
+    );
     assert_eq!(view.error(), Some("cancelled"));
     view.on_list(load, Err(ReadError::Cancelled));
     view.on_list(load, Ok(vec![action("a", "A", "REST")]));
@@ -187,7 +193,13 @@ fn enter_asks_to_open_the_selected_action_once_at_a_time() {
 fn esc_while_opening_cancels_the_open_and_its_answer_is_dropped() {
     let mut view = loaded(vec![action("a", "A", "REST")]);
     view.start_opening("a".into(), "A".into());
-    assert_eq!(view.handle_key(key(KeyCode::Esc)), RemoteRequest::Cancel);
+    assert_eq!(
+        view.handle_key(key(KeyCode::Esc)),
+        RemoteRequest::Cancel {
+            list: false,
+            open: true
+        }
+    );
     let late = OpenedAction {
         id: "a".into(),
         name: "A".into(),
