@@ -69,7 +69,9 @@ enum Listing {
     WaitingForEngine(LoadId),
     Loading(LoadId),
     Loaded,
-    /// The last read failed or was cancelled (message escaped for the screen).
+    /// `Esc` cancelled the last read.
+    Cancelled,
+    /// The last read failed (message escaped for the screen).
     Failed(String),
 }
 
@@ -147,7 +149,7 @@ impl RemoteView {
     /// Called when the view opens: the list to read, unless one is loaded or being read.
     pub fn open(&mut self) -> RemoteRequest {
         match self.listing {
-            Listing::NotStarted | Listing::Failed(_) => self.reload(),
+            Listing::NotStarted | Listing::Cancelled | Listing::Failed(_) => self.reload(),
             _ => RemoteRequest::None,
         }
     }
@@ -215,7 +217,7 @@ impl RemoteView {
             Listing::Loading(_) | Listing::WaitingForEngine(_)
         );
         if list {
-            self.listing = Listing::Failed("cancelled".to_string());
+            self.listing = Listing::Cancelled;
         }
         let open = self.abandon_open();
         if list || open {
@@ -445,6 +447,7 @@ impl RemoteView {
     /// The last read's error (or `cancelled`), escaped for the screen.
     pub fn error(&self) -> Option<&str> {
         match &self.listing {
+            Listing::Cancelled => Some("cancelled"),
             Listing::Failed(message) => Some(message),
             _ => None,
         }

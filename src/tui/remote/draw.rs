@@ -203,7 +203,7 @@ fn status_line(view: &RemoteView) -> Line<'static> {
             "loading… (every page, then the count; Esc cancels)".into(),
             Style::new().fg(Color::Cyan),
         ),
-        Listing::Failed(message) if message == "cancelled" => push(
+        Listing::Cancelled => push(
             "list cancelled (r reloads)".into(),
             Style::new().fg(Color::Yellow),
         ),
