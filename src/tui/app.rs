@@ -10,6 +10,7 @@ use crossterm::event::Event;
 use super::editor::Editor;
 use super::history::{HistoryAction, HistoryView};
 use super::message::{Effect, Message, SubmissionId};
+use super::remote::{RemoteOrigin, RemoteView};
 use super::sandbox_controls::SandboxControls;
 use super::submission::SubmissionView;
 use crate::config::{ExtraHeader, Profile, ProfileKind};
@@ -46,6 +47,11 @@ pub enum Overlay {
     Prompt {
         kind: PromptKind,
         input: String,
+    },
+    /// Asks before an action opened from the server replaces unsaved changes.
+    ReplaceEditor {
+        id: String,
+        name: String,
     },
 }
 
@@ -123,6 +129,20 @@ pub struct App {
     pub(crate) submission_pending: bool,
     pub(crate) history: HistoryView,
     pub(crate) history_open: bool,
+    pub(crate) remote: RemoteView,
+    pub(crate) remote_open: bool,
+    /// The server action the editor's text was opened from (F4, Enter); `None` once the
+    /// text is replaced by one from elsewhere.
+    pub(crate) remote_origin: Option<RemoteOrigin>,
+    /// The editor's revision when its text was last opened or saved: a later one has
+    /// changes that opening an action would replace.
+    pub(crate) clean_revision: u64,
+    /// The revision a save in flight writes; clean once it is saved.
+    pub(crate) saving_revision: Option<u64>,
+    /// The help overlay's first line shown, and the most it can scroll by (set by the
+    /// last draw, which alone knows the height).
+    pub(crate) help_scroll: u16,
+    pub(crate) help_scroll_max: std::cell::Cell<u16>,
     pub(crate) sandbox: Option<SandboxControls>,
     pub(crate) focus: Pane,
     pub(crate) overlay: Option<Overlay>,
@@ -156,8 +176,10 @@ impl App {
     /// the loop sends `EngineReady` when the engine itself is built.
     pub fn new(text: &str, file: Option<PathBuf>, profile: &Profile) -> App {
         let embedded = profile.kind == ProfileKind::Sandbox;
+        let editor = Editor::new(text);
+        let clean_revision = editor.revision();
         let mut app = App {
-            editor: Editor::new(text),
+            editor,
             file,
             profile_label: if embedded {
                 "SANDBOX".to_string()
@@ -181,6 +203,13 @@ impl App {
             submission_pending: false,
             history: HistoryView::default(),
             history_open: false,
+            remote: RemoteView::new(profile.api),
+            remote_open: false,
+            remote_origin: None,
+            clean_revision,
+            saving_revision: None,
+            help_scroll: 0,
+            help_scroll_max: std::cell::Cell::new(0),
             sandbox: None,
             focus: Pane::Editor,
             overlay: None,
@@ -326,12 +355,21 @@ impl App {
                 let more = self.history.load_more();
                 self.history_action(more)
             }
+            Message::RemoteList { load, result } => {
+                self.remote.on_list(load, result);
+                Vec::new()
+            }
+            Message::RemoteOpened { id, result } => self.on_remote_opened(&id, result),
             Message::Saved(Ok(path)) => {
+                if let Some(revision) = self.saving_revision.take() {
+                    self.clean_revision = revision;
+                }
                 self.status = format!("saved {}", path.display());
                 self.file = Some(path);
                 Vec::new()
             }
             Message::Saved(Err(error)) => {
+                self.saving_revision = None;
                 self.status = format!("not saved: {error}");
                 Vec::new()
             }
@@ -357,11 +395,13 @@ impl App {
             Ok(()) => {
                 self.engine = EngineState::Ready;
                 // Headers added while the engine was being built are not in it yet.
-                if self.custom_headers.is_empty() {
+                let mut effects = if self.custom_headers.is_empty() {
                     Vec::new()
                 } else {
                     vec![Effect::SetHeaders(self.extra_headers())]
-                }
+                };
+                effects.extend(self.remote_engine_ready());
+                effects
             }
             Err(error) => {
                 self.status = if self.submission_pending {
@@ -370,6 +410,7 @@ impl App {
                     error.clone()
                 };
                 self.submission_pending = false;
+                self.remote.engine_failed(&error);
                 self.engine = EngineState::Failed(error);
                 Vec::new()
             }
@@ -547,6 +588,8 @@ impl App {
                 self.history_open = false;
                 self.focus = Pane::Editor;
                 self.editor.replace_text(&text);
+                // The text is a past submission's now, not the server action's.
+                self.remote_origin = None;
                 self.status = "reopened a past payload (Ctrl+Z undoes)".to_string();
                 self.text_changed()
             }

@@ -550,7 +550,7 @@ fn text_matches(record: &AuditRecord, needle: &str) -> bool {
 
 /// `needle_lower` is lower case already. ASCII haystacks (the common case) are compared
 /// without allocating.
-fn contains_ignore_case(haystack: &str, needle_lower: &str) -> bool {
+pub(crate) fn contains_ignore_case(haystack: &str, needle_lower: &str) -> bool {
     if haystack.is_ascii() && needle_lower.is_ascii() {
         let (h, n) = (haystack.as_bytes(), needle_lower.as_bytes());
         return n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
@@ -576,16 +576,16 @@ pub fn load_page(
 }
 
 /// A move through the list or the detail: by rows (the arrows, a page, the wheel), or to
-/// either end.
+/// either end. The Remote view moves through its list the same way.
 #[derive(Debug, Clone, Copy)]
-enum Motion {
+pub(crate) enum Motion {
     By(isize),
     Home,
     End,
 }
 
 impl Motion {
-    fn of_key(code: KeyCode, page: usize) -> Option<Motion> {
+    pub(crate) fn of_key(code: KeyCode, page: usize) -> Option<Motion> {
         let page = isize::try_from(page.max(1)).unwrap_or(isize::MAX);
         Some(match code {
             KeyCode::Up => Motion::By(-1),
@@ -599,7 +599,7 @@ impl Motion {
     }
 
     /// `from` moved, within `0..=last`.
-    fn apply(self, from: usize, last: usize) -> usize {
+    pub(crate) fn apply(self, from: usize, last: usize) -> usize {
         match self {
             Motion::By(rows) if rows < 0 => from.saturating_sub(rows.unsigned_abs()),
             Motion::By(rows) => from.saturating_add(rows.unsigned_abs()).min(last),

@@ -1,5 +1,5 @@
 //! What each key does, in order of precedence: `Ctrl+Q` always quits; an overlay (help,
-//! confirmation, prompt) takes the keys next; then the history view when open; then the
+//! confirmation, prompt) takes the keys next; then the history or Remote view when open; then the
 //! global keys (F-keys, Ctrl chords, Tab, Esc); last the focused pane. The help overlay's
 //! list (`ui::help::KEYS`) is the documentation of this file — keep them in step.
 
@@ -28,7 +28,15 @@ impl App {
         }
         if key.code == KeyCode::F(1) {
             self.overlay = Some(Overlay::Help);
+            self.help_scroll = 0;
             return Vec::new();
+        }
+        if self.remote_open {
+            if key.code == KeyCode::F(4) {
+                return self.close_remote();
+            }
+            let request = self.remote.handle_key(key);
+            return self.remote_request(request);
         }
         if self.history_open {
             if key.code == KeyCode::F(2) {
@@ -59,6 +67,7 @@ impl App {
     fn global_key(&mut self, key: KeyEvent, ctrl: bool) -> Option<Vec<Effect>> {
         let effects = match (key.code, ctrl) {
             (KeyCode::F(2), _) => self.open_history(),
+            (KeyCode::F(4), _) => self.open_remote(),
             (KeyCode::F(5), _) => self.request_submit(),
             (KeyCode::F(3), _) => {
                 if !self.editor.search_next() {
@@ -89,13 +98,18 @@ impl App {
                     Vec::new()
                 }
             }
-            (KeyCode::Char('s'), true) => match &self.file {
-                Some(path) => vec![Effect::Save {
-                    path: path.clone(),
-                    text: self.editor.text(),
-                }],
+            (KeyCode::Char('s'), true) => match self.file.clone() {
+                Some(path) => self.save_to(path),
                 None => {
-                    self.prompt(PromptKind::SavePath);
+                    // A text opened from the server is offered the name `cxda pull --all`
+                    // gives its file.
+                    let offered = self.remote_origin.as_ref().map_or(String::new(), |o| {
+                        format!("{}.json", crate::engine::remote::safe_file_stem(&o.name))
+                    });
+                    self.overlay = Some(Overlay::Prompt {
+                        kind: PromptKind::SavePath,
+                        input: offered,
+                    });
                     Vec::new()
                 }
             },
@@ -136,6 +150,15 @@ impl App {
         });
     }
 
+    /// Saves the text to `path`; once saved, it counts as clean.
+    fn save_to(&mut self, path: std::path::PathBuf) -> Vec<Effect> {
+        self.saving_revision = Some(self.editor.revision());
+        vec![Effect::Save {
+            path,
+            text: self.editor.text(),
+        }]
+    }
+
     fn move_focus(&mut self, step: isize) {
         let panes = self.panes();
         let at = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
@@ -151,9 +174,24 @@ impl App {
             Overlay::Help => {
                 if !matches!(key.code, KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('q')) {
                     self.overlay = Some(Overlay::Help);
+                    self.scroll_help(key.code);
                 }
                 Vec::new()
             }
+            Overlay::ReplaceEditor { id, name } => match key.code {
+                KeyCode::Char('y' | 'Y') | KeyCode::Enter => self.read_to_open(id, name),
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                    self.status = format!(
+                        "not opened: {} would have replaced unsaved changes",
+                        escape_controls(&name)
+                    );
+                    Vec::new()
+                }
+                _ => {
+                    self.overlay = Some(Overlay::ReplaceEditor { id, name });
+                    Vec::new()
+                }
+            },
             Overlay::Confirm { profile, url } => match key.code {
                 KeyCode::Char('y' | 'Y') | KeyCode::Enter => self.submit_now(),
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => {
@@ -186,15 +224,27 @@ impl App {
         }
     }
 
+    /// The help is taller than small screens: the arrows and pages scroll it.
+    fn scroll_help(&mut self, code: KeyCode) {
+        let max = self.help_scroll_max.get();
+        self.help_scroll = match code {
+            KeyCode::Up => self.help_scroll.saturating_sub(1),
+            KeyCode::Down => self.help_scroll.saturating_add(1),
+            KeyCode::PageUp => self.help_scroll.saturating_sub(10),
+            KeyCode::PageDown => self.help_scroll.saturating_add(10),
+            KeyCode::Home => 0,
+            KeyCode::End => max,
+            _ => self.help_scroll,
+        }
+        .min(max);
+    }
+
     fn prompt_done(&mut self, kind: PromptKind, input: &str) -> Vec<Effect> {
         if input.is_empty() {
             return Vec::new();
         }
         match kind {
-            PromptKind::SavePath => vec![Effect::Save {
-                path: input.into(),
-                text: self.editor.text(),
-            }],
+            PromptKind::SavePath => self.save_to(input.into()),
             PromptKind::Search => {
                 self.status = match self.editor.search(input) {
                     Ok(true) => format!("found /{input}/ (F3: next)"),
@@ -303,14 +353,18 @@ impl App {
             input.push_str(&text.replace(['\r', '\n'], " "));
             return Vec::new();
         }
-        if self.overlay.is_none() && !self.history_open && self.focus == Pane::Editor {
+        if self.overlay.is_none()
+            && !self.history_open
+            && !self.remote_open
+            && self.focus == Pane::Editor
+        {
             self.editor.paste(text);
             return self.text_changed();
         }
         Vec::new()
     }
 
-    /// The wheel scrolls the history when it is open, else the editor.
+    /// The wheel scrolls the Remote view or the history when open, else the editor.
     pub(crate) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
         let rows = match mouse.kind {
             MouseEventKind::ScrollDown => WHEEL_ROWS,
@@ -318,6 +372,10 @@ impl App {
             _ => return Vec::new(),
         };
         if self.overlay.is_some() {
+            return Vec::new();
+        }
+        if self.remote_open {
+            self.remote.wheel(rows);
             return Vec::new();
         }
         if self.history_open {

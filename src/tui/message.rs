@@ -10,9 +10,11 @@ use crossterm::event::Event;
 
 use crate::audit::{AuditError, Cursor, Page};
 use crate::config::ExtraHeader;
+use crate::engine::remote::{ReadError, RemoteAction};
 use crate::engine::{ExecEvent, Submission, TokenInfo};
 use crate::payload::CheckReport;
 use crate::sandbox::Faults;
+use crate::tui::remote::{LoadId, OpenedAction};
 
 /// Identifies one submission, so that events of an older one are never taken for the
 /// current one's.
@@ -53,6 +55,16 @@ pub enum Message {
         report: CheckReport,
     },
     HistoryPage(Result<Page, AuditError>),
+    /// The server's list, read for the Remote view's read `load`.
+    RemoteList {
+        load: LoadId,
+        result: Result<Vec<RemoteAction>, ReadError>,
+    },
+    /// The action `id` read in full for the editor.
+    RemoteOpened {
+        id: String,
+        result: Result<OpenedAction, ReadError>,
+    },
     Saved(Result<PathBuf, String>),
     /// The text from `$VISUAL`/`$EDITOR`, or why there is none.
     ExternalEdit(Result<String, String>),
@@ -81,6 +93,17 @@ pub enum Effect {
     SetHeaders(Vec<ExtraHeader>),
     Cancel(SubmissionId),
     LoadHistory(Option<Cursor>),
+    /// Read the server's list with the engine (cancelling a list read in flight) and send
+    /// `RemoteList`.
+    ListRemote(LoadId),
+    /// Read the action `id` in full and send `RemoteOpened`.
+    OpenRemote {
+        id: String,
+    },
+    /// Cancel the Remote view's list read in flight.
+    CancelRemoteList,
+    /// Cancel the Remote view's open in flight.
+    CancelRemoteOpen,
     Save {
         path: PathBuf,
         text: String,

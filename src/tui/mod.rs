@@ -4,6 +4,7 @@
 //! the terminal on every way out.
 
 pub mod history;
+pub mod remote;
 pub mod sandbox_controls;
 pub mod submission;
 

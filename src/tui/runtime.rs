@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::app::App;
 use super::history;
 use super::message::{Effect, Message, SubmissionId};
+use super::remote;
 use super::terminal::{self, Term};
 use crate::audit::AuditLog;
 use crate::config::Profile;
@@ -56,6 +57,9 @@ pub struct Runtime {
     pub queued: Vec<(SubmissionId, Submission, CancellationToken)>,
     /// The terminal reader; stopped while an external editor owns the terminal.
     pub reader: Option<JoinHandle<()>>,
+    /// Cancels the Remote view's list read in flight, and its open in flight.
+    pub remote_list: CancellationToken,
+    pub remote_open: CancellationToken,
 }
 
 impl Runtime {
@@ -69,6 +73,8 @@ impl Runtime {
             submissions: HashMap::new(),
             queued: Vec::new(),
             reader: None,
+            remote_list: CancellationToken::new(),
+            remote_open: CancellationToken::new(),
         }
     }
 }
@@ -123,6 +129,9 @@ pub async fn event_loop(
     if let Some(reader) = rt.reader.take() {
         reader.abort();
     }
+    // Reads change nothing on the server: they are cancelled, not waited for.
+    rt.remote_list.cancel();
+    rt.remote_open.cancel();
     shut_down(rt).await;
     result
 }
@@ -209,6 +218,35 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                 send(Message::HistoryPage(page));
             });
         }
+        Effect::ListRemote(load) => {
+            // A new list supersedes the one in flight.
+            rt.remote_list.cancel();
+            rt.remote_list = CancellationToken::new();
+            let cancel = rt.remote_list.clone();
+            let engine = rt.engine.clone();
+            tokio::spawn(async move {
+                let result = match engine {
+                    Some(engine) => remote::list(&engine, &cancel).await,
+                    None => Err(not_built()),
+                };
+                send(Message::RemoteList { load, result });
+            });
+        }
+        Effect::OpenRemote { id } => {
+            rt.remote_open.cancel();
+            rt.remote_open = CancellationToken::new();
+            let cancel = rt.remote_open.clone();
+            let engine = rt.engine.clone();
+            tokio::spawn(async move {
+                let result = match engine {
+                    Some(engine) => remote::open(&engine, &id, &cancel).await,
+                    None => Err(not_built()),
+                };
+                send(Message::RemoteOpened { id, result });
+            });
+        }
+        Effect::CancelRemoteList => rt.remote_list.cancel(),
+        Effect::CancelRemoteOpen => rt.remote_open.cancel(),
         Effect::Save { path, text } => {
             tokio::task::spawn_blocking(move || {
                 let result = save(&path, &text).map(|()| path.clone());
@@ -226,6 +264,12 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
         }
     }
     Ok(false)
+}
+
+/// The app asks for reads only once the engine is ready; should one come before, it fails
+/// rather than waits.
+fn not_built() -> crate::engine::remote::ReadError {
+    crate::engine::remote::ReadError::Failed("the engine is not built yet".to_string())
 }
 
 /// Runs a submission on its own task: the action's name is read from the payload there

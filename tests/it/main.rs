@@ -72,6 +72,8 @@ mod tui_genesys;
 mod tui_history;
 mod tui_pty;
 mod tui_quit;
+mod tui_remote;
+mod tui_remote_sandbox;
 mod tui_snapshots;
 mod tui_submission;
 mod tui_submission_sandbox;

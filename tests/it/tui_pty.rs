@@ -2,7 +2,8 @@
 //! portable-pty against the embedded sandbox, with a temp data dir and a temp `HOME`; its
 //! output is parsed by vt100. First frame, live checks that change as we type, F5 to a
 //! `created 201`, F2 to the history holding the record, Ctrl+Q, exit status 0, one audit
-//! record, and the terminal back on the main screen.
+//! record, and the terminal back on the main screen. F4 lists the action just created and
+//! Enter opens it in the editor as `cxda pull` writes it.
 //!
 //! Every wait is a poll of the parsed screen with a generous timeout (a loaded 2-core CI
 //! machine runs a debug build here); a timeout panics with the screen as it was.
@@ -21,7 +22,9 @@ const STEP: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(25);
 
 const F2: &[u8] = b"\x1bOQ";
+const F4: &[u8] = b"\x1bOS";
 const F5: &[u8] = b"\x1b[15~";
+const ENTER: &[u8] = b"\r";
 const CTRL_Q: &[u8] = b"\x11";
 const BACKSPACE: &[u8] = b"\x7f";
 const LEAVE_ALTERNATE_SCREEN: &[u8] = b"\x1b[?1049l";
@@ -397,4 +400,42 @@ fn on_sandbox_genesys_the_studio_opens_the_genesys_template_and_f5_drafts_valida
         .collect();
     assert_eq!(steps, ["draft", "validation", "publish"], "{audit}");
     assert!(record["remote_id"].is_string(), "{audit}");
+}
+
+#[test]
+fn f4_lists_the_action_just_created_and_enter_opens_it_in_the_editor() {
+    let home = tempfile::tempdir().expect("temp home");
+    let data = tempfile::tempdir().expect("temp data dir");
+    let mut session = Session::start(home.path(), &data.path().join("cxda"));
+    session.wait_for("the embedded sandbox ready (token state)", |s| {
+        s.contains("token:") && !s.contains("sandbox starting")
+    });
+    session.send(F5);
+    let screen = session.wait_for("the created result or a confirmation", |s| {
+        s.contains("created 201") || s.contains("Confirm submit")
+    });
+    if screen.contains("Confirm submit") && !screen.contains("created 201") {
+        session.send(b"y");
+    }
+    session.wait_for("`created 201`", |s| s.contains("created 201"));
+
+    // F4: the server's list, with the action on a row and its count.
+    session.send(F4);
+    session.wait_for("the Remote view listing the created action", |s| {
+        s.contains("Remote")
+            && s.contains("1 action")
+            && s.lines()
+                .any(|l| l.contains("> FetchExternalInventory") && l.contains("REST"))
+    });
+    // Enter: the action as `cxda pull` writes it, its id and version at the top level.
+    session.send(ENTER);
+    session.wait_for("the pulled action in the editor", |s| {
+        s.contains("Payload")
+            && s.contains("\"id\": \"")
+            && s.contains("\"version\": 1")
+            && s.contains("opened FetchExternal")
+    });
+    session.send(CTRL_Q);
+    let status = session.wait_exit();
+    assert!(status.success(), "cxda exited with {status:?}");
 }

@@ -75,15 +75,29 @@ fn header_budget_over() {
 fn help() {
     let mut app = ready_app(TEMPLATES[0].1);
     app.update(key(KeyCode::F(1)));
-    let text = screen(&app, WIDTH, HEIGHT);
+    let top = screen(&app, WIDTH, HEIGHT);
+    // Taller than 40 rows: End scrolls to its last line.
+    app.update(key(KeyCode::End));
+    let bottom = screen(&app, WIDTH, HEIGHT);
+    assert_ne!(top, bottom, "the help scrolls");
     let every = cxda::tui::ui::KEYS
         .iter()
         .chain(cxda::tui::history::key_help())
+        .chain(cxda::tui::remote::key_help())
         .chain(cxda::tui::sandbox_controls::key_help());
-    for (keys, _) in every {
-        assert!(text.contains(keys), "help lacks {keys}");
+    for (keys, what) in every {
+        // Each key on a line with the start of what it does.
+        let start: String = what.chars().take(30).collect();
+        let listed = |text: &str| {
+            text.lines()
+                .any(|l| l.contains(&format!("│{keys} ")) && l.contains(&start))
+        };
+        assert!(listed(&top) || listed(&bottom), "help lacks {keys}: {what}");
     }
-    assert_screen("help", &text);
+    app.update(key(KeyCode::Home));
+    assert_eq!(screen(&app, WIDTH, HEIGHT), top);
+    assert_screen("help", &top);
+    assert_screen("help_end", &bottom);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::app::{App, Pane};
 use super::submission::{self, SubmissionView};
 pub(crate) use super::widgets::pane_block;
-use super::{history, sandbox_controls};
+use super::{history, remote, sandbox_controls};
 pub(crate) use crate::text::thousands;
 
 /// The smallest terminal the layout fits; below it a message replaces the panes.
@@ -31,7 +31,9 @@ pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
         return;
     }
     let [main, status_bar] = above_status_bar(area);
-    if app.history_open {
+    if app.remote_open {
+        remote::draw_remote(frame, main, &app.remote);
+    } else if app.history_open {
         history::draw_history(frame, main, &app.history);
     } else {
         draw_panes(frame, area, app, now);

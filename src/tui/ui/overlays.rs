@@ -1,5 +1,5 @@
-//! What is drawn over the panes: the help (every key), the submit confirmation and the
-//! one-line prompts.
+//! What is drawn over the panes: the help (every key, scrolling when taller than the
+//! screen), the confirmations (submit, replacing unsaved changes) and the one-line prompts.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -9,16 +9,20 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::text::escape_controls;
 use crate::tui::app::{App, Overlay};
-use crate::tui::{history, sandbox_controls};
+use crate::tui::{history, remote, sandbox_controls};
 
 /// Every key, as the help overlay lists it: `(keys, what they do)`. `keys.rs` implements
-/// these; the history view's and sandbox pane's own keys are listed by those views.
+/// these; the history and Remote views' and the sandbox pane's own keys are listed by them.
 pub const KEYS: &[(&str, &str)] = &[
-    ("F1", "this help (Esc closes)"),
+    ("F1", "this help (↑ ↓ PgUp PgDn scroll, Esc closes)"),
     ("F2", "history of submissions (F2 / Esc closes)"),
     (
         "F3",
         "find the next match (asks for a search the first time)",
+    ),
+    (
+        "F4",
+        "Remote: the server's actions; Enter opens one (F4 / Esc closes)",
     ),
     (
         "F5",
@@ -55,10 +59,36 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The help's widest box.
+const HELP_WIDTH: u16 = 110;
+
 pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
     match &app.overlay {
         None => {}
-        Some(Overlay::Help) => draw_help(frame, area),
+        Some(Overlay::Help) => draw_help(frame, area, app),
+        Some(Overlay::ReplaceEditor { name, .. }) => {
+            let text = vec![
+                Line::from(vec![
+                    Span::raw("Replace the editor's unsaved changes with "),
+                    Span::styled(escape_controls(name).into_owned(), Style::default().bold()),
+                    Span::raw(" from the server?"),
+                ]),
+                Line::from("They are saved nowhere else."),
+                Line::from(""),
+                Line::styled(
+                    "y / Enter: open   n / Esc: keep the editor as it is",
+                    Style::default().fg(Color::DarkGray),
+                ),
+            ];
+            let popup = centered(area, 70, 6);
+            frame.render_widget(Clear, popup);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(" Open from the server ")),
+                popup,
+            );
+        }
         Some(Overlay::Confirm { profile, url }) => {
             let text = vec![
                 Line::from(vec![
@@ -98,11 +128,12 @@ pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
     }
 }
 
-fn draw_help(frame: &mut Frame, area: Rect) {
+fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
     // The views own their keys; their lists come from them so that help cannot drift.
-    let sections: [(&str, &[(&str, &str)]); 3] = [
+    let sections: [(&str, &[(&str, &str)]); 4] = [
         ("", KEYS),
         ("History view", history::key_help()),
+        ("Remote view", remote::key_help()),
         (
             "Sandbox pane (embedded sandbox)",
             sandbox_controls::key_help(),
@@ -114,30 +145,70 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
+    // Wrapped here rather than by the paragraph, so that the scroll counts screen lines.
+    let popup_width = area.width.min(HELP_WIDTH);
+    let what_width = usize::from(popup_width.saturating_sub(2))
+        .saturating_sub(width + 2)
+        .max(16);
     let mut lines: Vec<Line> = Vec::new();
     for (title, keys) in sections {
         if !title.is_empty() {
             lines.push(Line::styled(title, Style::default().bold().underlined()));
         }
-        lines.extend(keys.iter().map(|(keys, what)| {
-            Line::from(vec![
-                Span::styled(
-                    format!("{keys:<width$}  "),
-                    Style::default().fg(Color::Cyan),
-                ),
-                Span::raw(*what),
-            ])
-        }));
+        for (keys, what) in keys {
+            for (i, part) in wrap_words(what, what_width).into_iter().enumerate() {
+                let keys = if i == 0 { *keys } else { "" };
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{keys:<width$}  "),
+                        Style::default().fg(Color::Cyan),
+                    ),
+                    Span::raw(part),
+                ]));
+            }
+        }
     }
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = centered(area, 110, height);
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let popup = centered(area, HELP_WIDTH, total.saturating_add(2));
+    let shown = popup.height.saturating_sub(2);
+    let max = total.saturating_sub(shown);
+    app.help_scroll_max.set(max);
+    let scroll = app.help_scroll.min(max);
+    let title = if max == 0 {
+        " Help ".to_string()
+    } else {
+        format!(
+            " Help · lines {}–{} of {total} · ↑ ↓ PgUp PgDn scroll ",
+            scroll + 1,
+            scroll + shown
+        )
+    };
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" Help ")),
+            .scroll((scroll, 0))
+            .block(Block::bordered().title(title)),
         popup,
     );
+}
+
+/// `text` cut at spaces into lines of at most `width` characters (a longer word is a line
+/// of its own).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().map_or(0, |l| l.chars().count());
+        if last > 0 && last + 1 + word.chars().count() > width {
+            lines.push(String::new());
+        }
+        if let Some(line) = lines.last_mut() {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
 }
 
 /// A box of at most `width`×`height` in the middle of `area`.
