@@ -3,8 +3,8 @@
 //! the server's value and the file's.
 //!
 //! Decisions (documented in docs/commands.md):
-//! - Values are shown as compact JSON, escaped, and cut at [`MAX_VALUE_CHARS`] characters
-//!   (`…` says so); `(absent)` where one side has no value.
+//! - The lines are `engine::remote::shown`'s (the studio's diff view shows the same): values
+//!   as compact JSON, escaped, cut at 120 characters, `(absent)` where one side has none.
 //! - `--json` prints one JSON object per file (JSON Lines) with the values in full.
 //! - Either way, the literal value of a secret-looking header (`X-API-Key`, `Authorization`,
 //!   …, not a `{{placeholder}}` or `${credentials.x}`) is `[redacted]`, wherever it shows:
@@ -15,20 +15,18 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::Outcome;
 use super::list_cmd::{connected, read_failed};
 use super::payload_files::{PayloadFile, read_all};
-use crate::audit::Redactor;
 use crate::config::GlobalOptions;
 use crate::engine::Engine;
-use crate::engine::remote::{Comparison, Difference, ReadError};
+use crate::engine::remote::{
+    Comparison, ReadError, difference_lines, redacted_differences, summary,
+};
 use crate::text::escape_controls;
-
-/// The most characters of a value shown on a line.
-pub const MAX_VALUE_CHARS: usize = 120;
 
 const AFTER_HELP: &str = "\
 Each file is matched to the server's action by its `id`, else by its exact `name`. Key \
@@ -112,74 +110,14 @@ async fn diff_all(
 }
 
 /// The lines for one file.
-pub fn report(file: &PayloadFile, found: &Comparison) -> String {
-    let Some(id) = found.server_id() else {
-        return format!("{}: absent on the server\n", file.name);
-    };
-    let id = escape_controls(&id);
-    let version = found
-        .server_version()
-        .map_or_else(String::new, |v| format!(" (version {v})"));
-    if found.differences.is_empty() {
-        return format!("{}: equal to {id}{version}\n", file.name);
-    }
-    let count = found.differences.len();
-    let plural = if count == 1 { "" } else { "s" };
-    let mut text = format!(
-        "{}: differs from {id}{version}, {count} difference{plural}:\n",
-        file.name
-    );
-    let redactor = redactor_for(file, found);
-    for difference in &found.differences {
-        text.push_str(&line(difference, &redactor));
+fn report(file: &PayloadFile, found: &Comparison) -> String {
+    let mut text = summary(&file.name, found);
+    text.push('\n');
+    for line in difference_lines(&file.text, found) {
+        text.push_str(&line);
         text.push('\n');
     }
     text
-}
-
-/// `  /pointer: server V, file W`, secrets hidden by `redactor`.
-pub fn line(difference: &Difference, redactor: &Redactor) -> String {
-    let difference = redacted(difference, redactor);
-    format!(
-        "  {}: server {}, file {}",
-        escape_controls(&difference.pointer),
-        shown(difference.server.as_ref()),
-        shown(difference.file.as_ref())
-    )
-}
-
-/// `difference` with the literal values of secret-looking headers (of either side) hidden:
-/// a diff is printed to terminals and CI logs.
-fn redacted(difference: &Difference, redactor: &Redactor) -> Difference {
-    let mut difference = difference.clone();
-    for value in [&mut difference.server, &mut difference.file]
-        .into_iter()
-        .flatten()
-    {
-        redactor.redact_payload_part(&difference.pointer, value);
-    }
-    difference
-}
-
-/// The redactor for one file and the server's action.
-fn redactor_for(file: &PayloadFile, found: &Comparison) -> Redactor {
-    let parsed: Value = serde_json::from_str(&file.text).unwrap_or(Value::Null);
-    let mut payloads = vec![&parsed];
-    payloads.extend(found.server.as_ref());
-    Redactor::for_payloads(&payloads)
-}
-
-fn shown(value: Option<&Value>) -> String {
-    let Some(value) = value else {
-        return "(absent)".to_string();
-    };
-    let text = value.to_string();
-    let text = escape_controls(&text);
-    if text.chars().count() <= MAX_VALUE_CHARS {
-        return text.into_owned();
-    }
-    let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
-    format!("{cut}…")
 }
 
 fn json_line(file: &PayloadFile, found: &Comparison) -> String {
@@ -188,17 +126,12 @@ fn json_line(file: &PayloadFile, found: &Comparison) -> String {
         (Some(_), true) => "equal",
         (Some(_), false) => "different",
     };
-    let redactor = redactor_for(file, found);
     let line = json!({
         "file": file.path.display().to_string(),
         "status": status,
         "id": found.server_id(),
         "version": found.server_version(),
-        "differences": found
-            .differences
-            .iter()
-            .map(|d| redacted(d, &redactor))
-            .collect::<Vec<_>>(),
+        "differences": redacted_differences(&file.text, found),
     });
     format!("{line}\n")
 }
@@ -284,7 +217,8 @@ mod tests {
             report(&file(), &Comparison::default()),
             "a.json: absent on the server\n"
         );
-        let line: Value = serde_json::from_str(&json_line(&file(), &equal)).expect("json");
+        let line: serde_json::Value =
+            serde_json::from_str(&json_line(&file(), &equal)).expect("json");
         assert_eq!(line["status"], "equal");
         assert_eq!(line["id"], "a1");
     }

@@ -9,6 +9,7 @@ mod diff;
 mod editable;
 mod listing;
 mod push;
+mod shown;
 
 use reqwest::Url;
 use serde::Serialize;
@@ -21,6 +22,7 @@ use crate::config::Api;
 pub use diff::{Difference, differences};
 pub use editable::{editable_payload, safe_file_stem};
 pub use push::{Comparison, PushError, PushOptions, PushOutcome};
+pub use shown::{MAX_VALUE_CHARS, difference_lines, redacted_differences, summary};
 
 /// Why a read has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
