@@ -29,6 +29,7 @@ mod cli_config;
 mod cli_list_pull;
 mod cli_sandbox;
 mod cli_submit;
+mod cli_submit_curl;
 mod cli_submit_genesys;
 mod cli_submit_genesys_secrets;
 mod cli_submit_secrets;
