@@ -25,7 +25,7 @@ use super::plan::{End, Next, Plan, StepRequest, StepResult};
 use super::request::{Credentials, HeaderSpec, build_request, check_correlation_id, shown};
 use super::response::Answer;
 use crate::audit::REDACTED;
-use crate::config::{Api, Profile, ProfileKind};
+use crate::config::{Api, ExtraHeader, Profile, ProfileKind};
 use crate::text::escape_controls;
 
 /// Where `cxda sandbox` listens by default: the embedded sandbox's requests go there when
@@ -104,6 +104,14 @@ impl CurlExport {
             profile,
             base_variable: true,
         })
+    }
+
+    /// This export with `extra_headers` sent instead of the profile's (the studio's session
+    /// headers on top of the profile's).
+    pub fn with_extra_headers(&self, extra_headers: Vec<ExtraHeader>) -> CurlExport {
+        let mut export = self.clone();
+        export.profile.extra_headers = extra_headers;
+        export
     }
 
     /// The script's first lines: what it is, the variables it needs (checked at once by the

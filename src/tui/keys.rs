@@ -60,6 +60,7 @@ impl App {
         let effects = match (key.code, ctrl) {
             (KeyCode::F(2), _) => self.open_history(),
             (KeyCode::F(5), _) => self.request_submit(),
+            (KeyCode::F(7), _) => self.copy_as_curl(),
             (KeyCode::F(3), _) => {
                 if !self.editor.search_next() {
                     self.prompt(PromptKind::Search);

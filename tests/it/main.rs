@@ -68,6 +68,7 @@ mod sandbox_tls;
 
 // The studio: App and views in memory, insta snapshots, the real binary in a pty.
 mod tui_app;
+mod tui_curl;
 mod tui_genesys;
 mod tui_history;
 mod tui_pty;
