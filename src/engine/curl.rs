@@ -22,7 +22,7 @@ use bytes::Bytes;
 use reqwest::Url;
 
 use super::plan::{End, Next, Plan, StepRequest, StepResult};
-use super::request::{Credentials, HeaderSpec, build_request, check_correlation_id, shown};
+use super::request::{Credentials, HeaderSpec, build_request, shown};
 use super::response::Answer;
 use crate::audit::REDACTED;
 use crate::config::{Api, ExtraHeader, Profile, ProfileKind};
@@ -190,8 +190,6 @@ impl CurlExport {
     /// draft) as curl commands, with a new correlation id, under a comment naming `label`.
     pub fn create(&self, label: &str, payload: &str, draft: bool) -> Result<CurlCreate, CurlError> {
         let correlation_id = super::new_correlation_id();
-        check_correlation_id(&correlation_id)
-            .map_err(|reason| CurlError::NotSendable { reason })?;
         let steps = self.steps(payload, draft)?;
         let mut script = String::new();
         let names: Vec<&str> = steps.iter().map(|s| s.name).collect();

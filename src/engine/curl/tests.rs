@@ -328,3 +328,21 @@ fn the_genesys_script_passes_the_drafts_id_and_version_on() {
         crate::config::SANDBOX_INTEGRATION_ID
     );
 }
+
+#[test]
+fn a_profiles_ca_cert_is_curls_cacert() {
+    let mut profile = started(Profile::sandbox());
+    profile.ca_cert = Some(crate::config::CaCert {
+        path: "/tmp/my ca/it's.pem".into(),
+        pem: Vec::new(),
+    });
+    let export = CurlExport::new(&profile).expect("an export");
+    let script = export
+        .create("a.json", PAYLOAD, false)
+        .expect("written")
+        .script;
+    assert!(
+        script.contains(r"--cacert '/tmp/my ca/it'\''s.pem'"),
+        "{script}"
+    );
+}
