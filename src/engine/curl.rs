@@ -420,7 +420,8 @@ fn header_variable(name: &str) -> String {
 fn not_sendable(end: End) -> CurlError {
     let reason = match end {
         End::Rejected(reason) | End::Failed(reason) | End::Cancelled(reason) => reason,
-        End::Created | End::Drafted => "the create ended before its first request".to_string(),
+        // A create ends in no other way; this also covers ends of other operations.
+        _ => "the create ended before its first request".to_string(),
     };
     CurlError::NotSendable { reason }
 }
