@@ -109,3 +109,35 @@ fn f7_before_the_sandbox_listens_copies_nothing() {
     assert!(app.update(key(KeyCode::F(7))).is_empty());
     assert!(app.status().starts_with("not copied: "), "{}", app.status());
 }
+
+#[test]
+fn f7_in_the_running_studio_writes_the_osc52_sequence_to_the_terminal() {
+    let home = tempfile::tempdir().expect("temp home");
+    let data = tempfile::tempdir().expect("temp data dir");
+    let mut session = crate::tui_pty::Session::start(home.path(), &data.path().join("cxda"));
+    session.wait_for("the embedded sandbox ready (token state)", |s| {
+        s.contains("SANDBOX") && s.contains("token:") && !s.contains("sandbox starting")
+    });
+    session.send(b"\x1b[18~"); // F7
+    session.wait_for("the copy's confirmation", |s| {
+        s.contains("copied as curl (1 request")
+    });
+    let raw = session.raw();
+    let start = raw
+        .windows(7)
+        .position(|w| w == b"\x1b]52;c;")
+        .expect("an OSC 52 sequence written");
+    let end = raw[start..]
+        .iter()
+        .position(|&b| b == 0x07)
+        .expect("ended by BEL");
+    let script = clipboard_text(&raw[start..start + end + 1]);
+    assert!(script.contains("/api/v2/data-actions'"), "{script}");
+    assert!(
+        script.contains("is the embedded sandbox: it answers only while"),
+        "{script}"
+    );
+    assert!(!script.contains("sandbox-secret"), "{script}");
+    session.send(b"\x11"); // Ctrl+Q
+    assert!(session.wait_exit().success());
+}
