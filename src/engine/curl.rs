@@ -246,7 +246,7 @@ impl CurlExport {
         }
     }
 
-    /// One request: a comment, then the command. `captured`: its answer is kept in a
+    /// One request as a command (publish after a comment on its version). `captured`: its answer is kept in a
     /// variable the later requests read; `later`: it may use those variables.
     fn write_step(
         &self,
