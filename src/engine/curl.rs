@@ -246,8 +246,8 @@ impl CurlExport {
         }
     }
 
-    /// One request as a command (publish after a comment on its version). `captured`: its answer is kept in a
-    /// variable the later requests read; `later`: it may use those variables.
+    /// One request as a command (publish after a comment on its version). `captured`: its
+    /// answer is kept in a variable the later requests read; `later`: it may use those.
     fn write_step(
         &self,
         out: &mut String,
