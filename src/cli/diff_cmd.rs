@@ -139,6 +139,7 @@ fn json_line(file: &PayloadFile, found: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::remote::Difference;
 
     fn file() -> PayloadFile {
         PayloadFile {

@@ -19,8 +19,14 @@
 //!   its result by then, so the exit code is the batch's, not 130.
 //! - `--concurrency` defaults to 4 and takes 1 to 256.
 //! - `--draft` needs a genesys-cloud profile (exit 2 otherwise, nothing sent).
+//! - `--curl` sends nothing (no token, no audit record, no data dir): it prints each file's
+//!   create request(s) as curl commands (`engine::curl`). A file that `submit` would not
+//!   send (its checks fail, or the plan refuses it) is named on stderr and not printed
+//!   (exit 1). On the embedded sandbox the URLs are `$CXDA_SANDBOX_URL` (default
+//!   `http://127.0.0.1:8787`, where `cxda sandbox` listens): the sandbox `submit` would
+//!   start dies with its process.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +40,7 @@ use super::batch::{Batch, Input};
 use super::progress::Progress;
 use crate::audit::AuditLog;
 use crate::config::{self, GlobalOptions, Profile, Resolved};
+use crate::engine::curl::CurlExport;
 use crate::payload::{Diagnostic, Severity};
 use crate::text::escape_controls;
 
@@ -62,8 +69,20 @@ Exit codes: 0 every file created; 1 a file was rejected or failed; 2 a local pro
 file that cannot be read, the configuration, the audit file); 130 interrupted (Ctrl-C or \
 SIGTERM cancels what is in flight; a second Ctrl-C quits at once).
 
+With --curl nothing is sent (no token is asked for, no record is written): stdout gets a \
+POSIX sh script of curl commands, each file's create request(s) exactly as cxda would send \
+them (headers, body, HTTP/1.1; Host and Content-Length left to curl, which sets the same). \
+The token is read from $CXDA_TOKEN, and an extra header that looks secret from \
+$CXDA_HEADER_<NAME> (its name in upper case, other characters as _): their values are \
+never printed. genesys-cloud: draft, validation, publish, the later ones reading the \
+draft's id and version from its answer with jq. On the embedded sandbox the URLs start with \
+$CXDA_SANDBOX_URL (default http://127.0.0.1:8787, where `cxda sandbox` listens), since the \
+sandbox this command would start lives only as long as it does. A file that fails the \
+checks is named on stderr and not printed (exit 1).
+
 Examples:
   cxda submit payload.json                    against the embedded sandbox when no profile is set
+  cxda submit --curl payload.json > create.sh && CXDA_TOKEN=... sh create.sh
   cxda submit --profile prod actions/*.json --concurrency 8
   cxda submit a.json b.json --json | jq -r .outcome";
 
@@ -89,6 +108,11 @@ pub struct SubmitArgs {
     /// profiles): `FILE: drafted ID`, the draft's id in the record's remote_id.
     #[arg(long)]
     pub draft: bool,
+
+    /// Send nothing: print each file's create request(s) as curl commands (a POSIX sh
+    /// script; the token as $CXDA_TOKEN, never its value).
+    #[arg(long, conflicts_with = "json")]
+    pub curl: bool,
 }
 
 pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
@@ -106,6 +130,9 @@ pub fn run(args: &SubmitArgs, global: &GlobalOptions) -> Outcome {
         eprintln!("cxda: nothing was submitted");
         return Outcome::LocalProblem;
     };
+    if args.curl {
+        return print_curl(&resolved.profile, &inputs, args.draft);
+    }
     let Some((_log, audit)) = crate::session::open_data_dir(&resolved) else {
         return Outcome::LocalProblem;
     };
@@ -165,6 +192,83 @@ fn not_utf8(error: &std::string::FromUtf8Error) -> Diagnostic {
         pointer: String::new(),
         message: "the file is not UTF-8 text; save it as UTF-8".into(),
     }
+}
+
+/// `--curl`: each file's create request(s) as curl commands on stdout, after the script's
+/// preamble; the files `submit` would not send are named on stderr instead.
+fn print_curl(profile: &Profile, inputs: &[Input], draft: bool) -> Outcome {
+    let export = if profile.needs_sandbox() {
+        CurlExport::for_absent_sandbox(profile)
+    } else {
+        CurlExport::new(profile)
+    };
+    let export = match export {
+        Ok(export) => export,
+        Err(error) => {
+            eprintln!("cxda: {error}");
+            return Outcome::LocalProblem;
+        }
+    };
+    let mut script = export.preamble();
+    let mut outcome = Outcome::Ok;
+    for input in inputs {
+        match curl_of(&export, profile, input, draft) {
+            Ok(create) => script.push_str(&create),
+            Err(reason) => {
+                eprintln!("{}: not printed - {reason}", input.name);
+                outcome = Outcome::Failed;
+            }
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(script.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        eprintln!("cxda: cannot write the script: {error}");
+        return Outcome::LocalProblem;
+    }
+    outcome
+}
+
+/// One file's commands, or why `submit` would not send it (the local checks, then the
+/// plan); its warnings go to stderr.
+fn curl_of(
+    export: &CurlExport,
+    profile: &Profile,
+    input: &Input,
+    draft: bool,
+) -> Result<String, String> {
+    let text = input.text.as_ref().map_err(|d| {
+        format!(
+            "payload check failed: {}:{}: {}",
+            d.line, d.column, d.message
+        )
+    })?;
+    let report = crate::payload::check_text_for(profile.api, text);
+    for d in &report.diagnostics {
+        if !d.is_error() {
+            eprintln!(
+                "{}:{}:{}: warning: {}",
+                input.name,
+                d.line,
+                d.column,
+                escape_controls(&d.message)
+            );
+        }
+    }
+    if let Some(d) = report.errors().next() {
+        return Err(format!(
+            "payload check failed: {}:{}: {}",
+            d.line,
+            d.column,
+            escape_controls(&d.message)
+        ));
+    }
+    export
+        .create(&input.name, text, draft)
+        .map(|create| create.script)
+        .map_err(|e| escape_controls(&e.to_string()).into_owned())
 }
 
 async fn submit_all(

@@ -11,6 +11,7 @@
 pub mod attempt_log;
 pub mod auth;
 pub mod client;
+pub mod curl;
 pub mod events;
 mod executor;
 mod genesys;

@@ -148,6 +148,8 @@ pub struct App {
     pub(crate) overlay: Option<Overlay>,
     pub(crate) status: String,
     pub(crate) quit: bool,
+    /// What `F7` copies the create requests with; `None` while the profile has no connection.
+    pub(crate) curl: Option<crate::engine::curl::CurlExport>,
 }
 
 /// The status bar's dialect label: the dialect, and where its hosts are (the region's
@@ -215,6 +217,7 @@ impl App {
             overlay: None,
             status: String::new(),
             quit: false,
+            curl: crate::engine::curl::CurlExport::new(profile).ok(),
         };
         // The first frame shows the checks of a small text; a large one's are asked for by
         // `startup_effects` once the loop runs.

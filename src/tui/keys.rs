@@ -69,6 +69,7 @@ impl App {
             (KeyCode::F(2), _) => self.open_history(),
             (KeyCode::F(4), _) => self.open_remote(),
             (KeyCode::F(5), _) => self.request_submit(),
+            (KeyCode::F(7), _) => self.copy_as_curl(),
             (KeyCode::F(3), _) => {
                 if !self.editor.search_next() {
                     self.prompt(PromptKind::Search);

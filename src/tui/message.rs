@@ -113,5 +113,9 @@ pub enum Effect {
         text: String,
     },
     SetFaults(Faults),
+    /// Write this OSC 52 sequence to the terminal, which puts its text on the clipboard.
+    SetClipboard {
+        sequence: Vec<u8>,
+    },
     Quit,
 }

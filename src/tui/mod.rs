@@ -9,6 +9,7 @@ pub mod sandbox_controls;
 pub mod submission;
 
 pub mod app;
+pub mod clipboard;
 pub mod editor;
 mod keys;
 pub mod message;

@@ -4,6 +4,7 @@
 //! owns the engine and the sandbox handle: the app holds plain data.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -261,6 +262,12 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
             if let Some(sandbox) = &rt.sandbox {
                 sandbox.set_faults(faults);
             }
+        }
+        Effect::SetClipboard { sequence } => {
+            // Between two frames: the sequence moves no cursor and draws nothing.
+            let backend = term.backend_mut();
+            backend.write_all(&sequence)?;
+            backend.flush()?;
         }
     }
     Ok(false)

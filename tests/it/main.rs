@@ -30,6 +30,7 @@ mod cli_lifecycle;
 mod cli_list_pull;
 mod cli_sandbox;
 mod cli_submit;
+mod cli_submit_curl;
 mod cli_submit_genesys;
 mod cli_submit_genesys_secrets;
 mod cli_submit_secrets;
@@ -68,6 +69,7 @@ mod sandbox_tls;
 
 // The studio: App and views in memory, insta snapshots, the real binary in a pty.
 mod tui_app;
+mod tui_curl;
 mod tui_genesys;
 mod tui_history;
 mod tui_pty;

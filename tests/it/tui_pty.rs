@@ -107,6 +107,11 @@ impl Session {
             .contents()
     }
 
+    /// Every byte the studio has written so far, escape sequences included.
+    pub(crate) fn raw(&self) -> Vec<u8> {
+        self.output.lock().expect("output lock").raw.clone()
+    }
+
     pub(crate) fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).expect("write to the pty");
         self.writer.flush().expect("flush the pty");

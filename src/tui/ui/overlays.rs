@@ -29,6 +29,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "submit the payload (asks first on profiles with confirm_submit)",
     ),
     (
+        "F7",
+        "copy the create request(s) as curl to the clipboard (OSC 52)",
+    ),
+    (
         "Esc",
         "close the top overlay, else cancel the submission in flight",
     ),
