@@ -139,7 +139,7 @@ fn json_line(file: &PayloadFile, found: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::remote::Difference;
+    use crate::engine::remote::{Difference, MAX_VALUE_CHARS};
 
     fn file() -> PayloadFile {
         PayloadFile {

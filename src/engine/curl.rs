@@ -22,7 +22,7 @@ use bytes::Bytes;
 use reqwest::Url;
 
 use super::plan::{End, Next, Plan, StepRequest, StepResult};
-use super::request::{Credentials, HeaderSpec, build_request, shown};
+use super::request::{Credentials, build_request, shown};
 use super::response::Answer;
 use crate::audit::REDACTED;
 use crate::config::{Api, ExtraHeader, Profile, ProfileKind};
@@ -257,7 +257,7 @@ impl CurlExport {
         later: bool,
     ) -> Result<(), CurlError> {
         let request = build_request(
-            HeaderSpec::of(&self.profile, correlation_id),
+            step.header_spec(&self.profile, correlation_id),
             step.method.clone(),
             &step.url,
             Credentials::Bearer(TOKEN_STAND_IN),

@@ -51,8 +51,7 @@ use super::plan::{End, Next, OnLost, Plan, StepRequest, StepResult, Target};
 use super::redirect::{self, RedirectDecision};
 use super::remote::ReadError;
 use super::request::{
-    ApiRequest, Credentials, HeaderSpec, action_name, build_request, check_correlation_id,
-    same_origin,
+    ApiRequest, Credentials, action_name, build_request, check_correlation_id, same_origin,
 };
 use super::response::{self, Answer};
 use super::retry::{Cancelled, RetryAfter, backoff, deadline_after, retry_after, wait_until};
@@ -299,12 +298,8 @@ impl Run<'_> {
             } else {
                 Credentials::None
             };
-            let mut spec = HeaderSpec::of(profile, &self.correlation_id);
-            // The key names one create; an update carries If-Match instead.
-            spec.idempotency_key &= step.method == Method::POST;
-            spec.if_match = step.if_match.as_deref();
             let request = build_request(
-                spec,
+                step.header_spec(profile, &self.correlation_id),
                 step.method.clone(),
                 &url,
                 credentials,

@@ -22,6 +22,7 @@ use reqwest::{Method, Url};
 use serde_json::Value;
 
 use super::genesys;
+use super::request::HeaderSpec;
 use super::response::{self, Answer};
 use crate::config::{Api, Profile};
 
@@ -68,6 +69,20 @@ pub(super) struct StepRequest {
 }
 
 impl StepRequest {
+    /// The headers' spec of this step on `profile`: an `Idempotency-Key` only on a create
+    /// (a `POST`, where the dialect has one), `If-Match` when the step carries it. The
+    /// executor and the curl export both build a step's headers from it.
+    pub fn header_spec<'a>(
+        &'a self,
+        profile: &'a Profile,
+        correlation_id: &'a str,
+    ) -> HeaderSpec<'a> {
+        let mut spec = HeaderSpec::of(profile, correlation_id);
+        spec.idempotency_key &= self.method == Method::POST;
+        spec.if_match = self.if_match.as_deref();
+        spec
+    }
+
     /// Whether sending it again cannot change anything on the server.
     pub fn is_safe(&self) -> bool {
         self.method == Method::GET

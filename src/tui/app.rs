@@ -53,6 +53,17 @@ pub enum Overlay {
         id: String,
         name: String,
     },
+    /// Asks before the Remote view's `d` deletes an action from the server.
+    ConfirmDelete {
+        id: String,
+        name: String,
+    },
+    /// The editor's diff against the server (`Ctrl+D`): the lines `cxda diff` prints,
+    /// scrolled to `top`.
+    Diff {
+        lines: Vec<String>,
+        top: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -363,6 +374,15 @@ impl App {
                 Vec::new()
             }
             Message::RemoteOpened { id, result } => self.on_remote_opened(&id, result),
+            Message::PushSettled { id, text } => {
+                self.on_push_settled(id, text);
+                Vec::new()
+            }
+            Message::DiffDone { text, result } => {
+                self.on_diff(&text, result);
+                Vec::new()
+            }
+            Message::RemoteDeleted { id, result } => self.on_deleted(&id, result),
             Message::Saved(Ok(path)) => {
                 if let Some(revision) = self.saving_revision.take() {
                     self.clean_revision = revision;
@@ -438,6 +458,7 @@ impl App {
                         .unwrap_or_default()
                 ),
             };
+            self.after_remote_change(&record);
             self.history.on_new_record(*record);
         }
         Vec::new()
@@ -561,15 +582,13 @@ impl App {
         self.submission_id += 1;
         self.submission_pending = true;
         self.status = "submitting… (Esc cancels)".to_string();
-        vec![Effect::Submit {
-            id: self.submission_id,
-            submission: Submission {
-                payload: self.editor.text(),
-                source: self.file.clone(),
-                correlation_id: None,
-                draft: false,
-            },
-        }]
+        let submission = Submission {
+            payload: self.editor.text(),
+            source: self.file.clone(),
+            correlation_id: None,
+            draft: false,
+        };
+        vec![self.submit_effect(self.submission_id, submission)]
     }
 
     /// A submission is in flight, or asked for and not begun yet.

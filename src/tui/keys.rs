@@ -127,6 +127,7 @@ impl App {
                     Vec::new()
                 }
             },
+            (KeyCode::Char('d'), true) => self.request_diff(),
             (KeyCode::Char('z'), true) => {
                 if self.editor.undo() {
                     return Some(self.text_changed());
@@ -176,6 +177,25 @@ impl App {
                 if !matches!(key.code, KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('q')) {
                     self.overlay = Some(Overlay::Help);
                     self.scroll_help(key.code);
+                }
+                Vec::new()
+            }
+            Overlay::ConfirmDelete { id, name } => match key.code {
+                KeyCode::Char('y' | 'Y') => self.delete_now(id, name),
+                KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => {
+                    self.status = format!("not deleted: {}", escape_controls(&name));
+                    Vec::new()
+                }
+                _ => {
+                    self.overlay = Some(Overlay::ConfirmDelete { id, name });
+                    Vec::new()
+                }
+            },
+            Overlay::Diff { lines, top } => {
+                let closes_with_ctrl_d =
+                    key.code == KeyCode::Char('d') && key.modifiers.contains(KeyModifiers::CONTROL);
+                if !closes_with_ctrl_d {
+                    self.diff_key(lines, top, key.code);
                 }
                 Vec::new()
             }

@@ -8,9 +8,10 @@ use std::time::Instant;
 
 use crossterm::event::Event;
 
+use crate::audit::AuditRecord;
 use crate::audit::{AuditError, Cursor, Page};
 use crate::config::ExtraHeader;
-use crate::engine::remote::{ReadError, RemoteAction};
+use crate::engine::remote::{Comparison, ReadError, RemoteAction};
 use crate::engine::{ExecEvent, Submission, TokenInfo};
 use crate::payload::CheckReport;
 use crate::sandbox::Faults;
@@ -60,6 +61,22 @@ pub enum Message {
         load: LoadId,
         result: Result<Vec<RemoteAction>, ReadError>,
     },
+    /// A push (`F5` on a text opened from the server) ended without a remote change:
+    /// `text` says why (unchanged, refused), for the status line.
+    PushSettled {
+        id: SubmissionId,
+        text: String,
+    },
+    /// The server's action compared with the editor's `text` (`Ctrl+D`).
+    DiffDone {
+        text: String,
+        result: Result<Comparison, ReadError>,
+    },
+    /// The action `id` deleted from the server (its record), or why there is no record.
+    RemoteDeleted {
+        id: String,
+        result: Result<Box<AuditRecord>, String>,
+    },
     /// The action `id` read in full for the editor.
     RemoteOpened {
         id: String,
@@ -88,6 +105,22 @@ pub enum Effect {
     Submit {
         id: SubmissionId,
         submission: Submission,
+    },
+    /// Push the text opened from the server (`Engine::push`): events of a remote change
+    /// come back as `Exec` (with `SubmissionStarted` before the first), an end without one
+    /// as `PushSettled`. `Cancel(id)` cancels it.
+    Push {
+        id: SubmissionId,
+        submission: Submission,
+    },
+    /// Compare `text` with the server's action and send `DiffDone`.
+    DiffRemote {
+        text: String,
+    },
+    /// Delete the action `id` (named `name`) and send `RemoteDeleted`.
+    DeleteRemote {
+        id: String,
+        name: String,
     },
     /// From now on the engine sends these extra headers (the profile's and the session's).
     SetHeaders(Vec<ExtraHeader>),

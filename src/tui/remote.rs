@@ -14,6 +14,7 @@
 //! dropped by its [`LoadId`]); one open at a time; `Esc` while either is in flight cancels
 //! it, and a cancelled or failed read is shown in the view until `r` reloads.
 
+mod changes;
 mod draw;
 mod studio;
 
@@ -52,6 +53,11 @@ pub enum RemoteRequest {
     },
     /// Read the action `id` in full and open it into the editor.
     Open {
+        id: String,
+        name: String,
+    },
+    /// Delete the action `id` from the server, once the user confirms.
+    Delete {
         id: String,
         name: String,
     },
@@ -134,6 +140,10 @@ pub fn key_help() -> &'static [(&'static str, &'static str)] {
             "filter by text (name, id, category or type); Enter keeps, Esc clears",
         ),
         ("r", "reload the list from the server"),
+        (
+            "d",
+            "delete the selected action from the server (asks first)",
+        ),
         ("Esc", "cancel a read in flight, else close the view"),
     ]
 }
@@ -204,7 +214,7 @@ impl RemoteView {
             KeyCode::Enter => return self.request_open(),
             KeyCode::Char('/') if plain => self.typing = true,
             KeyCode::Char('r') if plain => return self.reload(),
-            // The lead's `d` (delete after a confirmation) goes here.
+            KeyCode::Char('d') if plain => return self.request_delete(),
             code => self.move_key(code),
         }
         RemoteRequest::None
@@ -240,6 +250,26 @@ impl RemoteView {
             }
             None => false,
         }
+    }
+
+    fn request_delete(&mut self) -> RemoteRequest {
+        match self.selected_action() {
+            Some(action) => RemoteRequest::Delete {
+                id: action.id.clone(),
+                name: action.name.clone(),
+            },
+            None => {
+                self.notice = Some("no action selected".to_string());
+                RemoteRequest::None
+            }
+        }
+    }
+
+    /// The action `id` was deleted: its row goes.
+    pub fn forget(&mut self, id: &str) -> RemoteRequest {
+        self.actions.retain(|a| a.id != id);
+        self.rebuild_visible();
+        RemoteRequest::None
     }
 
     fn request_open(&mut self) -> RemoteRequest {

@@ -22,9 +22,11 @@ use super::remote;
 use super::terminal::{self, Term};
 use crate::audit::AuditLog;
 use crate::config::Profile;
+use crate::engine::remote::{PushError, PushOutcome, ReadError};
 use crate::engine::{Engine, Submission};
 use crate::payload::CheckReport;
 use crate::sandbox::SandboxHandle;
+use crate::text::escape_controls;
 
 /// How often the screen refreshes while a countdown is shown.
 const TICK: Duration = Duration::from_millis(250);
@@ -246,6 +248,44 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                 send(Message::RemoteOpened { id, result });
             });
         }
+        Effect::Push { id, submission } => match rt.engine.clone() {
+            Some(engine) => spawn_push(rt, id, engine, submission),
+            None => send(Message::PushSettled {
+                id,
+                text: "not pushed: the engine is not built yet".to_string(),
+            }),
+        },
+        Effect::DiffRemote { text } => {
+            rt.remote_open.cancel();
+            rt.remote_open = CancellationToken::new();
+            let cancel = rt.remote_open.clone();
+            let engine = rt.engine.clone();
+            tokio::spawn(async move {
+                let result = match engine {
+                    Some(engine) => engine.compare(&text, &cancel).await,
+                    None => Err(not_built()),
+                };
+                send(Message::DiffDone { text, result });
+            });
+        }
+        Effect::DeleteRemote { id, name } => {
+            let engine = rt.engine.clone();
+            tokio::spawn(async move {
+                let result = match engine {
+                    Some(engine) => {
+                        // The record says how it went; nobody shows a delete's attempts.
+                        let (events, _) = unbounded_channel();
+                        engine
+                            .delete(&id, &name, events, CancellationToken::new())
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| e.to_string())
+                    }
+                    None => Err("the engine is not built yet".to_string()),
+                };
+                send(Message::RemoteDeleted { id, result });
+            });
+        }
         Effect::CancelRemoteList => rt.remote_list.cancel(),
         Effect::CancelRemoteOpen => rt.remote_open.cancel(),
         Effect::Save { path, text } => {
@@ -322,6 +362,67 @@ fn spawn_submission(
                 error: error.to_string(),
                 at: Instant::now(),
             });
+        }
+        send(Message::Token(engine.token_info()));
+    });
+    rt.submissions.retain(|_, (_, task)| !task.is_finished());
+    rt.submissions.insert(id, (cancel, task));
+}
+
+/// Runs a push on its own task. It reads the server first and may end without a remote
+/// change (`PushSettled`); `SubmissionStarted` is sent just before the first event of a
+/// change, so the attempts panel starts only for a request that changes something.
+fn spawn_push(rt: &mut Runtime, id: SubmissionId, engine: Engine, submission: Submission) {
+    let tx = rt.tx.clone();
+    let send = move |message: Message| {
+        let _ = tx.send(Incoming::App(message));
+    };
+    let cancel = CancellationToken::new();
+    let (events_tx, mut events_rx) = unbounded_channel();
+    let forward = send.clone();
+    let token = cancel.clone();
+    let task = tokio::spawn(async move {
+        let name = crate::engine::request::action_name(submission.payload.as_bytes());
+        let forwarding = tokio::spawn(async move {
+            let mut started = false;
+            while let Some(event) = events_rx.recv().await {
+                if !started {
+                    started = true;
+                    forward(Message::SubmissionStarted {
+                        id,
+                        name: name.clone(),
+                        at: Instant::now(),
+                    });
+                }
+                forward(Message::Exec {
+                    id,
+                    at: Instant::now(),
+                    event,
+                });
+            }
+        });
+        let options = crate::engine::remote::PushOptions::default();
+        let result = engine.push(submission, options, events_tx, token).await;
+        let _ = forwarding.await;
+        let settled = match result {
+            Ok(PushOutcome::Changed(_)) => None,
+            Ok(PushOutcome::Unchanged {
+                id: action,
+                version,
+            }) => Some(format!(
+                "unchanged: equal to {}{} on the server, nothing sent",
+                escape_controls(&action),
+                version.map_or_else(String::new, |v| format!(" (version {v})"))
+            )),
+            Ok(PushOutcome::Refused(why)) => Some(format!("not pushed: {why}")),
+            Err(PushError::Read(ReadError::Cancelled)) => Some("push cancelled".to_string()),
+            Err(error) => Some(format!(
+                "not pushed: {}",
+                escape_controls(&error.to_string())
+            )),
+        };
+        if let Some(text) = settled {
+            send(Message::PushSettled { id, text });
         }
         send(Message::Token(engine.token_info()));
     });

@@ -26,6 +26,11 @@ const F4: &[u8] = b"\x1bOS";
 const F5: &[u8] = b"\x1b[15~";
 const ENTER: &[u8] = b"\r";
 const CTRL_Q: &[u8] = b"\x11";
+const CTRL_D: &[u8] = b"\x04";
+const DOWN: &[u8] = b"\x1b[B";
+const END: &[u8] = b"\x1b[F";
+const LEFT: &[u8] = b"\x1b[D";
+const ESC: &[u8] = b"\x1b";
 const BACKSPACE: &[u8] = b"\x7f";
 const LEAVE_ALTERNATE_SCREEN: &[u8] = b"\x1b[?1049l";
 
@@ -408,7 +413,7 @@ fn on_sandbox_genesys_the_studio_opens_the_genesys_template_and_f5_drafts_valida
 }
 
 #[test]
-fn f4_lists_the_action_just_created_and_enter_opens_it_in_the_editor() {
+fn f4_lists_the_action_just_created_enter_opens_it_and_f5_pushes_it() {
     let home = tempfile::tempdir().expect("temp home");
     let data = tempfile::tempdir().expect("temp data dir");
     let mut session = Session::start(home.path(), &data.path().join("cxda"));
@@ -440,6 +445,26 @@ fn f4_lists_the_action_just_created_and_enter_opens_it_in_the_editor() {
             && s.contains("\"version\": 1")
             && s.contains("opened FetchExternal")
     });
+
+    // F5 on the opened action pushes it: equal to the server's, so nothing is sent.
+    session.send(F5);
+    session.wait_for("`unchanged` on the status line", |s| s.contains("unchanged: equal to"));
+    // An edit (the name gets a `2`: line 2 is `"name": "…",`), then F5 updates it: the same
+    // id, version 2, written back into the editor.
+    for keys in [DOWN, END, LEFT, LEFT, b"2".as_slice()] {
+        session.send(keys);
+    }
+    session.wait_for("the edited name", |s| s.contains("FetchExternalInventory2"));
+    session.send(F5);
+    session.wait_for("`updated … to version 2` and the version written back", |s| {
+        s.contains("updated ") && s.contains("to version 2") && s.contains("\"version\": 2")
+    });
+    // Ctrl+D: the editor against the server, equal now.
+    session.send(CTRL_D);
+    session.wait_for("the diff view saying equal", |s| {
+        s.contains("Diff against the server") && s.contains("editor: equal to")
+    });
+    session.send(ESC);
     session.send(CTRL_Q);
     let status = session.wait_exit();
     assert!(status.success(), "cxda exited with {status:?}");

@@ -50,6 +50,10 @@ impl App {
                     self.read_to_open(id, name)
                 }
             }
+            RemoteRequest::Delete { id, name } => {
+                self.ask_delete(id, name);
+                Vec::new()
+            }
             RemoteRequest::Close => self.close_remote(),
         }
     }

@@ -26,7 +26,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "F5",
-        "submit the payload (asks first on profiles with confirm_submit)",
+        "submit: create, or push (update) an action opened from the server",
     ),
     (
         "F7",
@@ -39,6 +39,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Tab / Shift+Tab", "next / previous pane"),
     ("Ctrl+Q", "quit, from any state"),
     ("Ctrl+S", "save (to FILE, else asks for a path)"),
+    (
+        "Ctrl+D",
+        "diff the editor against the server's action (by id, else name)",
+    ),
     ("Ctrl+T", "format: pretty-print the JSON"),
     ("Ctrl+Z / Ctrl+Y", "undo / redo"),
     ("Ctrl+/", "search (a regular expression)"),
@@ -62,6 +66,40 @@ pub const KEYS: &[(&str, &str)] = &[
         "Ctrl+C copy, Ctrl+X cut, Alt+Y paste that, Ctrl+K delete to line end",
     ),
 ];
+
+/// The diff view: the lines as `cxda diff` prints them (already escaped), scrolled to
+/// `top`, over most of the screen.
+fn draw_diff(frame: &mut Frame, area: Rect, lines: &[String], top: usize) {
+    let width = area.width.saturating_sub(4).max(20);
+    let height = area.height.saturating_sub(4).max(5);
+    let popup = centered(area, width, height);
+    let rows = usize::from(popup.height.saturating_sub(2));
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(top)
+        .take(rows)
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 && top == 0 {
+                Line::styled(line.clone(), Style::default().bold())
+            } else {
+                Line::from(line.clone())
+            }
+        })
+        .collect();
+    let last = (top + rows).min(lines.len());
+    let title = format!(
+        " Diff against the server · {}–{} of {} · ↑ ↓ PgUp PgDn · Esc closes ",
+        (top + 1).min(lines.len()),
+        last,
+        lines.len()
+    );
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(shown).block(Block::bordered().title(title)),
+        popup,
+    );
+}
 
 /// The help's widest box.
 const HELP_WIDTH: u16 = 110;
@@ -93,6 +131,38 @@ pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
                 popup,
             );
         }
+        Some(Overlay::ConfirmDelete { id, name }) => {
+            let text = vec![
+                Line::from(vec![
+                    Span::raw("Delete "),
+                    Span::styled(escape_controls(name).into_owned(), Style::default().bold()),
+                    Span::raw(format!(
+                        " (id {}) from the server of profile ",
+                        escape_controls(id)
+                    )),
+                    Span::styled(
+                        escape_controls(&app.profile_name).into_owned(),
+                        Style::default().bold(),
+                    ),
+                    Span::raw("?"),
+                ]),
+                Line::from("Flows that call it stop working. This cannot be undone."),
+                Line::from(""),
+                Line::styled(
+                    "y: delete   n / Esc: keep it",
+                    Style::default().fg(Color::DarkGray),
+                ),
+            ];
+            let popup = centered(area, 70, 7);
+            frame.render_widget(Clear, popup);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(" Delete from the server ")),
+                popup,
+            );
+        }
+        Some(Overlay::Diff { lines, top }) => draw_diff(frame, area, lines, *top),
         Some(Overlay::Confirm { profile, url }) => {
             let text = vec![
                 Line::from(vec![
