@@ -74,16 +74,24 @@ pub fn run(args: &DeleteArgs, global: &GlobalOptions) -> Outcome {
                     "Delete action {described} from profile `{}`? [y/N] ",
                     engine.profile().name
                 );
-                let confirmed = tokio::task::spawn_blocking(move || ask(&question))
-                    .await
-                    .unwrap_or(false);
+                let answer = tokio::task::spawn_blocking(move || ask(&question));
+                let confirmed = tokio::select! {
+                    answer = answer => answer.unwrap_or(false),
+                    () = cancel.cancelled() => {
+                        // The question's thread blocks on the terminal until a line comes:
+                        // nothing was sent, nothing is open, so the process ends here.
+                        eprintln!();
+                        eprintln!("cxda: interrupted; nothing was deleted");
+                        std::process::exit(130);
+                    }
+                };
                 if !confirmed {
                     eprintln!("not deleted");
                     return Outcome::Failed;
                 }
             }
             let (events, _) = mpsc::unbounded_channel();
-            let record = match engine.delete(&id, &name, events, cancel).await {
+            let record = match engine.delete(&id, &name, version, events, cancel).await {
                 Ok(record) => record,
                 Err(error) => {
                     eprintln!("cxda: the audit record could not be written: {error}");

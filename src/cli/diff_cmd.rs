@@ -154,6 +154,7 @@ mod tests {
         let long = "x".repeat(500);
         let found = Comparison {
             server: Some(json!({"id": "a1", "version": 2})),
+            by_name_instead_of_id: false,
             differences: vec![
                 Difference {
                     pointer: "/name".into(),
@@ -192,6 +193,7 @@ mod tests {
             server: Some(
                 json!({"id": "a1", "configuration": {"headers": {"X-API-Key": "old-secret-0"}}}),
             ),
+            by_name_instead_of_id: false,
             differences: vec![Difference {
                 pointer: "/configuration/headers/X-API-Key".into(),
                 server: Some(json!("old-secret-0")),
@@ -211,6 +213,7 @@ mod tests {
     fn equal_and_absent() {
         let equal = Comparison {
             server: Some(json!({"id": "a1", "version": 2})),
+            by_name_instead_of_id: false,
             differences: Vec::new(),
         };
         assert_eq!(report(&file(), &equal), "a.json: equal to a1 (version 2)\n");

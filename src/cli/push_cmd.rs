@@ -16,11 +16,12 @@
 //!   changed and which flows break.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -109,6 +110,12 @@ pub fn run(args: &PushArgs, global: &GlobalOptions) -> Outcome {
 }
 
 fn check_flags(args: &PushArgs, profile: &Profile) -> Result<(), String> {
+    if args.draft && args.replace {
+        return Err(
+            "--replace with --draft would delete a published action and leave only a draft; use one of them"
+                .to_string(),
+        );
+    }
     if profile.api == Api::CxoneV2 && (args.draft || args.replace) {
         let flag = if args.draft { "--draft" } else { "--replace" };
         return Err(format!(
@@ -161,6 +168,10 @@ async fn push_all(
     }
     let mut results: Vec<Option<Done>> = files.iter().map(|_| None).collect();
     let mut next = 0;
+    let mut out = Output {
+        json: args.json,
+        closed: false,
+    };
     let mut outcome = Outcome::Ok;
     while let Some(joined) = set.join_next_with_id().await {
         let (id, done) = match joined {
@@ -177,7 +188,7 @@ async fn push_all(
         }
         while let Some(Some(done)) = results.get_mut(next).map(Option::take) {
             let file = &files[next];
-            outcome = outcome.max(finish(file, &done, args.json));
+            outcome = outcome.max(finish(file, &done, &mut out));
             next += 1;
         }
     }
@@ -213,7 +224,7 @@ async fn push_one(
 }
 
 /// Prints `file`'s lines (and writes its id and version back); its exit outcome.
-fn finish(file: &PayloadFile, done: &Done, json: bool) -> Outcome {
+fn finish(file: &PayloadFile, done: &Done, out: &mut Output) -> Outcome {
     let (lines, outcome) = match done {
         Done::NotValid(error) => (
             vec![Line::plain("rejected", format!("rejected - {error}"))],
@@ -252,26 +263,60 @@ fn finish(file: &PayloadFile, done: &Done, json: bool) -> Outcome {
             );
             line.id = Some(id.clone());
             line.version = *version;
-            (vec![line], Outcome::Ok)
+            let mut lines = vec![line];
+            let mut outcome = Outcome::Ok;
+            // Equal content at another version (an older pull): a file that carries its
+            // id and version takes the server's, so the next change is not refused as stale.
+            let carries = serde_json::from_str::<serde_json::Value>(&file.text)
+                .ok()
+                .is_some_and(|v| v.get("id").is_some() || v.get("version").is_some());
+            if carries && let Err(problem) = write_back(file, id, *version) {
+                lines.push(Line::plain("failed", problem));
+                outcome = Outcome::LocalProblem;
+            }
+            (lines, outcome)
         }
-        Done::Pushed(PushOutcome::Changed(records)) => changed(file, records),
+        Done::Pushed(PushOutcome::Changed { records, now }) => changed(file, records, now.as_ref()),
     };
     for line in &lines {
-        if json {
-            let value = json!({
+        let text = if out.json {
+            json!({
                 "file": file.path.display().to_string(),
                 "outcome": line.outcome,
                 "id": line.id,
                 "version": line.version,
                 "record": line.record,
                 "message": line.text,
-            });
-            println!("{value}");
+            })
+            .to_string()
         } else {
-            println!("{}: {}", file.name, line.text);
-        }
+            format!("{}: {}", file.name, line.text)
+        };
+        out.line(&text);
     }
     outcome
+}
+
+/// Standard output, which a reader may close (`cxda push … | head`): the pushes go on and
+/// their records are written; only the printing stops.
+struct Output {
+    json: bool,
+    closed: bool,
+}
+
+impl Output {
+    fn line(&mut self, text: &str) {
+        if self.closed {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, "{text}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            self.closed = true;
+        }
+    }
 }
 
 /// One printed line.
@@ -300,7 +345,11 @@ fn version_note(version: Option<u64>) -> String {
 }
 
 /// The lines of the remote changes a push made, the write-back done.
-fn changed(file: &PayloadFile, records: &[AuditRecord]) -> (Vec<Line>, Outcome) {
+fn changed(
+    file: &PayloadFile,
+    records: &[AuditRecord],
+    now: Option<&(String, Option<u64>)>,
+) -> (Vec<Line>, Outcome) {
     let mut lines = Vec::new();
     let mut outcome = Outcome::Ok;
     let replaced = records
@@ -309,9 +358,10 @@ fn changed(file: &PayloadFile, records: &[AuditRecord]) -> (Vec<Line>, Outcome) 
         .and_then(|r| r.remote_id.clone());
     for record in records {
         let id = action_id(record);
-        let version = record
-            .version
-            .or_else(|| record.response.body.get("version").and_then(Value::as_u64));
+        let version = match now {
+            Some((now_id, version)) if Some(now_id) == id.as_ref() => *version,
+            _ => record.version,
+        };
         let shown_id = escape_controls(id.as_deref().unwrap_or("?")).into_owned();
         let text = match record.outcome {
             Record::Created => {
@@ -354,13 +404,24 @@ fn changed(file: &PayloadFile, records: &[AuditRecord]) -> (Vec<Line>, Outcome) 
         line.version = version;
         line.record = Some(record.id.to_string());
         lines.push(line);
-        if matches!(record.outcome, Record::Created | Record::Updated)
-            && let Some(id) = &id
-            && let Err(problem) = write_back(file, id, version)
-        {
-            lines.push(Line::plain("failed", problem));
-            outcome = outcome.max(Outcome::LocalProblem);
-        }
+    }
+    let last = records.last().map(|r| r.outcome);
+    if let Some(old) = &replaced
+        && last != Some(Record::Created)
+    {
+        lines.push(Line::plain(
+            "failed",
+            format!(
+                "action {} was deleted and the new one was not created: it no longer exists on the server; push the file again to create it (under a new id)",
+                escape_controls(old)
+            ),
+        ));
+    }
+    if let Some((id, version)) = now
+        && let Err(problem) = write_back(file, id, *version)
+    {
+        lines.push(Line::plain("failed", problem));
+        outcome = outcome.max(Outcome::LocalProblem);
     }
     (lines, outcome)
 }

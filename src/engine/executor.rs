@@ -71,6 +71,8 @@ pub(super) enum Operation {
     Delete {
         id: String,
         name: String,
+        /// The version the user saw (cxone-v2 `If-Match`).
+        version: Option<u64>,
         correlation_id: Option<String>,
     },
 }
@@ -133,6 +135,7 @@ pub(super) async fn run(
         Operation::Delete {
             id,
             name,
+            version,
             correlation_id,
         } => {
             record.method = "DELETE".to_string();
@@ -140,7 +143,7 @@ pub(super) async fn run(
             record.remote_id = Some(id.clone());
             (
                 correlation_id,
-                Plan::delete(profile, &engine.api_base_url, &id),
+                Plan::delete(profile, &engine.api_base_url, &id, version),
             )
         }
     };
@@ -409,9 +412,12 @@ impl Run<'_> {
                     attempt: n,
                     latency: sent_at.elapsed(),
                 });
-                Err(End::Cancelled(format!(
-                    "cancelled while attempt {n} was in flight; the server may have created it"
-                )))
+                let done = may_have(&request.method);
+                Err(End::Cancelled(if done.is_empty() {
+                    format!("cancelled while attempt {n} was in flight")
+                } else {
+                    format!("cancelled while attempt {n} was in flight; {done}")
+                }))
             }
         }
     }
@@ -446,14 +452,15 @@ impl Run<'_> {
             }
             TransportFailure::AfterSend if !profile.retry_after_timeout && !step.is_safe() => {
                 return Err(End::Failed(format!(
-                    "outcome unknown: the server may have created it (no answer to attempt {n}: {text}); not retried because retry_after_timeout is off"
+                    "outcome unknown: {} (no answer to attempt {n}: {text}); not retried because retry_after_timeout is off",
+                    may_have(&step.method)
                 )));
             }
             TransportFailure::NotSent | TransportFailure::AfterSend => {}
         }
         if retries >= profile.max_retries {
             let what = if matches!(failure, TransportFailure::NotSent) {
-                "could not connect (nothing was sent, the action was not created): "
+                "could not connect (nothing was sent): "
             } else {
                 ""
             };
@@ -703,6 +710,17 @@ pub(super) async fn read(
         Err(other) => Err(ReadError::Failed(format!(
             "internal error: a read ended {other:?}"
         ))),
+    }
+}
+
+/// What a request whose answer was lost may have done: `the server may have created it`
+/// (a POST), `changed it` (PUT, PATCH), `deleted it`; empty for a read.
+fn may_have(method: &Method) -> &'static str {
+    match *method {
+        Method::POST => "the server may have created it",
+        Method::PUT | Method::PATCH => "the server may have changed it",
+        Method::DELETE => "the server may have deleted it",
+        _ => "",
     }
 }
 

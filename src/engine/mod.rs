@@ -224,17 +224,20 @@ impl Engine {
     }
 
     /// Removes the action `id` (named `name`, for the record) from the server and writes
-    /// the record (`operation: delete`, outcome `deleted`).
+    /// the record (`operation: delete`, outcome `deleted`). With `version` (the one the
+    /// user saw), cxone-v2 refuses to delete an action changed since (412, `rejected`).
     pub async fn delete(
         &self,
         id: &str,
         name: &str,
+        version: Option<u64>,
         events: UnboundedSender<ExecEvent>,
         cancel: CancellationToken,
     ) -> Result<AuditRecord, AuditError> {
         let operation = Operation::Delete {
             id: id.to_string(),
             name: name.to_string(),
+            version,
             correlation_id: None,
         };
         self.run(operation, None, events, cancel).await

@@ -197,8 +197,19 @@ impl Plan {
         }
     }
 
-    /// The delete of the action `id`: one `DELETE` on either dialect.
-    pub fn delete(profile: &Profile, api_base_url: &Url, id: &str) -> Result<Plan, End> {
+    /// The delete of the action `id`: one `DELETE` on either dialect. `version` (the one
+    /// the user saw) goes as cxone-v2's `If-Match`, so an action changed since is not
+    /// deleted (412); genesys-cloud has no such guard.
+    pub fn delete(
+        profile: &Profile,
+        api_base_url: &Url,
+        id: &str,
+        version: Option<u64>,
+    ) -> Result<Plan, End> {
+        let if_match = match profile.api {
+            Api::CxoneV2 => version.map(|v| format!("\"{v}\"")),
+            Api::GenesysCloud => None,
+        };
         let mut single = Single::new(
             profile.api,
             StepRequest {
@@ -209,7 +220,7 @@ impl Plan {
                 // Not repeated after a lost answer unless `retry_after_timeout`: a repeat
                 // would be a 404 that hides whether the first one worked.
                 on_lost: OnLost::Executor,
-                if_match: None,
+                if_match,
                 settle: Duration::ZERO,
             },
             End::Deleted,
@@ -490,7 +501,7 @@ mod tests {
                 "http://127.0.0.1:1/api/v2/integrations/actions/a%2Fb",
             ),
         ] {
-            let mut plan = Plan::delete(&profile, &base(), "a/b").expect("plan");
+            let mut plan = Plan::delete(&profile, &base(), "a/b", None).expect("plan");
             let Next::Send(step) = plan.next(None) else {
                 panic!("a request first");
             };

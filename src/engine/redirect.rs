@@ -55,7 +55,7 @@ pub fn decide(
                 "Found"
             };
             return refuse(format!(
-                "the server answered {status} {name} with Location: {shown}; following it would have turned the POST into a GET and dropped the payload, so it was not followed"
+                "the server answered {status} {name} with Location: {shown}; following it would have turned the request into a GET and dropped its body, so it was not followed"
             ));
         }
         307 | 308 => {}

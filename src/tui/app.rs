@@ -57,6 +57,8 @@ pub enum Overlay {
     ConfirmDelete {
         id: String,
         name: String,
+        /// The version listed: cxone-v2 refuses the delete if the action changed since.
+        version: Option<u64>,
     },
     /// The editor's diff against the server (`Ctrl+D`): the lines `cxda diff` prints,
     /// scrolled to `top`.

@@ -180,14 +180,14 @@ impl App {
                 }
                 Vec::new()
             }
-            Overlay::ConfirmDelete { id, name } => match key.code {
-                KeyCode::Char('y' | 'Y') => self.delete_now(id, name),
+            Overlay::ConfirmDelete { id, name, version } => match key.code {
+                KeyCode::Char('y' | 'Y') => self.delete_now(id, name, version),
                 KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => {
                     self.status = format!("not deleted: {}", escape_controls(&name));
                     Vec::new()
                 }
                 _ => {
-                    self.overlay = Some(Overlay::ConfirmDelete { id, name });
+                    self.overlay = Some(Overlay::ConfirmDelete { id, name, version });
                     Vec::new()
                 }
             },

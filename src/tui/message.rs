@@ -121,6 +121,7 @@ pub enum Effect {
     DeleteRemote {
         id: String,
         name: String,
+        version: Option<u64>,
     },
     /// From now on the engine sends these extra headers (the profile's and the session's).
     SetHeaders(Vec<ExtraHeader>),

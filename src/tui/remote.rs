@@ -60,6 +60,7 @@ pub enum RemoteRequest {
     Delete {
         id: String,
         name: String,
+        version: Option<u64>,
     },
     /// Leave the view.
     Close,
@@ -257,6 +258,7 @@ impl RemoteView {
             Some(action) => RemoteRequest::Delete {
                 id: action.id.clone(),
                 name: action.name.clone(),
+                version: action.version,
             },
             None => {
                 self.notice = Some("no action selected".to_string());

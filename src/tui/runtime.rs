@@ -268,7 +268,7 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                 send(Message::DiffDone { text, result });
             });
         }
-        Effect::DeleteRemote { id, name } => {
+        Effect::DeleteRemote { id, name, version } => {
             let engine = rt.engine.clone();
             tokio::spawn(async move {
                 let result = match engine {
@@ -276,7 +276,7 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                         // The record says how it went; nobody shows a delete's attempts.
                         let (events, _) = unbounded_channel();
                         engine
-                            .delete(&id, &name, events, CancellationToken::new())
+                            .delete(&id, &name, version, events, CancellationToken::new())
                             .await
                             .map(Box::new)
                             .map_err(|e| e.to_string())
@@ -405,7 +405,7 @@ fn spawn_push(rt: &mut Runtime, id: SubmissionId, engine: Engine, submission: Su
         let result = engine.push(submission, options, events_tx, token).await;
         let _ = forwarding.await;
         let settled = match result {
-            Ok(PushOutcome::Changed(_)) => None,
+            Ok(PushOutcome::Changed { .. }) => None,
             Ok(PushOutcome::Unchanged {
                 id: action,
                 version,

@@ -261,3 +261,31 @@ fn push_refuses_files_that_fail_the_checks_and_flags_of_the_other_dialect() {
     assert!(stderr(&out).contains("genesys-cloud"), "{}", stderr(&out));
     assert!(remote.ws.audit_records().is_empty(), "nothing was sent");
 }
+
+#[test]
+fn a_file_whose_id_is_gone_does_not_silently_update_a_namesake() {
+    let remote = Remote::cxone();
+    let id = remote.seed(&["Shared name".to_string()]).remove(0);
+    let a = remote.ws.path().join("a.json").display().to_string();
+    expect(&remote, &["pull", &id, "-o", &a], 0);
+    // The file now names an id this server never had (pulled elsewhere, say).
+    edit(&a, &format!("\"{id}\""), "\"da_elsewhere\"");
+    edit(&a, "\"sandbox test\"", "\"mine\"");
+    let out = expect(&remote, &["diff", &a], 1);
+    assert!(out.contains("found by name"), "{out}");
+    let out = expect(&remote, &["push", &a], 1);
+    assert!(
+        out.contains("refused") && out.contains("da_elsewhere") && out.contains("--force"),
+        "{out}"
+    );
+    let out = expect(&remote, &["push", "--force", &a], 0);
+    assert!(out.contains(&format!("updated {id} to version 2")), "{out}");
+    assert_eq!(
+        read_json(&a)["id"],
+        id.as_str(),
+        "the file now names the action it updated"
+    );
+    // --replace with --draft would leave only a draft: refused before anything is read.
+    let out = remote.ws.run(&["push", "--replace", "--draft", &a]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -154,7 +154,11 @@ enum State {
 #[derive(Debug)]
 struct Updating {
     id: String,
-    /// A draft the action already has is overwritten rather than refused.
+    /// The action's version the change was computed against: a draft made from the action
+    /// at another version means someone changed it since (refused unless `force`).
+    expected: Option<u64>,
+    /// A draft the action already has is overwritten rather than refused, and so is a
+    /// change made since the read.
     force: bool,
     /// `UpdateDraftInput` without its `version` (the draft's, known once it exists).
     patch: serde_json::Map<String, Value>,
@@ -256,6 +260,7 @@ impl Create {
         let mut plan = Create::new(profile, api_base, payload, draft_only)?;
         plan.updating = Some(Updating {
             id: target.id.clone(),
+            expected: target.version,
             force: target.force,
             patch,
         });
@@ -296,17 +301,20 @@ impl Create {
             (State::FromAction, Some(StepResult::Answered(answer))) => self.drafted_from_action(&answer),
             // It may have made the draft: read it rather than make another.
             (State::FromAction, Some(StepResult::Lost(_))) => self.send_read_draft(),
-            (State::ReadingDraft | State::Patching, Some(StepResult::Answered(answer))) => {
+            (State::ReadingDraft, Some(StepResult::Answered(answer))) => {
                 settle(Api::GenesysCloud, &answer).map_err(|end| self.kept(end))?;
                 let draft = parse::<ActionAnswer>(&answer.body, "the draft")
                     .map_err(|end| self.kept(end))?;
-                let id = self.target_id()?;
-                self.draft = Some((id, draft.version));
-                if self.state == State::ReadingDraft {
-                    self.send_patch()
-                } else {
-                    self.send_validation()
-                }
+                self.draft = Some((self.target_id()?, draft.version));
+                self.check_unchanged_since_read()?;
+                self.send_patch()
+            }
+            (State::Patching, Some(StepResult::Answered(answer))) => {
+                settle(Api::GenesysCloud, &answer).map_err(|end| self.kept(end))?;
+                let draft = parse::<ActionAnswer>(&answer.body, "the draft")
+                    .map_err(|end| self.kept(end))?;
+                self.draft = Some((self.target_id()?, draft.version));
+                self.send_validation()
             }
             (State::Drafting, Some(StepResult::Answered(answer))) => {
                 settle(Api::GenesysCloud, &answer)?;
@@ -376,7 +384,12 @@ impl Create {
     /// The action read after a publish whose answer was lost: published at the draft's
     /// version or later is `Created`; anything else leaves the draft kept.
     fn checked(&mut self, answer: &crate::engine::response::Answer) -> Result<Next, End> {
-        let sent = self.draft.as_ref().and_then(|(_, v)| *v).unwrap_or(0);
+        // A create is published at the draft's version or later; an update moves the
+        // action past the version it was read at.
+        let sent = match self.updating.as_ref().and_then(|u| u.expected) {
+            Some(before) => before + 1,
+            None => self.draft.as_ref().and_then(|(_, v)| *v).unwrap_or(0),
+        };
         let action = (200..=299)
             .contains(&answer.status)
             .then(|| parse::<ActionAnswer>(&answer.body, "the action").ok())
@@ -471,7 +484,27 @@ impl Create {
         }
         let draft = parse::<ActionAnswer>(&answer.body, "the draft")?;
         self.draft = Some((self.target_id()?, draft.version));
+        self.check_unchanged_since_read()?;
         self.send_patch()
+    }
+
+    /// The draft (made from the action, or found after a lost answer) is at the version
+    /// the change was computed against: a draft made from the action starts at the
+    /// action's version, so another one means the action changed since it was read (or
+    /// the draft found is not ours). Refused, the draft kept, unless `force`.
+    fn check_unchanged_since_read(&self) -> Result<(), End> {
+        let Some(updating) = &self.updating else {
+            return Ok(());
+        };
+        let draft = self.draft.as_ref().and_then(|(_, v)| *v);
+        match (updating.expected, draft) {
+            (Some(expected), Some(draft)) if expected != draft && !updating.force => {
+                Err(self.kept(End::Rejected(format!(
+                    "the action changed on the server since it was read (version {expected}; its draft is at version {draft}): diff and pull it again, or push with --force to overwrite"
+                ))))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Update: `GET …/actions/{id}/draft`, for its version.
@@ -600,6 +633,13 @@ impl Create {
     /// `end` with what happened to the draft made so far (kept on the server).
     fn kept(&self, end: End) -> End {
         match &self.draft {
+            Some((id, _)) if self.updating.is_some() => self.amend(
+                end,
+                &format!(
+                    "; the draft of {} is kept: publish or delete it, or push with --force to overwrite it",
+                    escape_controls(id)
+                ),
+            ),
             Some((id, _)) => self.amend(
                 end,
                 &format!(

@@ -129,5 +129,82 @@ fn a_refused_patch_names_the_kept_draft() {
         panic!("rejected expected: {end:?}");
     };
     assert!(reason.contains("contract cannot change"), "{reason}");
-    assert!(reason.contains("draft act-9 kept"), "{reason}");
+    assert!(reason.contains("the draft of act-9 is kept"), "{reason}");
+    assert!(reason.contains("--force"), "{reason}");
+}
+
+#[test]
+fn a_change_made_since_the_read_is_refused_unless_forced() {
+    // Read at version 4; the draft made from the action is at 6: someone published since.
+    for (force, refused) in [(false, true), (true, false)] {
+        let mut plan = update(force);
+        plan.next(None);
+        let next = plan.next(answer(
+            200,
+            serde_json::json!({"id": "act-9", "version": 6}),
+        ));
+        if refused {
+            let End::Rejected(reason) = ends(next) else {
+                panic!("rejected expected");
+            };
+            assert!(
+                reason.contains("changed on the server since it was read"),
+                "{reason}"
+            );
+            assert!(
+                reason.contains("version 4") && reason.contains("version 6"),
+                "{reason}"
+            );
+        } else {
+            let (name, _, _, body) = sends(next);
+            assert_eq!(name, "patch");
+            assert_eq!(body.expect("body")["version"], 6);
+        }
+    }
+}
+
+#[test]
+fn a_lost_draft_answer_takes_the_draft_found_only_at_the_version_read() {
+    let mut plan = update(false);
+    plan.next(None);
+    plan.next(Some(StepResult::Lost("timed out".into())));
+    // Someone else's draft, at another version: not ours to patch.
+    let end = ends(plan.next(answer(
+        200,
+        serde_json::json!({"id": "act-9", "version": 9}),
+    )));
+    assert!(
+        matches!(end, End::Rejected(ref r) if r.contains("since it was read")),
+        "{end:?}"
+    );
+    let mut plan = update(false);
+    plan.next(None);
+    plan.next(Some(StepResult::Lost("timed out".into())));
+    let (name, ..) = sends(plan.next(answer(
+        200,
+        serde_json::json!({"id": "act-9", "version": 4}),
+    )));
+    assert_eq!(name, "patch");
+}
+
+#[test]
+fn a_lost_publish_of_an_update_is_settled_by_the_version_past_the_read() {
+    let mut plan = update(false);
+    plan.next(None);
+    plan.next(answer(
+        200,
+        serde_json::json!({"id": "act-9", "version": 4}),
+    ));
+    plan.next(answer(
+        200,
+        serde_json::json!({"id": "act-9", "version": 5}),
+    ));
+    plan.next(answer(200, serde_json::json!({"valid": true})));
+    let (name, ..) = sends(plan.next(Some(StepResult::Lost("timed out".into()))));
+    assert_eq!(name, "check");
+    let end = ends(plan.next(answer(
+        200,
+        serde_json::json!({"id": "act-9", "version": 5}),
+    )));
+    assert_eq!(end, End::Updated);
 }

@@ -35,24 +35,49 @@ pub fn differences(
 ) -> Vec<Difference> {
     let server = comparable(api, server, None);
     let file = comparable(api, file, integration_id);
-    json_patch::diff(&server, &file)
-        .0
+    let mut pointers: Vec<String> = Vec::new();
+    for operation in json_patch::diff(&server, &file).0 {
+        let path = match &operation {
+            json_patch::PatchOperation::Add(op) => op.path.to_string(),
+            json_patch::PatchOperation::Remove(op) => op.path.to_string(),
+            json_patch::PatchOperation::Replace(op) => op.path.to_string(),
+            // `diff` makes only the three above.
+            _ => continue,
+        };
+        let pointer = whole_resized_array(&server, &file, &path);
+        if !pointers.contains(&pointer) {
+            pointers.push(pointer);
+        }
+    }
+    pointers
         .into_iter()
-        .filter_map(|operation| {
-            let pointer = match &operation {
-                json_patch::PatchOperation::Add(op) => op.path.to_string(),
-                json_patch::PatchOperation::Remove(op) => op.path.to_string(),
-                json_patch::PatchOperation::Replace(op) => op.path.to_string(),
-                // `diff` makes only the three above.
-                _ => return None,
-            };
-            Some(Difference {
-                server: server.pointer(&pointer).cloned(),
-                file: file.pointer(&pointer).cloned(),
-                pointer,
-            })
+        .map(|pointer| Difference {
+            server: server.pointer(&pointer).cloned(),
+            file: file.pointer(&pointer).cloned(),
+            pointer,
         })
         .collect()
+}
+
+/// `path`, cut at the first array whose length differs between the two sides. The patch
+/// `json-patch` makes removes and adds elements one after another, so inside such an array
+/// its indexes shift as it goes; the array as a whole is what differs, with both values
+/// read where they are.
+fn whole_resized_array(server: &Value, file: &Value, path: &str) -> String {
+    let mut prefix = String::new();
+    for token in path.split('/').skip(1) {
+        let resized = match (server.pointer(&prefix), file.pointer(&prefix)) {
+            (Some(Value::Array(a)), Some(Value::Array(b))) => a.len() != b.len(),
+            (Some(Value::Array(_)), _) | (_, Some(Value::Array(_))) => true,
+            _ => false,
+        };
+        if resized {
+            return prefix;
+        }
+        prefix.push('/');
+        prefix.push_str(token);
+    }
+    path.to_string()
 }
 
 /// `value` without the fields the comparison ignores, with what a push would add filled
@@ -79,11 +104,12 @@ fn comparable(api: Api, value: &Value, integration_id: Option<&str>) -> Value {
 }
 
 /// Whether the differences touch what a published genesys-cloud action cannot change in
-/// place: its `contract` or `secure`.
-pub fn changes_contract_or_secure(differences: &[Difference]) -> bool {
+/// place: its `contract`, `secure` or `integrationId` (an update's `UpdateDraftInput` has
+/// no `integrationId` at all).
+pub fn needs_replace(differences: &[Difference]) -> bool {
     differences.iter().any(|d| {
         let top = d.pointer.split('/').nth(1).unwrap_or_default();
-        d.pointer.is_empty() || top == "contract" || top == "secure"
+        d.pointer.is_empty() || matches!(top, "contract" | "secure" | "integrationId")
     })
 }
 
@@ -146,10 +172,42 @@ mod tests {
         );
         let other = differences(Api::GenesysCloud, &server, &file, Some("int-2"));
         assert_eq!(other.len(), 1, "{other:?}");
-        assert!(!changes_contract_or_secure(&other));
+        assert!(
+            needs_replace(&other),
+            "integrationId cannot change in place"
+        );
         let secure = json!({"name": "N", "contract": {}, "secure": true});
         let found = differences(Api::GenesysCloud, &server, &secure, Some("int-1"));
-        assert!(changes_contract_or_secure(&found), "{found:?}");
+        assert!(needs_replace(&found), "{found:?}");
+        let renamed = json!({"name": "M", "contract": {}});
+        let found = differences(Api::GenesysCloud, &server, &renamed, Some("int-1"));
+        assert!(!needs_replace(&found), "{found:?}");
+    }
+
+    #[test]
+    fn a_resized_array_differs_as_a_whole_with_both_values() {
+        let server = json!({"tags": ["a", "b", "c"], "config": {"list": [1, 2]}});
+        let file = json!({"tags": ["a"], "config": {"list": [1, 3]}});
+        let found = differences(Api::CxoneV2, &server, &file, None);
+        assert_eq!(
+            found,
+            vec![
+                Difference {
+                    pointer: "/config/list/1".into(),
+                    server: Some(json!(2)),
+                    file: Some(json!(3)),
+                },
+                Difference {
+                    pointer: "/tags".into(),
+                    server: Some(json!(["a", "b", "c"])),
+                    file: Some(json!(["a"])),
+                },
+            ]
+            .into_iter()
+            .filter(|d| found.contains(d))
+            .collect::<Vec<_>>()
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
     }
 
     #[test]

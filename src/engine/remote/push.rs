@@ -6,8 +6,11 @@
 //! - equal: `unchanged`, nothing sent, no record;
 //! - the file's `version` older than the server's: refused (changed since the pull), unless
 //!   `force`;
-//! - genesys-cloud, `contract` or `secure` changed: refused, since a published action
-//!   cannot change them in place, unless `replace`: a delete, then a create (a new id);
+//! - found by name while the file's `id` is not on the server: refused unless `force` (it
+//!   may be another action that happens to share the name);
+//! - genesys-cloud, `contract`, `secure` or `integrationId` changed: refused, since a
+//!   published action cannot change them in place, unless `replace`: a delete, then a
+//!   create (a new id; never with `draft`, which would leave only a draft);
 //! - otherwise an update (the dialect's plan: `PUT` with `If-Match`, or the draft sequence).
 //!
 //! Every remote change is an operation of the executor and writes its own record.
@@ -16,11 +19,11 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use super::diff::{Difference, changes_contract_or_secure, differences};
+use super::diff::{Difference, differences, needs_replace};
 use super::{ListQuery, ReadError};
 use crate::audit::{AuditError, AuditRecord, Outcome};
 use crate::config::Api;
-use crate::engine::{Engine, ExecEvent, Submission, UpdateTarget};
+use crate::engine::{Engine, ExecEvent, Submission, UpdateTarget, created_id};
 use crate::text::escape_controls;
 
 /// A file against the server.
@@ -28,6 +31,9 @@ use crate::text::escape_controls;
 pub struct Comparison {
     /// The server's action the file is, as read; `None` when there is none.
     pub server: Option<Value>,
+    /// The file has an `id` the server does not know, and the action was found by the
+    /// file's name instead.
+    pub by_name_instead_of_id: bool,
     /// Empty when equal (or absent on the server).
     pub differences: Vec<Difference>,
 }
@@ -60,11 +66,16 @@ pub struct PushOptions {
 /// What a push did.
 #[derive(Debug)]
 pub enum PushOutcome {
-    /// Equal to the server's action: nothing sent.
+    /// Equal to the server's action: nothing sent. Its id and version (for the file).
     Unchanged { id: String, version: Option<u64> },
     /// The remote changes made, each with its durable record, in order (a replace: the
     /// delete, then the create). The last one's outcome is the push's.
-    Changed(Vec<AuditRecord>),
+    Changed {
+        records: Vec<AuditRecord>,
+        /// The action's id and version after a create or an update (the version read back
+        /// when the answer did not say it), for the file; `None` otherwise.
+        now: Option<(String, Option<u64>)>,
+    },
     /// Refused before anything was sent; why, escaped.
     Refused(String),
 }
@@ -87,7 +98,7 @@ impl Engine {
         cancel: &CancellationToken,
     ) -> Result<Comparison, ReadError> {
         let file = parse_object(text)?;
-        let Some(server) = self.locate(&file, cancel).await? else {
+        let Some((server, by_id)) = self.locate(&file, cancel).await? else {
             return Ok(Comparison::default());
         };
         let profile = self.profile();
@@ -99,6 +110,7 @@ impl Engine {
         );
         Ok(Comparison {
             server: Some(server),
+            by_name_instead_of_id: !by_id && id_of(&file).is_some(),
             differences,
         })
     }
@@ -123,8 +135,8 @@ impl Engine {
                 draft: options.draft,
                 ..submission
             };
-            let record = self.submit(submission, events, cancel).await?;
-            return Ok(PushOutcome::Changed(vec![record]));
+            let record = self.submit(submission, events, cancel.clone()).await?;
+            return Ok(self.changed(vec![record], &cancel).await);
         };
         let server_version = comparison.server_version();
         if comparison.differences.is_empty() {
@@ -133,12 +145,22 @@ impl Engine {
                 version: server_version,
             });
         }
-        let file_version = parse_object(&submission.payload)
-            .ok()
+        let file = parse_object(&submission.payload).ok();
+        if comparison.by_name_instead_of_id && !options.force {
+            let file_id = file.as_ref().and_then(id_of).unwrap_or_default();
+            return Ok(PushOutcome::Refused(format!(
+                "the file's id {} is not on the server, but action {} has its name: push with --force to update that action with this file, or remove `id` and `version` from the file and rename it to create a new one",
+                escape_controls(&file_id),
+                escape_controls(&id)
+            )));
+        }
+        let file_version = file
+            .as_ref()
             .and_then(|f| f.get("version").and_then(Value::as_u64));
         if let (Some(file), Some(server)) = (file_version, server_version)
             && file < server
             && !options.force
+            && !comparison.by_name_instead_of_id
         {
             return Ok(PushOutcome::Refused(format!(
                 "the file is at version {file} but action {} is at version {server} on the server: it was changed since it was pulled; pull it again and redo the edit, or push with --force to overwrite that change",
@@ -146,33 +168,10 @@ impl Engine {
             )));
         }
         let api = self.profile().api;
-        if api == Api::GenesysCloud && changes_contract_or_secure(&comparison.differences) {
-            if !options.replace {
-                return Ok(PushOutcome::Refused(format!(
-                    "the contract or the secure flag of the published action {} changed, which the platform cannot change in place; push with --replace to delete it and create it again: it gets a NEW id, and every flow that calls {} must be changed to the new one",
-                    escape_controls(&id),
-                    escape_controls(&id)
-                )));
-            }
-            let name = comparison
-                .server
-                .as_ref()
-                .and_then(|s| s.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let deleted = self
-                .delete(&id, &name, events.clone(), cancel.clone())
-                .await?;
-            if deleted.outcome != Outcome::Deleted {
-                return Ok(PushOutcome::Changed(vec![deleted]));
-            }
-            let submission = Submission {
-                draft: options.draft,
-                ..submission
-            };
-            let created = self.submit(submission, events, cancel).await?;
-            return Ok(PushOutcome::Changed(vec![deleted, created]));
+        if api == Api::GenesysCloud && needs_replace(&comparison.differences) {
+            return self
+                .replace(submission, &comparison, id, options, events, cancel)
+                .await;
         }
         let target = UpdateTarget {
             id,
@@ -183,8 +182,84 @@ impl Engine {
             draft: options.draft,
             ..submission
         };
-        let record = self.update(submission, target, events, cancel).await?;
-        Ok(PushOutcome::Changed(vec![record]))
+        let record = self
+            .update(submission, target, events, cancel.clone())
+            .await?;
+        Ok(self.changed(vec![record], &cancel).await)
+    }
+
+    /// A genesys-cloud change a published action cannot take in place: refused, or with
+    /// `replace` the action deleted and created again (a new id).
+    async fn replace(
+        &self,
+        submission: Submission,
+        comparison: &Comparison,
+        id: String,
+        options: PushOptions,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+    ) -> Result<PushOutcome, PushError> {
+        let what = "the contract, the secure flag or the integrationId";
+        if !options.replace {
+            return Ok(PushOutcome::Refused(format!(
+                "{what} of the published action {} changed, which the platform cannot change in place; push with --replace to delete it and create it again: it gets a NEW id, and every flow that calls {} must be changed to the new one",
+                escape_controls(&id),
+                escape_controls(&id)
+            )));
+        }
+        if options.draft {
+            return Ok(PushOutcome::Refused(format!(
+                "--replace with --draft would delete the published action {} and leave only a draft: replace without --draft",
+                escape_controls(&id)
+            )));
+        }
+        let name = comparison
+            .server
+            .as_ref()
+            .and_then(|s| s.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let version = comparison.server_version();
+        let deleted = self
+            .delete(&id, &name, version, events.clone(), cancel.clone())
+            .await?;
+        if deleted.outcome != Outcome::Deleted {
+            return Ok(PushOutcome::Changed {
+                records: vec![deleted],
+                now: None,
+            });
+        }
+        let created = self.submit(submission, events, cancel.clone()).await?;
+        Ok(self.changed(vec![deleted, created], &cancel).await)
+    }
+
+    /// The outcome of `records` (the last one the push's), with the action's id and
+    /// version after a create or an update; a version the answer did not give is read
+    /// back, so the file never keeps a version older than the server's.
+    async fn changed(&self, records: Vec<AuditRecord>, cancel: &CancellationToken) -> PushOutcome {
+        let now = match records.last() {
+            Some(last) if matches!(last.outcome, Outcome::Created | Outcome::Updated) => {
+                let id = created_id(last).or_else(|| last.remote_id.clone());
+                let version = last
+                    .version
+                    .or_else(|| last.response.body.get("version").and_then(Value::as_u64));
+                match (id, version) {
+                    (Some(id), Some(version)) => Some((id, Some(version))),
+                    (Some(id), None) => {
+                        let read = self.read_action(&id, cancel).await.ok();
+                        let version = read
+                            .as_ref()
+                            .and_then(|a| a.get("version"))
+                            .and_then(Value::as_u64);
+                        Some((id, version))
+                    }
+                    (None, _) => None,
+                }
+            }
+            _ => None,
+        };
+        PushOutcome::Changed { records, now }
     }
 
     /// The server's action `file` names: by its `id`, else the one action named exactly
@@ -193,13 +268,13 @@ impl Engine {
         &self,
         file: &Value,
         cancel: &CancellationToken,
-    ) -> Result<Option<Value>, ReadError> {
+    ) -> Result<Option<(Value, bool)>, ReadError> {
         if let Some(id) = id_of(file) {
             match self.read_action(&id, cancel).await {
                 Err(ReadError::Refused {
                     status: 400 | 404, ..
                 }) => {}
-                other => return other.map(Some),
+                other => return other.map(|action| Some((action, true))),
             }
         }
         let Some(name) = file.get("name").and_then(Value::as_str) else {
@@ -213,7 +288,10 @@ impl Engine {
         named.retain(|a| a.name == name);
         match named.as_slice() {
             [] => Ok(None),
-            [one] => self.read_action(&one.id, cancel).await.map(Some),
+            [one] => self
+                .read_action(&one.id, cancel)
+                .await
+                .map(|action| Some((action, false))),
             several => Err(ReadError::Ambiguous {
                 name: name.to_string(),
                 count: several.len(),

@@ -25,11 +25,15 @@ pub fn summary(label: &str, found: &Comparison) -> String {
     let version = found
         .server_version()
         .map_or_else(String::new, |v| format!(" (version {v})"));
-    let count = found.differences.len();
-    match count {
-        0 => format!("{label}: equal to {id}{version}"),
-        1 => format!("{label}: differs from {id}{version}, 1 difference:"),
-        n => format!("{label}: differs from {id}{version}, {n} differences:"),
+    let by_name = if found.by_name_instead_of_id {
+        " (found by name: the file's id is not on the server)"
+    } else {
+        ""
+    };
+    match found.differences.len() {
+        0 => format!("{label}: equal to {id}{version}{by_name}"),
+        1 => format!("{label}: differs from {id}{version}{by_name}, 1 difference:"),
+        n => format!("{label}: differs from {id}{version}{by_name}, {n} differences:"),
     }
 }
 

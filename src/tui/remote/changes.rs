@@ -148,14 +148,19 @@ impl App {
     }
 
     /// `d` in the Remote view: asks before deleting.
-    pub(crate) fn ask_delete(&mut self, id: String, name: String) {
-        self.overlay = Some(Overlay::ConfirmDelete { id, name });
+    pub(crate) fn ask_delete(&mut self, id: String, name: String, version: Option<u64>) {
+        self.overlay = Some(Overlay::ConfirmDelete { id, name, version });
     }
 
     /// Confirmed: the delete goes to the server.
-    pub(crate) fn delete_now(&mut self, id: String, name: String) -> Vec<Effect> {
+    pub(crate) fn delete_now(
+        &mut self,
+        id: String,
+        name: String,
+        version: Option<u64>,
+    ) -> Vec<Effect> {
         self.status = format!("deleting {}…", escape_controls(&name));
-        vec![Effect::DeleteRemote { id, name }]
+        vec![Effect::DeleteRemote { id, name, version }]
     }
 
     /// The delete's record is written (or why not).

@@ -50,8 +50,8 @@ impl App {
                     self.read_to_open(id, name)
                 }
             }
-            RemoteRequest::Delete { id, name } => {
-                self.ask_delete(id, name);
+            RemoteRequest::Delete { id, name, version } => {
+                self.ask_delete(id, name, version);
                 Vec::new()
             }
             RemoteRequest::Close => self.close_remote(),

@@ -131,7 +131,7 @@ pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
                 popup,
             );
         }
-        Some(Overlay::ConfirmDelete { id, name }) => {
+        Some(Overlay::ConfirmDelete { id, name, .. }) => {
             let text = vec![
                 Line::from(vec![
                     Span::raw("Delete "),
