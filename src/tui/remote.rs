@@ -267,6 +267,16 @@ impl RemoteView {
         }
     }
 
+    /// The action `id` is at `version` now (the studio changed it): its row says so; an
+    /// action the list does not hold (just created) makes the next `F4` read the list again.
+    pub fn changed(&mut self, id: &str, version: Option<u64>) {
+        match self.actions.iter_mut().find(|a| a.id == id) {
+            Some(action) => action.version = version.or(action.version),
+            None if self.listing == Listing::Loaded => self.listing = Listing::NotStarted,
+            None => {}
+        }
+    }
+
     /// The action `id` was deleted: its row goes.
     pub fn forget(&mut self, id: &str) -> RemoteRequest {
         self.actions.retain(|a| a.id != id);

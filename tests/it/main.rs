@@ -75,6 +75,7 @@ mod tui_history;
 mod tui_pty;
 mod tui_quit;
 mod tui_remote;
+mod tui_remote_changes;
 mod tui_remote_sandbox;
 mod tui_snapshots;
 mod tui_submission;

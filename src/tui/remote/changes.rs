@@ -80,6 +80,7 @@ impl App {
             self.editor.replace_text(&updated);
             self.editor.jump_to(row, col);
         }
+        self.remote.changed(&id, version);
         let name = record.action_name.clone();
         self.remote_origin = Some(RemoteOrigin { id, version, name });
     }

@@ -115,7 +115,7 @@ pub fn draw_remote(frame: &mut Frame, area: Rect, view: &RemoteView) {
     let keys = if view.typing {
         "type to filter (name, id, category, type) · Enter keep · Esc clear"
     } else {
-        "↑↓ move · Enter open in the editor · / filter · r reload · Esc close"
+        "↑↓ move · Enter open in the editor · / filter · r reload · d delete · Esc"
     };
     frame.render_widget(Paragraph::new(Span::styled(keys, DIM)), keys_area);
 }
