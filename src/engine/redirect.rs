@@ -144,7 +144,7 @@ mod tests {
         ) else {
             panic!("302 must be refused");
         };
-        assert!(error.contains("POST into a GET"), "{error}");
+        assert!(error.contains("into a GET"), "{error}");
         assert!(
             error.contains("https://api.example.com/elsewhere"),
             "{error}"
