@@ -435,16 +435,7 @@ fn happy_answer() -> Answer {
         "valid": true,
         "errors": [],
     });
-    Answer {
-        status: 200,
-        headers: Default::default(),
-        body: Bytes::from(body.to_string()),
-        cut: false,
-        body_error: None,
-        rate: None,
-        retry_after: None,
-        location: None,
-    }
+    Answer::of(200, Bytes::from(body.to_string()))
 }
 
 /// A later request's body with the stand-in version as `$DRAFT_VERSION`.

@@ -376,16 +376,7 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &str) -> Answer {
-        Answer {
-            status,
-            headers: Default::default(),
-            body: Bytes::from(body.to_string()),
-            cut: false,
-            body_error: None,
-            rate: None,
-            retry_after: None,
-            location: None,
-        }
+        Answer::of(status, Bytes::from(body.to_string()))
     }
 
     fn cxone() -> Plan {

@@ -35,6 +35,23 @@ pub struct Answer {
     pub location: Option<String>,
 }
 
+impl Answer {
+    /// An answer with `status` and `body` and nothing else: what a plan is handed in tests,
+    /// and the stand-in answers the curl export walks a plan with.
+    pub fn of(status: u16, body: Bytes) -> Answer {
+        Answer {
+            status,
+            headers: Headers::default(),
+            body,
+            cut: false,
+            body_error: None,
+            rate: None,
+            retry_after: None,
+            location: None,
+        }
+    }
+}
+
 /// Reads the status, headers and (capped) body.
 pub async fn read(mut response: reqwest::Response) -> Answer {
     let status = response.status().as_u16();

@@ -223,9 +223,7 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
         }
         Effect::ListRemote(load) => {
             // A new list supersedes the one in flight.
-            rt.remote_list.cancel();
-            rt.remote_list = CancellationToken::new();
-            let cancel = rt.remote_list.clone();
+            let cancel = renew(&mut rt.remote_list);
             let engine = rt.engine.clone();
             tokio::spawn(async move {
                 let result = match engine {
@@ -236,9 +234,7 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
             });
         }
         Effect::OpenRemote { id } => {
-            rt.remote_open.cancel();
-            rt.remote_open = CancellationToken::new();
-            let cancel = rt.remote_open.clone();
+            let cancel = renew(&mut rt.remote_open);
             let engine = rt.engine.clone();
             tokio::spawn(async move {
                 let result = match engine {
@@ -256,9 +252,8 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
             }),
         },
         Effect::DiffRemote { text } => {
-            rt.remote_open.cancel();
-            rt.remote_open = CancellationToken::new();
-            let cancel = rt.remote_open.clone();
+            // One read for the editor at a time: a comparison supersedes an open.
+            let cancel = renew(&mut rt.remote_open);
             let engine = rt.engine.clone();
             tokio::spawn(async move {
                 let result = match engine {
@@ -311,6 +306,13 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
         }
     }
     Ok(false)
+}
+
+/// Cancels the read `slot` holds and puts a fresh token there for the next one.
+fn renew(slot: &mut CancellationToken) -> CancellationToken {
+    slot.cancel();
+    *slot = CancellationToken::new();
+    slot.clone()
 }
 
 /// The app asks for reads only once the engine is ready; should one come before, it fails

@@ -51,16 +51,7 @@ pub(super) fn answer(status: u16, body: serde_json::Value) -> Option<StepResult>
 
 /// An answer whose body is `body` as it is (JSON or not).
 pub(super) fn raw(status: u16, body: Bytes) -> Option<StepResult> {
-    Some(StepResult::Answered(Answer {
-        status,
-        headers: Default::default(),
-        body,
-        cut: false,
-        body_error: None,
-        rate: None,
-        retry_after: None,
-        location: None,
-    }))
+    Some(StepResult::Answered(Answer::of(status, body)))
 }
 
 /// The request the plan sends next, as `(name, method, url, body)`.

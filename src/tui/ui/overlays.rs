@@ -67,6 +67,18 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A question in a box 70 wide and `height` high, centred: the confirmations.
+fn draw_question(frame: &mut Frame, area: Rect, title: &str, text: Vec<Line>, height: u16) {
+    let popup = centered(area, 70, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title.to_string())),
+        popup,
+    );
+}
+
 /// The diff view: the lines as `cxda diff` prints them (already escaped), scrolled to
 /// `top`, over most of the screen.
 fn draw_diff(frame: &mut Frame, area: Rect, lines: &[String], top: usize) {
@@ -122,14 +134,7 @@ pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
                     Style::default().fg(Color::DarkGray),
                 ),
             ];
-            let popup = centered(area, 70, 6);
-            frame.render_widget(Clear, popup);
-            frame.render_widget(
-                Paragraph::new(text)
-                    .wrap(Wrap { trim: false })
-                    .block(Block::bordered().title(" Open from the server ")),
-                popup,
-            );
+            draw_question(frame, area, " Open from the server ", text, 6);
         }
         Some(Overlay::ConfirmDelete { id, name, .. }) => {
             let text = vec![
@@ -153,14 +158,7 @@ pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
                     Style::default().fg(Color::DarkGray),
                 ),
             ];
-            let popup = centered(area, 70, 7);
-            frame.render_widget(Clear, popup);
-            frame.render_widget(
-                Paragraph::new(text)
-                    .wrap(Wrap { trim: false })
-                    .block(Block::bordered().title(" Delete from the server ")),
-                popup,
-            );
+            draw_question(frame, area, " Delete from the server ", text, 7);
         }
         Some(Overlay::Diff { lines, top }) => draw_diff(frame, area, lines, *top),
         Some(Overlay::Confirm { profile, url }) => {
@@ -180,14 +178,7 @@ pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
                     Style::default().fg(Color::DarkGray),
                 ),
             ];
-            let popup = centered(area, 70, 6);
-            frame.render_widget(Clear, popup);
-            frame.render_widget(
-                Paragraph::new(text)
-                    .wrap(Wrap { trim: false })
-                    .block(Block::bordered().title(" Confirm submit ")),
-                popup,
-            );
+            draw_question(frame, area, " Confirm submit ", text, 6);
         }
         Some(Overlay::Prompt { kind, input }) => {
             let popup = centered(area, 60, 3);
