@@ -18,6 +18,10 @@
 //! bench's resident memory grows by 111 MiB to hold 100,000 actions, about 1.1 KiB each,
 //! a third of it the JSON and the rest the indexes. The byte cap keeps larger payloads (up to
 //! 1 MiB each) within about as much: 128 MiB of them, plus that per-action overhead.
+//!
+//! With a store file (`persist/`), the store is the process's working copy of it: a
+//! journaled store records the sequence numbers each change touched (evictions included),
+//! and only those rows are written; [`Store::restore`] builds it back from the rows.
 
 use std::collections::{BTreeMap, HashMap};
 
