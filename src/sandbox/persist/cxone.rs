@@ -61,7 +61,7 @@ impl Persistable for Store {
         if kept.is_empty() {
             return Ok(());
         }
-        let mut upsert = conn.prepare(
+        let mut upsert = conn.prepare_cached(
             "INSERT INTO cxone_actions (seq, id, name, json, version, created_at, status,
                                         idempotency_key, body_digest, created_json)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)

@@ -106,7 +106,7 @@ impl Persistable for Store {
         if kept.is_empty() {
             return Ok(());
         }
-        let mut upsert = conn.prepare(
+        let mut upsert = conn.prepare_cached(
             "INSERT INTO genesys_actions (seq, id, published, draft) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (seq) DO UPDATE SET id = excluded.id,
                  published = excluded.published, draft = excluded.draft",
