@@ -18,9 +18,12 @@
 //! Before serving anything, a store asks `PRAGMA data_version` (about a microsecond: it
 //! changes only when another connection committed); when it moved, and the dialect's
 //! generation differs from the one the store last saw, the store is read again whole from
-//! the file in one read transaction. Measured on the 2-core dev machine, reading 10,000
-//! cxone-v2 actions back takes about 15 ms; the other dialect's writes cost one extra
-//! query, not a reload. A whole reload rather than a change log keeps the file the one
+//! the file in one read transaction. Measured on a 2-core machine (release build), the
+//! first request to a sandbox on a file of 10,000 cxone-v2 actions, which reads them all,
+//! takes 26-32 ms, the next 0.4 ms; `cxda list` of those 10,000 takes 0.2 s end to end.
+//! The other dialect's writes cost one extra query, not a reload. A create written through
+//! costs about 70 us more than one in memory (one sequential client over HTTP: 3,800-4,000
+//! creates/s against 5,600). A whole reload rather than a change log keeps the file the one
 //! truth (no log to bound or replay) at the price of a reload per foreign change: fine for
 //! a person's studio and CLI side by side, and the reason a sandbox under heavy load from
 //! two processes at once slows down (each reloads after the other's writes).
