@@ -8,6 +8,8 @@
 //! the store holds and has evicted at the end, and how much the process's resident memory
 //! grew during the run (Linux): at ~20,000 creates/s the store fills (`MAX_STORED_ACTIONS`)
 //! within about 5 s, so a run of 10 s or more measures a full store and creates that evict.
+//! `CXDA_LOAD_STATE=FILE` runs the same load on a sandbox whose actions follow that SQLite
+//! store file (what the embedded sandbox does), to measure creates written through to it.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -54,8 +56,13 @@ async fn run() -> anyhow::Result<ExitCode> {
     let duration = Duration::from_secs_f64(seconds);
 
     cxda::init_tls();
+    let state_file = std::env::var_os("CXDA_LOAD_STATE").map(std::path::PathBuf::from);
+    if let Some(path) = &state_file {
+        println!("store file: {}", path.display());
+    }
     let sandbox = Sandbox::start(SandboxConfig {
         faults: Faults::off(),
+        state_file,
         ..SandboxConfig::default()
     })
     .await?;

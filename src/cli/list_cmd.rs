@@ -237,7 +237,7 @@ pub(super) async fn start_engine(
 ) -> Result<(Option<SandboxHandle>, Engine), String> {
     crate::init_tls();
     let sandbox = if profile.needs_sandbox() {
-        Some(Sandbox::start_for(&mut profile).await?)
+        Some(Sandbox::start_for(&mut profile, audit.dir()).await?)
     } else {
         None
     };

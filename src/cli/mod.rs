@@ -163,7 +163,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Some(Command::Validate(args)) => validate::run(&args, &(&cli.global).into()),
-        Some(Command::Sandbox(args)) => block_on(sandbox_cmd::run(args)),
+        Some(Command::Sandbox(args)) => block_on(sandbox_cmd::run(args, (&cli.global).into())),
         Some(Command::Submit(args)) => submit::run(&args, &(&cli.global).into()),
         Some(Command::Audit(args)) => audit_cmd::run(&args, &(&cli.global).into()),
         Some(Command::Config(args)) => config_cmd::run(&args, &(&cli.global).into()),

@@ -1,15 +1,19 @@
 //! `cxda sandbox`: the embedded API emulation in the foreground (docs/commands.md). Owns the
 //! flags (each one a key of [`Faults`]), the `sandbox listening on ...` line that scripts and
-//! tests wait for, and running until Ctrl-C or SIGTERM.
+//! tests wait for, running until Ctrl-C or SIGTERM, and `--reset` (emptying a store file).
+
+use std::path::{Path, PathBuf};
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 
 use anyhow::{Context as _, bail};
 
+use crate::config::GlobalOptions;
 use crate::rate::RateSpec;
 use crate::sandbox::{
-    CLIENT_ID, Faults, MAX_LATENCY_MS, MAX_TOKEN_TTL_S, RedirectFault, Sandbox, SandboxConfig,
+    CLIENT_ID, Faults, MAX_LATENCY_MS, MAX_TOKEN_TTL_S, RedirectFault, Reset, STATE_FILE_NAME,
+    Sandbox, SandboxConfig,
 };
 
 const AFTER_HELP: &str = "\
@@ -27,10 +31,18 @@ POST|GET /_sandbox/webhook (a webhook receiver).
 The first line on stdout is `sandbox listening on http://HOST:PORT` with the port actually \
 bound (https with --tls, then `ca certificate: PATH`).
 
+State: this server keeps its actions in memory (gone when it stops) unless given --state \
+FILE. The embedded sandbox of the `sandbox` and `sandbox-genesys` profiles keeps them in \
+sandbox.sqlite3 in the data dir, shared by every cxda running at once. `cxda sandbox \
+--reset` empties that file (or --state FILE), says what it removed, and exits without \
+serving.
+
 Examples:
   cxda sandbox                                   http on 127.0.0.1:8787, 100 requests/min
   cxda sandbox --addr 127.0.0.1:0 --rate-limit off
   cxda sandbox --tls --fail-429 2 --redirect 307
+  cxda sandbox --state ./sandbox.sqlite3         keep the actions between runs
+  cxda sandbox --reset                           empty the embedded sandbox's store
   curl -X PUT localhost:8787/_sandbox/faults -d '{\"error_rate\": 0.5}'";
 
 /// Run the sandbox API server in the foreground until Ctrl-C.
@@ -86,6 +98,17 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "F", default_value_t = 0.0, value_parser = parse_error_rate)]
     pub error_rate: f64,
 
+    /// Keep the actions (both dialects: versions, drafts, idempotency keys) in this SQLite
+    /// file, created when missing, shared with any other sandbox using it. Without it,
+    /// they live in memory and go when the server stops.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// Empty the store (--state FILE, else the embedded sandbox's sandbox.sqlite3 in the
+    /// data dir), print what was removed, and exit without serving.
+    #[arg(long)]
+    pub reset: bool,
+
     /// Tokens issued live N seconds (the `expires_in` of the token response).
     #[arg(
         long,
@@ -135,7 +158,16 @@ impl SandboxArgs {
 
 /// Runs the sandbox until Ctrl-C or SIGTERM, then shuts it down gracefully (requests in
 /// flight finish) and removes the CA file.
-pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
+pub async fn run(args: SandboxArgs, global: GlobalOptions) -> anyhow::Result<()> {
+    if args.reset {
+        let path = match &args.state {
+            Some(path) => path.clone(),
+            None => {
+                crate::config::data_dir(&global, &crate::config::ProcessEnv)?.join(STATE_FILE_NAME)
+            }
+        };
+        return reset(&path);
+    }
     let addr = resolve(&args.addr).await?;
     let faults = args.faults();
     let config = SandboxConfig {
@@ -143,6 +175,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         tls: args.tls,
         faults: faults.clone(),
         ca_dir: args.tls.then(std::env::temp_dir),
+        state_file: args.state.clone(),
         ..SandboxConfig::default()
     };
     let handle = Sandbox::start(config).await?;
@@ -155,8 +188,12 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         }
         out.flush()?;
     }
+    let kept = match &args.state {
+        Some(path) => format!("actions kept in {}", path.display()),
+        None => "actions kept in memory".to_string(),
+    };
     eprintln!(
-        "token URL {} (client id `{CLIENT_ID}`, secret in --help); faults {}; Ctrl-C stops",
+        "token URL {} (client id `{CLIENT_ID}`, secret in --help); faults {}; {kept}; Ctrl-C stops",
         handle.token_url(),
         serde_json::to_string(&faults).unwrap_or_default()
     );
@@ -165,6 +202,27 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     stopped.context("cannot listen for Ctrl-C / SIGTERM")?;
     eprintln!("sandbox stopped");
     Ok(())
+}
+
+/// `--reset`: empties the store file and says what went.
+fn reset(path: &Path) -> anyhow::Result<()> {
+    let shown = path.display();
+    match crate::sandbox::reset(path)? {
+        Reset::Missing => println!("nothing to reset: {shown} does not exist"),
+        Reset::Emptied { cxone, genesys } => println!(
+            "emptied {shown}: removed {} and {} (with their versions, drafts and idempotency keys)",
+            plural(cxone, "cxone-v2 action"),
+            plural(genesys, "genesys-cloud action"),
+        ),
+        Reset::Removed { reason } => {
+            println!("removed {shown}: it was not a readable sandbox store ({reason})");
+        }
+    }
+    Ok(())
+}
+
+fn plural(n: u64, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// `HOST:PORT`, where HOST may be a name (`localhost:8787`); the first address it resolves

@@ -137,13 +137,19 @@ async fn pipeline(
     let body = json_body(headers, body)?;
     let key = idempotency_key(headers)?.map(|key| (key, body_digest(&body)));
     if let Some((key, digest)) = &key {
-        replayed(super::state::lock(&state.store).replay(key, digest))?;
+        replayed(
+            state
+                .store
+                .read()
+                .map_err(store_failed)?
+                .replay(key, digest),
+        )?;
     }
 
     let (payload, name) = check_payload(&body)?;
 
     let response = {
-        let mut store = super::state::lock(&state.store);
+        let mut store = state.store.write().map_err(store_failed)?;
         if let Some((key, digest)) = &key {
             replayed(store.replay(key, digest))?;
         }
@@ -170,6 +176,7 @@ async fn pipeline(
             status,
             key,
         });
+        store.commit().map_err(store_failed)?;
         response
     };
 
@@ -230,6 +237,11 @@ pub(crate) fn json_body(headers: &HeaderMap, body: BodyRead) -> Result<Bytes, Re
         ));
     }
     Ok(body)
+}
+
+/// The 500 when the store file could not be read or written (nothing was changed).
+pub(crate) fn store_failed(error: super::persist::StoreFileError) -> Response {
+    respond::problem(StatusCode::INTERNAL_SERVER_ERROR, error.to_string(), None)
 }
 
 pub(crate) fn name_conflict(name: &str) -> Response {

@@ -31,12 +31,12 @@ use serde_json::json;
 
 use super::actions::{
     BodyRead, action_json, admit, check_payload, declared_length, json_body, name_conflict,
-    read_body, with_etag, write_faults,
+    read_body, store_failed, with_etag, write_faults,
 };
 use super::faults::Faults;
 use super::oauth::Need;
 use super::respond;
-use super::state::{State, lock};
+use super::state::State;
 
 /// The largest page a list answers.
 pub(crate) const MAX_PAGE_SIZE: u64 = 100;
@@ -63,7 +63,10 @@ pub(crate) async fn list(
     // Stitched from the stored bytes: listing never re-serializes an action.
     let mut body = Vec::from(&b"{\"entities\":["[..]);
     let total = {
-        let store = lock(&state.store);
+        let store = match state.store.read() {
+            Ok(store) => store,
+            Err(error) => return store_failed(error),
+        };
         for (i, action) in store.iter().skip(skip).take(take).enumerate() {
             if i > 0 {
                 body.push(b',');
@@ -119,9 +122,12 @@ pub(crate) async fn get(
     if let Err(response) = admit(&state, &headers, Need::Read) {
         return response;
     }
-    let found = lock(&state.store)
-        .get(&id)
-        .map(|action| (action.json.clone(), action.version));
+    let found = match state.store.read() {
+        Ok(store) => store
+            .get(&id)
+            .map(|action| (action.json.clone(), action.version)),
+        Err(error) => return store_failed(error),
+    };
     match found {
         Some((json, version)) => with_etag(
             respond::bytes(StatusCode::OK, "application/json", json),
@@ -155,7 +161,7 @@ async fn update_pipeline(
     let body = json_body(headers, body)?;
     let (payload, name) = check_payload(&body)?;
     let (json, version) = {
-        let mut store = lock(&state.store);
+        let mut store = state.store.write().map_err(store_failed)?;
         let Some(current) = store.get(id) else {
             return Err(not_found(id));
         };
@@ -167,6 +173,7 @@ async fn update_pipeline(
         }
         let json = action_json(id, payload, version, &created_at)?;
         store.update(id, name, json.clone());
+        store.commit().map_err(store_failed)?;
         (json, version)
     };
     delay(&faults).await;
@@ -195,12 +202,13 @@ async fn delete_pipeline(
     admit(state, headers, Need::Write)?;
     let faults = write_faults(state)?;
     {
-        let mut store = lock(&state.store);
+        let mut store = state.store.write().map_err(store_failed)?;
         let Some(current) = store.get(id) else {
             return Err(not_found(id));
         };
         precondition(headers, current.version)?;
         store.remove(id);
+        store.commit().map_err(store_failed)?;
     }
     delay(&faults).await;
     let mut response = Response::new(Body::empty());

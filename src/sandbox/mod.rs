@@ -10,7 +10,10 @@
 //! (`openapi.rs`), which describes all of them.
 //! The create pipeline's order is documented in `actions.rs`; the action store keeps at
 //! most [`MAX_STORED_ACTIONS`] actions ([`MAX_STORED_BYTES`] bytes), forgetting the oldest
-//! first (`store.rs`), and the webhook inbox the last [`MAX_WEBHOOK_DELIVERIES`].
+//! first (`store.rs`), and the webhook inbox the last [`MAX_WEBHOOK_DELIVERIES`]. Given a
+//! store file ([`SandboxConfig::state_file`]), both dialects' action stores follow it, shared
+//! with every process that opened it (`persist/`); the embedded sandbox keeps one in the
+//! data dir ([`STATE_FILE_NAME`]).
 
 mod actions;
 mod admin;
@@ -19,6 +22,7 @@ mod genesys;
 mod lifecycle;
 mod oauth;
 mod openapi;
+mod persist;
 mod ratelimit;
 mod respond;
 mod state;
@@ -49,6 +53,7 @@ pub use faults::{
 };
 pub use genesys::SANDBOX_INTEGRATION_NAME;
 pub use oauth::{SCOPE_READ, SCOPE_WRITE};
+pub use persist::{Reset, STATE_FILE_NAME, StoreFileError, reset};
 pub use state::MAX_WEBHOOK_DELIVERIES;
 pub use stats::StatsSnapshot;
 pub use store::{MAX_STORED_ACTIONS, MAX_STORED_BYTES, StoreLimits};
@@ -73,6 +78,8 @@ pub enum SandboxError {
     Tls(String),
     #[error("cannot write the CA certificate to {path}: {source}")]
     WriteCa { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreFileError),
 }
 
 /// How to start a sandbox.
@@ -90,6 +97,9 @@ pub struct SandboxConfig {
     pub ca_dir: Option<PathBuf>,
     /// How many actions (and bytes of them) are kept before the oldest are forgotten.
     pub store_limits: StoreLimits,
+    /// A SQLite file the actions of both dialects are kept in (created when missing), shared
+    /// with any other sandbox that opened it; `None`: in memory only.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -102,6 +112,7 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             ca_dir: None,
             store_limits: StoreLimits::default(),
+            state_file: None,
         }
     }
 }
@@ -110,11 +121,20 @@ impl Default for SandboxConfig {
 pub struct Sandbox;
 
 impl Sandbox {
-    /// Starts the embedded sandbox (default faults, an ephemeral loopback port) and points
-    /// the `sandbox` profile at it: what `cxda submit` and the TUI both do when no profile
-    /// is configured. The error says what failed, for a status line or stderr.
-    pub async fn start_for(profile: &mut crate::config::Profile) -> Result<SandboxHandle, String> {
-        let handle = Sandbox::start(SandboxConfig::default())
+    /// Starts the embedded sandbox (default faults, an ephemeral loopback port, its actions
+    /// kept in [`STATE_FILE_NAME`] in `data_dir`, created when missing) and points the
+    /// `sandbox` profile at it: what the commands and the studio do on a sandbox profile.
+    /// The error says what failed, for a status line or stderr.
+    pub async fn start_for(
+        profile: &mut crate::config::Profile,
+        data_dir: &Path,
+    ) -> Result<SandboxHandle, String> {
+        crate::config::create_data_dir(data_dir).map_err(|e| e.to_string())?;
+        let config = SandboxConfig {
+            state_file: Some(data_dir.join(STATE_FILE_NAME)),
+            ..SandboxConfig::default()
+        };
+        let handle = Sandbox::start(config)
             .await
             .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
         let url = reqwest::Url::parse(&handle.base_url())
@@ -127,6 +147,11 @@ impl Sandbox {
     /// of the current tokio runtime. Returns once the port is bound, so the first request
     /// can follow at once.
     pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
+        // Before binding: a store file that cannot be used stops the start.
+        let state = Arc::new(match &config.state_file {
+            Some(path) => State::persisted(config.faults.clone(), config.store_limits, path)?,
+            None => State::new(config.faults.clone(), config.store_limits),
+        });
         let tcp = TcpListener::bind(config.addr)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -137,7 +162,6 @@ impl Sandbox {
             addr: config.addr,
             source,
         })?;
-        let state = Arc::new(State::new(config.faults, config.store_limits));
         let app = router(Arc::clone(&state));
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let signal = async move {

@@ -1,13 +1,14 @@
 //! The sandbox's shared state: the current faults (with the fail-429 budget and the rate
 //! window that depend on them), issued tokens, the action stores (`store.rs` for cxone-v2,
-//! `genesys/store.rs` for genesys-cloud, bounded alike), the webhook inbox and a cheap
-//! random source. No lock here is held across an await, so a std `Mutex` beats an async
+//! `genesys/store.rs` for genesys-cloud, bounded alike, each in memory or following a store
+//! file: `persist/`), the webhook inbox and a cheap random source. No lock here is held across an await, so a std `Mutex` beats an async
 //! one. A lock is held for map operations and the copies they need: a genesys listing
 //! filters every stored action and copies its page (its JSON is built after), a create or
 //! a get copies its one definition into its answer. The checks of a definition and its
 //! sizing for the store's limits are done before the lock is taken.
 
 use std::collections::{HashMap, VecDeque};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -16,6 +17,7 @@ use serde_json::Value;
 
 use super::faults::Faults;
 use super::genesys::store::Store as GenesysStore;
+use super::persist::{StoreFileError, Synced};
 use super::stats::{Stats, StatsSnapshot};
 use super::store::{Store, StoreLimits};
 use crate::rate::RateSpec;
@@ -29,8 +31,8 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct State {
     faults: Mutex<FaultState>,
     tokens: RwLock<HashMap<String, Grant>>,
-    pub store: Mutex<Store>,
-    pub genesys: Mutex<GenesysStore>,
+    pub store: Synced<Store>,
+    pub genesys: Synced<GenesysStore>,
     pub stats: Stats,
     pub webhooks: Mutex<WebhookInbox>,
     pub rng: FastRng,
@@ -110,7 +112,30 @@ pub(crate) enum TokenRejection {
 }
 
 impl State {
+    /// A sandbox whose actions live in memory only.
     pub fn new(faults: Faults, limits: StoreLimits) -> State {
+        State::with_stores(
+            faults,
+            Synced::in_memory(Store::new(limits)),
+            Synced::in_memory(GenesysStore::new(limits)),
+        )
+    }
+
+    /// A sandbox whose actions follow the store file at `path` (shared with any other
+    /// process that opened it).
+    pub fn persisted(
+        faults: Faults,
+        limits: StoreLimits,
+        path: &Path,
+    ) -> Result<State, StoreFileError> {
+        Ok(State::with_stores(
+            faults,
+            Synced::open(path, limits)?,
+            Synced::open(path, limits)?,
+        ))
+    }
+
+    fn with_stores(faults: Faults, store: Synced<Store>, genesys: Synced<GenesysStore>) -> State {
         State {
             faults: Mutex::new(FaultState {
                 fail_429_left: faults.fail_429,
@@ -119,8 +144,8 @@ impl State {
                 window: Window::default(),
             }),
             tokens: RwLock::new(HashMap::new()),
-            store: Mutex::new(Store::new(limits)),
-            genesys: Mutex::new(GenesysStore::new(limits)),
+            store,
+            genesys,
             stats: Stats::new(),
             webhooks: Mutex::new(WebhookInbox::default()),
             rng: FastRng::new(),
@@ -130,11 +155,11 @@ impl State {
     /// The counters, with the store's size and evictions.
     pub fn stats_snapshot(&self) -> StatsSnapshot {
         let mut snapshot = self.stats.snapshot();
-        let store = lock(&self.store);
+        let store = self.store.memory();
         snapshot.stored_actions = store.len() as u64;
         snapshot.evicted_actions = store.evicted();
         drop(store);
-        let genesys = lock(&self.genesys);
+        let genesys = self.genesys.memory();
         snapshot.stored_genesys_actions = genesys.len() as u64;
         snapshot.evicted_genesys_actions = genesys.evicted();
         snapshot

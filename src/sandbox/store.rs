@@ -18,6 +18,10 @@
 //! bench's resident memory grows by 111 MiB to hold 100,000 actions, about 1.1 KiB each,
 //! a third of it the JSON and the rest the indexes. The byte cap keeps larger payloads (up to
 //! 1 MiB each) within about as much: 128 MiB of them, plus that per-action overhead.
+//!
+//! With a store file (`persist/`), the store is the process's working copy of it: a
+//! journaled store records the sequence numbers each change touched (evictions included),
+//! and only those rows are written; [`Store::restore`] builds it back from the rows.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,11 +63,14 @@ pub(crate) struct Store {
     by_id: HashMap<String, u64>,
     by_name: HashMap<String, u64>,
     by_key: HashMap<String, u64>,
+    /// With a store file (`persist/`): the sequence numbers changed since the last write
+    /// to it, so that only those rows are written. `None` in memory: nothing is recorded.
+    journal: Option<Vec<u64>>,
 }
 
 pub(crate) struct StoredAction {
     pub id: String,
-    name: String,
+    pub(crate) name: String,
     /// The action exactly as the API returns it, serialized once per create or update.
     pub json: Bytes,
     /// 1 on create, +1 per update.
@@ -71,18 +78,18 @@ pub(crate) struct StoredAction {
     /// When it was created (RFC 3339), kept across updates.
     pub created_at: String,
     /// The status the create answered (201, or 303 under the `redirect: 303` fault).
-    status: StatusCode,
-    keyed: Option<Keyed>,
+    pub(crate) status: StatusCode,
+    pub(crate) keyed: Option<Keyed>,
 }
 
 /// The `Idempotency-Key` a create came with and the SHA-256 of its request body, to tell a
 /// retry (same body) from a client bug (another body) without keeping the body.
-struct Keyed {
-    key: String,
-    body_digest: BodyDigest,
+pub(crate) struct Keyed {
+    pub(crate) key: String,
+    pub(crate) body_digest: BodyDigest,
     /// The create's answer once the action has been updated: a replay answers as the
     /// create did, not with the current version.
-    created_json: Option<Bytes>,
+    pub(crate) created_json: Option<Bytes>,
 }
 
 pub(crate) type BodyDigest = [u8; 32];
@@ -131,7 +138,52 @@ impl Store {
             by_id: HashMap::new(),
             by_name: HashMap::new(),
             by_key: HashMap::new(),
+            journal: None,
         }
+    }
+
+    /// An empty store that records what changes, for a store file to follow it.
+    pub fn journaled(limits: StoreLimits) -> Store {
+        Store {
+            journal: Some(Vec::new()),
+            ..Store::new(limits)
+        }
+    }
+
+    /// The sequence numbers changed (stored, updated or removed) since the last call.
+    pub fn take_journal(&mut self) -> Vec<u64> {
+        self.journal
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn touched(&mut self, seq: u64) {
+        if let Some(journal) = &mut self.journal {
+            journal.push(seq);
+        }
+    }
+
+    /// The action at a sequence number (its place in creation order).
+    pub fn at(&self, seq: u64) -> Option<&StoredAction> {
+        self.actions.get(&seq)
+    }
+
+    /// Puts back an action read from a store file at its sequence number: indexed, not
+    /// journaled, no limit enforced (the file is kept within them by its writers).
+    pub fn restore(&mut self, seq: u64, action: StoredAction) {
+        self.by_id.insert(action.id.clone(), seq);
+        self.by_name.insert(action.name.clone(), seq);
+        if let Some(keyed) = &action.keyed {
+            self.by_key.insert(keyed.key.clone(), seq);
+        }
+        self.bytes += action.cost();
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.actions.insert(seq, action);
+    }
+
+    pub fn set_evicted(&mut self, evicted: u64) {
+        self.evicted = evicted;
     }
 
     pub fn replay(&self, key: &str, body: &BodyDigest) -> Replay<'_> {
@@ -185,6 +237,7 @@ impl Store {
         };
         self.bytes += action.cost();
         self.actions.insert(seq, action);
+        self.touched(seq);
         self.enforce_limits(seq);
     }
 
@@ -207,6 +260,7 @@ impl Store {
         action.version += 1;
         let version = action.version;
         self.bytes += action.cost();
+        self.touched(seq);
         self.enforce_limits(seq);
         Some(version)
     }
@@ -238,6 +292,7 @@ impl Store {
         let Some(old) = self.actions.remove(&seq) else {
             return;
         };
+        self.touched(seq);
         self.bytes -= old.cost();
         // Names, ids and keys are unique among stored actions, so each index entry for
         // them is this action's; the check only guards that invariant.

@@ -112,6 +112,7 @@ async fn studio(text: &str, file: Option<PathBuf>, resolved: Resolved) -> Result
     let Resolved {
         mut profile,
         chosen_because,
+        data_dir,
         ..
     } = resolved;
     // The embedded sandbox listens before the first frame (binding a loopback port takes
@@ -120,7 +121,7 @@ async fn studio(text: &str, file: Option<PathBuf>, resolved: Resolved) -> Result
     let mut sandbox = None;
     let mut not_started = None;
     if profile.needs_sandbox() {
-        match Sandbox::start_for(&mut profile).await {
+        match Sandbox::start_for(&mut profile, &data_dir).await {
             Ok(handle) => sandbox = Some(handle),
             Err(error) => not_started = Some(error),
         }

@@ -64,6 +64,7 @@ mod sandbox_lifecycle;
 mod sandbox_lifecycle_cxone;
 mod sandbox_oauth;
 mod sandbox_openapi;
+mod sandbox_persist;
 mod sandbox_ratelimit;
 mod sandbox_tls;
 

@@ -26,7 +26,7 @@ use crate::sandbox::actions::{
     BodyRead, MAX_BODY_BYTES, declared_length, json_content_type, read_body,
 };
 use crate::sandbox::respond;
-use crate::sandbox::state::{State, lock};
+use crate::sandbox::state::State;
 
 /// `POST /api/v2/integrations/actions`: a create published at once (version 1).
 pub(crate) async fn create_published(
@@ -74,7 +74,7 @@ async fn create_steps(
         definition = refuse_invalid(definition).await?;
     }
     let answer = {
-        let mut store = lock(&state.genesys);
+        let mut store = state.genesys.write().map_err(ApiError::from)?;
         if store.name_taken(&definition.name, None) {
             return Err(name_taken(&definition.name).into());
         }
@@ -87,6 +87,7 @@ async fn create_steps(
             Side::Published => store.insert(id, Some(definition), None),
             Side::Draft => store.insert(id, None, Some(definition)),
         }
+        store.commit().map_err(ApiError::from)?;
         answer
     };
     if faults.latency_ms > 0 {
@@ -166,7 +167,7 @@ pub(crate) async fn get(
 ) -> Result<Response, ApiError> {
     authenticate(&state, &headers)?;
     let view = Query::parse(query.as_deref()).view()?;
-    let store = lock(&state.genesys);
+    let store = state.genesys.read()?;
     let published = store
         .get(&id)
         .and_then(|a| a.published.as_ref())
@@ -187,7 +188,9 @@ pub(crate) async fn update(
 ) -> Result<Response, ApiError> {
     let body = authenticated_body(&state, &headers, body).await?;
     let update = model::parse_action_update(&body)?;
-    let current = lock(&state.genesys)
+    let current = state
+        .genesys
+        .read()?
         .get(&id)
         .and_then(|a| a.published.clone())
         .ok_or_else(|| no_action(&id))?;
@@ -199,7 +202,7 @@ pub(crate) async fn update(
         ));
     }
     let next = refuse_invalid(update.apply(&current)).await?;
-    let mut store = lock(&state.genesys);
+    let mut store = state.genesys.write()?;
     if store.name_taken(&next.name, Some(&id)) {
         return Err(name_taken(&next.name));
     }
@@ -215,6 +218,7 @@ pub(crate) async fn update(
             None => Err(no_action(&id)),
         })
         .unwrap_or_else(|| Err(no_action(&id)))?;
+    store.commit()?;
     Ok(respond::json(StatusCode::OK, &answer))
 }
 
@@ -225,7 +229,7 @@ pub(crate) async fn delete(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authenticate(&state, &headers)?;
-    let mut store = lock(&state.genesys);
+    let mut store = state.genesys.write()?;
     if store.get(&id).is_none_or(|a| a.published.is_none()) {
         return Err(no_action(&id));
     }
@@ -233,6 +237,7 @@ pub(crate) async fn delete(
         action.published = None;
         action.draft = None;
     });
+    store.commit()?;
     Ok(no_content())
 }
 

@@ -21,14 +21,16 @@ use super::error::ApiError;
 use super::model::{self, Definition, Side, View};
 use super::{Query, authenticate, validation};
 use crate::sandbox::respond;
-use crate::sandbox::state::{State, lock};
+use crate::sandbox::state::State;
 
 fn no_draft(id: &str) -> ApiError {
     ApiError::not_found(format!("No draft for an action with id {id}"))
 }
 
 fn current_draft(state: &State, id: &str) -> Result<Definition, ApiError> {
-    lock(&state.genesys)
+    state
+        .genesys
+        .read()?
         .get(id)
         .and_then(|a| a.draft.clone())
         .ok_or_else(|| no_draft(id))
@@ -51,7 +53,7 @@ pub(crate) async fn from_published(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authenticate(&state, &headers)?;
-    let mut store = lock(&state.genesys);
+    let mut store = state.genesys.write()?;
     let draft = store
         .modify(&id, |action| match (&action.published, &action.draft) {
             (None, _) => Err(ApiError::not_found(format!(
@@ -66,6 +68,7 @@ pub(crate) async fn from_published(
             }
         })
         .unwrap_or_else(|| Err(ApiError::not_found(format!("No action with id {id}"))))?;
+    store.commit()?;
     Ok(respond::json(
         StatusCode::OK,
         &draft.action(&id, Side::Draft, View::FULL),
@@ -98,7 +101,7 @@ pub(crate) async fn update(
 ) -> Result<Response, ApiError> {
     let body = authenticated_body(&state, &headers, body).await?;
     let update = model::parse_draft_update(&body)?;
-    let mut store = lock(&state.genesys);
+    let mut store = state.genesys.write()?;
     if let Some(name) = &update.name
         && store.name_taken(name, Some(&id))
     {
@@ -124,6 +127,7 @@ pub(crate) async fn update(
             Ok(next)
         })
         .unwrap_or_else(|| Err(no_draft(&id)))?;
+    store.commit()?;
     Ok(respond::json(
         StatusCode::OK,
         &draft.action(&id, Side::Draft, View::FULL),
@@ -138,10 +142,12 @@ pub(crate) async fn delete(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authenticate(&state, &headers)?;
-    lock(&state.genesys)
+    let mut store = state.genesys.write()?;
+    store
         .modify(&id, |action| action.draft.take())
         .flatten()
         .ok_or_else(|| no_draft(&id))?;
+    store.commit()?;
     Ok(no_content())
 }
 
@@ -177,7 +183,8 @@ pub(crate) async fn publish(
         return Err(model::stale_version("draft", version, draft.version));
     }
     let draft = refuse_invalid(draft).await?;
-    let published = lock(&state.genesys)
+    let mut store = state.genesys.write()?;
+    let published = store
         .modify(&id, |action| match &action.draft {
             Some(now) if *now == draft => {
                 let mut published = draft.clone();
@@ -194,6 +201,7 @@ pub(crate) async fn publish(
             None => Err(no_draft(&id)),
         })
         .unwrap_or_else(|| Err(no_draft(&id)))?;
+    store.commit()?;
     Ok(respond::json(
         StatusCode::OK,
         &published.action(&id, Side::Published, View::FULL),

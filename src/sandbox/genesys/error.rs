@@ -8,6 +8,17 @@ use serde_json::{Value, json};
 
 use crate::sandbox::respond;
 
+/// The store file could not be read or written: a 500, nothing changed.
+impl From<crate::sandbox::persist::StoreFileError> for ApiError {
+    fn from(error: crate::sandbox::persist::StoreFileError) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal.server.error",
+            error.to_string(),
+        )
+    }
+}
+
 /// One `Detail` of an `ErrorBody`: the field it is about.
 pub(crate) fn detail(error_code: &str, field_name: &str) -> Value {
     json!({ "errorCode": error_code, "fieldName": field_name })

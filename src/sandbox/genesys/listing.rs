@@ -22,7 +22,7 @@ use super::model::{Definition, Side, View};
 use super::{Query, SANDBOX_INTEGRATION_NAME, authenticate};
 use crate::config::SANDBOX_INTEGRATION_ID;
 use crate::sandbox::respond;
-use crate::sandbox::state::{State, lock};
+use crate::sandbox::state::State;
 
 const MAX_PAGE_SIZE: u64 = 100;
 const DEFAULT_PAGE_SIZE: u64 = 25;
@@ -191,7 +191,7 @@ async fn list(
     // Under the lock only the filter and copies of the page's definitions (what the view
     // shows of them); their `Action` values are built after.
     let (total, page) = {
-        let store = lock(&state.genesys);
+        let store = state.genesys.read()?;
         let matching: Vec<(&str, &Definition)> = store
             .iter()
             .filter_map(|action| {
@@ -252,7 +252,9 @@ pub(crate) async fn categories(
     authenticate(&state, &headers)?;
     let query = Query::parse(query.as_deref());
     let paging = Paging::read(&query, &[])?;
-    let names: BTreeSet<String> = lock(&state.genesys)
+    let names: BTreeSet<String> = state
+        .genesys
+        .read()?
         .iter()
         .flat_map(|a| a.published.iter().chain(a.draft.iter()))
         .map(|d| d.category.clone())

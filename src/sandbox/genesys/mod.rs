@@ -13,7 +13,7 @@ mod drafts;
 mod error;
 pub(crate) mod headers;
 mod listing;
-mod model;
+pub(crate) mod model;
 pub(crate) mod store;
 mod validation;
 

@@ -13,7 +13,7 @@ pub(crate) struct StoredAction {
     pub id: String,
     pub published: Option<Definition>,
     pub draft: Option<Definition>,
-    seq: u64,
+    pub(crate) seq: u64,
 }
 
 impl StoredAction {
@@ -44,6 +44,9 @@ pub(crate) struct Store {
     next_seq: u64,
     bytes: usize,
     evicted: u64,
+    /// With a store file (`persist/`): the sequence numbers changed since the last write
+    /// to it. `None` in memory: nothing is recorded.
+    journal: Option<Vec<u64>>,
 }
 
 impl Store {
@@ -56,7 +59,60 @@ impl Store {
             next_seq: 0,
             bytes: 0,
             evicted: 0,
+            journal: None,
         }
+    }
+
+    /// An empty store that records what changes, for a store file to follow it.
+    pub fn journaled(limits: StoreLimits) -> Store {
+        Store {
+            journal: Some(Vec::new()),
+            ..Store::new(limits)
+        }
+    }
+
+    /// The sequence numbers changed (stored, changed or removed) since the last call.
+    pub fn take_journal(&mut self) -> Vec<u64> {
+        self.journal
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn touched(&mut self, seq: u64) {
+        if let Some(journal) = &mut self.journal {
+            journal.push(seq);
+        }
+    }
+
+    /// The action at a sequence number (its place in creation order).
+    pub fn at(&self, seq: u64) -> Option<&StoredAction> {
+        self.order.get(&seq).and_then(|id| self.actions.get(id))
+    }
+
+    /// Puts back an action read from a store file at its sequence number: indexed, not
+    /// journaled, no limit enforced (the file is kept within them by its writers).
+    pub fn restore(
+        &mut self,
+        seq: u64,
+        id: String,
+        published: Option<Definition>,
+        draft: Option<Definition>,
+    ) {
+        let action = StoredAction {
+            id: id.clone(),
+            published,
+            draft,
+            seq,
+        };
+        self.index(&action);
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.order.insert(seq, id.clone());
+        self.actions.insert(id, action);
+    }
+
+    pub fn set_evicted(&mut self, evicted: u64) {
+        self.evicted = evicted;
     }
 
     pub fn get(&self, id: &str) -> Option<&StoredAction> {
@@ -84,6 +140,7 @@ impl Store {
         self.index(&action);
         self.order.insert(seq, id.clone());
         self.actions.insert(id, action);
+        self.touched(seq);
         self.enforce_limits();
     }
 
@@ -97,6 +154,7 @@ impl Store {
         let mut action = self.actions.remove(id)?;
         self.unindex(&action);
         let result = change(&mut action);
+        self.touched(action.seq);
         if action.published.is_none() && action.draft.is_none() {
             self.order.remove(&action.seq);
         } else {
@@ -142,9 +200,10 @@ impl Store {
         while self.actions.len() > self.limits.max_actions
             || (self.bytes > self.limits.max_bytes && self.actions.len() > 1)
         {
-            let Some((_, id)) = self.order.pop_first() else {
+            let Some((seq, id)) = self.order.pop_first() else {
                 return;
             };
+            self.touched(seq);
             if let Some(old) = self.actions.remove(&id) {
                 self.unindex(&old);
                 self.evicted += 1;
