@@ -95,6 +95,41 @@ fn on_the_default_profile_submit_then_list_in_another_process_and_a_second_submi
     assert_eq!(fresh.status.code(), Some(0), "{}", stdout(&fresh));
 }
 
+/// The lifecycle on the default profile with no configuration, each command its own
+/// process: what one process created, the next pulls, diffs, pushes and deletes.
+#[test]
+fn on_the_default_profile_pull_diff_push_and_delete_work_across_processes() {
+    let ws = Workspace::new();
+    let file = ws.payload("a.json", "Across processes");
+    let run = |args: &[&str], code: i32| {
+        let out = ws.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "cxda {args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    };
+    run(&["submit", &file], 0);
+    let pulled = ws.path().join("pulled.json").display().to_string();
+    run(&["pull", "Across processes", "-o", &pulled], 0);
+    run(&["diff", &pulled], 0);
+    let text = std::fs::read_to_string(&pulled).expect("pulled");
+    std::fs::write(&pulled, text.replace("\"GET\"", "\"POST\"")).expect("edit");
+    let out = run(&["diff", &pulled], 1);
+    assert!(out.contains("server \"GET\", file \"POST\""), "{out}");
+    let out = run(&["push", &pulled], 0);
+    assert!(out.contains("to version 2"), "{out}");
+    let out = run(&["push", &pulled], 0);
+    assert!(out.contains("unchanged"), "{out}");
+    let out = run(&["delete", "Across processes", "--yes"], 0);
+    assert!(out.starts_with("deleted"), "{out}");
+    let out = run(&["list", "--json"], 0);
+    assert_eq!(out.trim(), "[]");
+}
+
 #[test]
 fn on_sandbox_genesys_a_submitted_action_is_listed_by_the_next_process() {
     let ws = Workspace::new();

@@ -126,6 +126,22 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreFileError> {
             source,
         })?;
     }
+    // The payloads sent are in it, header values included: readable by its owner only,
+    // as the audit file is. SQLite gives its -wal and -shm files the same mode.
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        if let Err(source) = options.open(path)
+            && source.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            return Err(StoreFileError::Dir {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    }
     let unreadable = |e: rusqlite::Error| classify(path, e);
     let conn = Connection::open(path).map_err(unreadable)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(unreadable)?;

@@ -252,3 +252,24 @@ fn reset_empties_both_dialects_and_running_stores_see_it() {
     create(&cxone, 1);
     assert_eq!(ids(&cxone), ["da_1"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_store_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (_dir, path) = file();
+    let conn = open(&path).expect("opened");
+    drop(conn);
+    for file in [path.clone(), path.with_extension("sqlite3-wal")] {
+        if let Ok(meta) = std::fs::metadata(&file) {
+            assert_eq!(
+                meta.permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                file.display()
+            );
+        }
+    }
+    let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
