@@ -154,7 +154,7 @@ echo "unchanged: $(grep -c ': unchanged ' "$WORK/push.lines" || true) of $PULLED
 
 echo "== 5. cxda diff of 100 pulled files"
 diff_some() {
-    find "$WORK/pulled" -name '*.json' | sort | head -n 100 | tr '\n' '\0' |
+    find "$WORK/pulled" -name '*.json' | sort | sed -n '1,100p' | tr '\n' '\0' |
         xargs -0 "$BIN" --data-dir "$WORK/data" diff >"$WORK/diff.lines" 2>&1
 }
 timed "diff 100" "no target" diff_some
