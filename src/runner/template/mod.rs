@@ -1,7 +1,7 @@
 //! The Velocity subset of an action's templates (`requestUrlTemplate`, `headers`,
 //! `requestTemplate`, `successTemplate`), as cxda runs it locally: parsed with byte
-//! positions ([`parse`]), listed ([`Template::references`]) and rendered from a
-//! [`Context`] ([`render`]). docs/templates.md describes the subset for the people who
+//! positions ([`parse()`]), listed ([`Template::references`]) and rendered from a
+//! [`Context`] ([`render()`]). docs/templates.md describes the subset for the people who
 //! write templates.
 //!
 //! This is not the lint of `payload` (which scans for mistakes and goes on): here a
