@@ -26,6 +26,7 @@ pub mod engine;
 pub mod logging;
 pub mod payload;
 pub mod rate;
+pub mod runner;
 pub mod sandbox;
 pub mod session;
 pub mod text;
