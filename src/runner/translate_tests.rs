@@ -171,12 +171,17 @@ fn an_invalid_jsonpath_names_the_entry_the_path_and_the_parser_message() {
 }
 
 #[test]
-fn a_path_without_the_root_is_invalid_under_rfc_9535() {
-    // Some engines take `results[0].id`; RFC 9535 needs the `$`.
-    assert!(matches!(
-        run(json!({ "id": "results[0].id" }), json!({})),
-        Err(TranslateError::InvalidPath { .. })
-    ));
+fn paths_other_engines_take_are_invalid_under_rfc_9535() {
+    // Some engines take a path without the `$`, or a script expression.
+    for path in ["results[0].id", "$.results[(@.length-1)]"] {
+        assert!(
+            matches!(
+                run(json!({ "id": path }), json!({})),
+                Err(TranslateError::InvalidPath { .. })
+            ),
+            "{path}"
+        );
+    }
 }
 
 #[test]
