@@ -19,7 +19,7 @@ use crate::text::escape_controls;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ContractError {
     /// The document breaks the contract at `pointer` (a JSON pointer into the document, ""
-    /// for the whole of it).
+    /// for the whole of it; for a missing property, where it should be).
     #[error("{message}")]
     Violation { pointer: String, message: String },
     /// The contract itself does not compile as a draft-04 schema.
@@ -86,9 +86,16 @@ pub fn validate_input(input: &Value, input_schema: &Value) -> Result<(), Vec<Con
 
 fn validate(document: &Value, schema: &Value, checked: Checked) -> Result<(), Vec<ContractError>> {
     let validator = jsonschema::draft4::new(schema).map_err(|error| {
+        let place = error.instance_path().as_str();
+        let reason = error.masked().to_string();
+        let reason = if place.is_empty() {
+            reason
+        } else {
+            format!("at {place}: {reason}")
+        };
         vec![ContractError::InvalidSchema {
             contract: checked.contract(),
-            reason: escape_controls(&error.masked().to_string()).into_owned(),
+            reason: escape_controls(&reason).into_owned(),
         }]
     })?;
     let mut errors = Vec::new();

@@ -165,6 +165,13 @@ fn a_contract_that_does_not_compile_is_its_own_error() {
         "{errors:?}"
     );
     assert_eq!(errors[0].pointer(), "");
+    assert!(
+        errors[0]
+            .to_string()
+            .starts_with("the output contract is not a valid JSON schema (draft-04): at /type: "),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]

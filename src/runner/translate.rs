@@ -44,8 +44,9 @@ impl Translation {
 /// One `translationMap` entry after evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TranslatedEntry {
+    /// The name as in the map (not escaped: a display escapes it, as it does the value).
     pub name: String,
-    /// The JSONPath as written in the map.
+    /// The JSONPath as written in the map (not escaped either).
     pub path: String,
     pub value: Value,
     pub source: Source,
