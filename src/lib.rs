@@ -9,7 +9,7 @@
 //! - [`dialect`]: the two dialects (`cxone-v2`, `genesys-cloud`) and their defaults.
 //! - [`engine`]: OAuth2, the request builder, the executor, pacing and webhooks.
 //! - [`rate`]: `N/PERIOD` rate specifications shared by pacing and the sandbox.
-//! - [`runner`]: the local test runner's parts (the template subset, rendered with positions).
+//! - [`runner`]: the local test runner's parts (the template subset, the translation map, the contract checks).
 //! - [`sandbox`]: the embedded API emulation (axum) with fault injection and TLS.
 //! - [`cli`]: the headless commands.
 //! - [`session`]: what the commands and the studio share to run: the exit outcome, the
