@@ -52,6 +52,28 @@ impl Default for StoreLimits {
     }
 }
 
+/// The sequence numbers a store's changes touched (evictions included), when a store file
+/// follows the store; nothing is kept otherwise. Both dialects' stores hold one.
+#[derive(Debug, Default)]
+pub(crate) struct Journal(Option<Vec<u64>>);
+
+impl Journal {
+    pub fn recording() -> Journal {
+        Journal(Some(Vec::new()))
+    }
+
+    pub fn touched(&mut self, seq: u64) {
+        if let Some(journal) = &mut self.0 {
+            journal.push(seq);
+        }
+    }
+
+    /// What was touched since the last call.
+    pub fn take(&mut self) -> Vec<u64> {
+        self.0.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}
+
 /// Stored actions by sequence number (creation order), which the indexes hold, so removing
 /// one never renumbers the rest.
 pub(crate) struct Store {
@@ -65,7 +87,7 @@ pub(crate) struct Store {
     by_key: HashMap<String, u64>,
     /// With a store file (`persist/`): the sequence numbers changed since the last write
     /// to it, so that only those rows are written. `None` in memory: nothing is recorded.
-    journal: Option<Vec<u64>>,
+    journal: Journal,
 }
 
 pub(crate) struct StoredAction {
@@ -138,30 +160,25 @@ impl Store {
             by_id: HashMap::new(),
             by_name: HashMap::new(),
             by_key: HashMap::new(),
-            journal: None,
+            journal: Journal::default(),
         }
     }
 
     /// An empty store that records what changes, for a store file to follow it.
     pub fn journaled(limits: StoreLimits) -> Store {
         Store {
-            journal: Some(Vec::new()),
+            journal: Journal::recording(),
             ..Store::new(limits)
         }
     }
 
     /// The sequence numbers changed (stored, updated or removed) since the last call.
     pub fn take_journal(&mut self) -> Vec<u64> {
-        self.journal
-            .as_mut()
-            .map(std::mem::take)
-            .unwrap_or_default()
+        self.journal.take()
     }
 
     fn touched(&mut self, seq: u64) {
-        if let Some(journal) = &mut self.journal {
-            journal.push(seq);
-        }
+        self.journal.touched(seq);
     }
 
     /// The action at a sequence number (its place in creation order).

@@ -287,27 +287,13 @@ impl HistoryView {
     }
 
     fn typing_key(&mut self, key: KeyEvent) -> HistoryAction {
-        match key.code {
-            KeyCode::Enter => self.typing = false,
-            KeyCode::Esc => {
-                self.typing = false;
-                self.set_text(String::new());
-            }
-            KeyCode::Backspace => {
-                let mut text = self.text.clone();
-                text.pop();
+        match filter_key(key, &self.text) {
+            FilterKey::Keep => self.typing = false,
+            FilterKey::Set { text, done } => {
+                self.typing = !done;
                 self.set_text(text);
             }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                let mut text = self.text.clone();
-                text.push(c);
-                self.set_text(text);
-            }
-            code => self.move_key(code),
+            FilterKey::Move(code) => self.move_key(code),
         }
         self.load_more()
     }
@@ -546,6 +532,41 @@ fn text_matches(record: &AuditRecord, needle: &str) -> bool {
     ]
     .iter()
     .any(|field| contains_ignore_case(field, &needle))
+}
+
+/// What a key does to a text filter being typed (History's and the Remote view's).
+pub(crate) enum FilterKey {
+    /// `Enter`: the filter stays, typing ends.
+    Keep,
+    /// The filter becomes `text`; `done` when typing ends too (`Esc` clears it).
+    Set { text: String, done: bool },
+    /// Not a filter key: it moves through the list.
+    Move(KeyCode),
+}
+
+pub(crate) fn filter_key(key: KeyEvent, text: &str) -> FilterKey {
+    match key.code {
+        KeyCode::Enter => FilterKey::Keep,
+        KeyCode::Esc => FilterKey::Set {
+            text: String::new(),
+            done: true,
+        },
+        KeyCode::Backspace => {
+            let mut text = text.to_string();
+            text.pop();
+            FilterKey::Set { text, done: false }
+        }
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            let mut text = text.to_string();
+            text.push(c);
+            FilterKey::Set { text, done: false }
+        }
+        code => FilterKey::Move(code),
+    }
 }
 
 /// `needle_lower` is lower case already. ASCII haystacks (the common case) are compared

@@ -24,7 +24,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::history::{Motion, contains_ignore_case};
+use super::history::{FilterKey, Motion, contains_ignore_case, filter_key};
 use crate::config::Api;
 use crate::engine::Engine;
 use crate::engine::remote::{ListQuery, ReadError, RemoteAction, editable_payload};
@@ -311,27 +311,13 @@ impl RemoteView {
     }
 
     fn typing_key(&mut self, key: KeyEvent) {
-        match key.code {
-            KeyCode::Enter => self.typing = false,
-            KeyCode::Esc => {
-                self.typing = false;
-                self.set_text(String::new());
-            }
-            KeyCode::Backspace => {
-                let mut text = self.text.clone();
-                text.pop();
+        match filter_key(key, &self.text) {
+            FilterKey::Keep => self.typing = false,
+            FilterKey::Set { text, done } => {
+                self.typing = !done;
                 self.set_text(text);
             }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                let mut text = self.text.clone();
-                text.push(c);
-                self.set_text(text);
-            }
-            code => self.move_key(code),
+            FilterKey::Move(code) => self.move_key(code),
         }
     }
 

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::model::Definition;
-use crate::sandbox::store::StoreLimits;
+use crate::sandbox::store::{Journal, StoreLimits};
 
 pub(crate) struct StoredAction {
     pub id: String,
@@ -46,7 +46,7 @@ pub(crate) struct Store {
     evicted: u64,
     /// With a store file (`persist/`): the sequence numbers changed since the last write
     /// to it. `None` in memory: nothing is recorded.
-    journal: Option<Vec<u64>>,
+    journal: Journal,
 }
 
 impl Store {
@@ -59,30 +59,25 @@ impl Store {
             next_seq: 0,
             bytes: 0,
             evicted: 0,
-            journal: None,
+            journal: Journal::default(),
         }
     }
 
     /// An empty store that records what changes, for a store file to follow it.
     pub fn journaled(limits: StoreLimits) -> Store {
         Store {
-            journal: Some(Vec::new()),
+            journal: Journal::recording(),
             ..Store::new(limits)
         }
     }
 
     /// The sequence numbers changed (stored, changed or removed) since the last call.
     pub fn take_journal(&mut self) -> Vec<u64> {
-        self.journal
-            .as_mut()
-            .map(std::mem::take)
-            .unwrap_or_default()
+        self.journal.take()
     }
 
     fn touched(&mut self, seq: u64) {
-        if let Some(journal) = &mut self.journal {
-            journal.push(seq);
-        }
+        self.journal.touched(seq);
     }
 
     /// The action at a sequence number (its place in creation order).

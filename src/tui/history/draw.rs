@@ -7,13 +7,13 @@ use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, Cell, HighlightSpacing, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState,
-    Table, TableState, Wrap,
+    Block, Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, Wrap,
 };
 
 use super::detail::{display_status, display_time, outcome_style};
 use super::{Detail, HistoryView, OutcomeFilter, Paging};
 use crate::text::escape_controls;
+use crate::tui::widgets::ListWindow;
 
 const DIM: Style = Style::new().fg(Color::DarkGray);
 
@@ -61,18 +61,8 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &HistoryView) {
     // The header takes one row.
     let rows_fit = usize::from(table_area.height.saturating_sub(1)).max(1);
     view.viewport.set(rows_fit);
-    let selected = view.selected.min(view.visible.len().saturating_sub(1));
-    // The key handlers keep `top` right for the last height; a resize since then is fixed
-    // here without mutating the view.
-    let top = if selected < view.top {
-        selected
-    } else if selected >= view.top + rows_fit {
-        selected + 1 - rows_fit
-    } else {
-        view.top
-    };
-    let end = (top + rows_fit).min(view.visible.len());
-    let rows = view.visible[top.min(end)..end]
+    let window = ListWindow::new(view.visible.len(), view.selected, view.top, rows_fit);
+    let rows = view.visible[window.top..window.end]
         .iter()
         .filter_map(|&i| view.records.get(i))
         .map(|record| {
@@ -106,25 +96,8 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &HistoryView) {
             Constraint::Length(36),
         ],
     )
-    .header(header)
-    .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
-    .highlight_symbol("> ")
-    .highlight_spacing(HighlightSpacing::Always);
-    let mut state =
-        TableState::new().with_selected((!view.visible.is_empty()).then_some(selected - top));
-    frame.render_stateful_widget(table, table_area, &mut state);
-
-    if view.visible.len() > rows_fit {
-        let mut scroll = ScrollbarState::new(view.visible.len()).position(selected);
-        frame.render_stateful_widget(
-            Scrollbar::new(ScrollbarOrientation::VerticalRight),
-            area.inner(Margin {
-                vertical: 1,
-                horizontal: 0,
-            }),
-            &mut scroll,
-        );
-    }
+    .header(header);
+    window.render(frame, table, table_area, area);
 
     frame.render_widget(Paragraph::new(status_line(view)), status_area);
     let keys = if view.typing {
