@@ -127,23 +127,45 @@ impl Engine {
         key: &str,
         cancel: &CancellationToken,
     ) -> Result<Value, ReadError> {
-        match self.read_action(key, cancel).await {
-            Err(ReadError::Refused {
-                status: 400 | 404, ..
-            }) => {}
-            other => return other,
+        match self.locate_by(Some(key), Some(key), cancel).await? {
+            Some((action, _)) => Ok(action),
+            None => Err(ReadError::NotFound(key.to_string())),
         }
+    }
+
+    /// The action whose id is `id`, else the one action named exactly `name` (several of
+    /// that name: ambiguous); `None` when there is none. The flag says it was found by id.
+    async fn locate_by(
+        &self,
+        id: Option<&str>,
+        name: Option<&str>,
+        cancel: &CancellationToken,
+    ) -> Result<Option<(Value, bool)>, ReadError> {
+        if let Some(id) = id {
+            match self.read_action(id, cancel).await {
+                Err(ReadError::Refused {
+                    status: 400 | 404, ..
+                }) => {}
+                other => return other.map(|action| Some((action, true))),
+            }
+        }
+        let Some(name) = name else {
+            return Ok(None);
+        };
         let query = ListQuery {
-            name: Some(key.to_string()),
+            name: Some(name.to_string()),
             drafts: false,
         };
-        let mut named: Vec<RemoteAction> = self.list_actions(&query, cancel).await?;
-        named.retain(|a| a.name == key);
+        let mut named = self.list_actions(&query, cancel).await?;
+        named.retain(|a| a.name == name);
         match named.as_slice() {
-            [] => Err(ReadError::NotFound(key.to_string())),
-            [one] => self.read_action(&one.id, cancel).await,
+            [] => Ok(None),
+            [one] => self
+                .read_action(&one.id, cancel)
+                .await
+                .map(|action| Some((action, false))),
             several => Err(ReadError::Ambiguous {
-                name: key.to_string(),
+                name: name.to_string(),
                 count: several.len(),
                 ids: several.iter().map(|a| a.id.clone()).collect(),
             }),

@@ -19,8 +19,8 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use super::ReadError;
 use super::diff::{Difference, differences, needs_replace};
-use super::{ListQuery, ReadError};
 use crate::audit::{AuditError, AuditRecord, Outcome};
 use crate::config::Api;
 use crate::engine::{Engine, ExecEvent, Submission, UpdateTarget, created_id};
@@ -263,41 +263,15 @@ impl Engine {
     }
 
     /// The server's action `file` names: by its `id`, else the one action named exactly
-    /// its `name`; `None` when there is none. Several of that name: ambiguous.
+    /// its `name`; with whether it was found by id.
     async fn locate(
         &self,
         file: &Value,
         cancel: &CancellationToken,
     ) -> Result<Option<(Value, bool)>, ReadError> {
-        if let Some(id) = id_of(file) {
-            match self.read_action(&id, cancel).await {
-                Err(ReadError::Refused {
-                    status: 400 | 404, ..
-                }) => {}
-                other => return other.map(|action| Some((action, true))),
-            }
-        }
-        let Some(name) = file.get("name").and_then(Value::as_str) else {
-            return Ok(None);
-        };
-        let query = ListQuery {
-            name: Some(name.to_string()),
-            drafts: false,
-        };
-        let mut named = self.list_actions(&query, cancel).await?;
-        named.retain(|a| a.name == name);
-        match named.as_slice() {
-            [] => Ok(None),
-            [one] => self
-                .read_action(&one.id, cancel)
-                .await
-                .map(|action| Some((action, false))),
-            several => Err(ReadError::Ambiguous {
-                name: name.to_string(),
-                count: several.len(),
-                ids: several.iter().map(|a| a.id.clone()).collect(),
-            }),
-        }
+        let id = id_of(file);
+        let name = file.get("name").and_then(Value::as_str);
+        self.locate_by(id.as_deref(), name, cancel).await
     }
 }
 
