@@ -33,7 +33,7 @@ use crate::audit::{AuditRecord, Outcome as Record};
 use crate::config::{Api, GlobalOptions, Profile};
 use crate::engine::remote::{PushError, PushOptions, PushOutcome, ReadError};
 use crate::engine::{Engine, Submission, created_id};
-use crate::payload::{check_text_for, with_id_and_version};
+use crate::payload::{carries_id_or_version, check_text_for, with_id_and_version};
 use crate::text::escape_controls;
 
 const AFTER_HELP: &str = "\
@@ -267,10 +267,9 @@ fn finish(file: &PayloadFile, done: &Done, out: &mut Output) -> Outcome {
             let mut outcome = Outcome::Ok;
             // Equal content at another version (an older pull): a file that carries its
             // id and version takes the server's, so the next change is not refused as stale.
-            let carries = serde_json::from_str::<serde_json::Value>(&file.text)
-                .ok()
-                .is_some_and(|v| v.get("id").is_some() || v.get("version").is_some());
-            if carries && let Err(problem) = write_back(file, id, *version) {
+            if carries_id_or_version(&file.text)
+                && let Err(problem) = write_back(file, id, *version)
+            {
                 lines.push(Line::plain("failed", problem));
                 outcome = Outcome::LocalProblem;
             }

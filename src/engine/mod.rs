@@ -388,6 +388,24 @@ pub fn created_id(record: &AuditRecord) -> Option<String> {
     })
 }
 
+/// The action a `created` or `updated` record is about, and its version after the change
+/// (the record's `version`, else the answer's); `None` for other outcomes.
+pub fn changed_action(record: &AuditRecord) -> Option<(String, Option<u64>)> {
+    let id = match record.outcome {
+        Outcome::Created => created_id(record),
+        Outcome::Updated => record.remote_id.clone(),
+        _ => None,
+    }?;
+    let version = record.version.or_else(|| {
+        record
+            .response
+            .body
+            .get("version")
+            .and_then(serde_json::Value::as_u64)
+    });
+    Some((id, version))
+}
+
 /// A new correlation id: a random (version 4) UUID, hyphenated, in lower case. The bytes come
 /// from `getrandom` (already a dependency) rather than `uuid`'s `v4` feature, which would
 /// link a second `getrandom` major version for the same system call.

@@ -18,7 +18,7 @@ pub use checks::{
 pub use diagnostic::{Diagnostic, Severity};
 pub use position::{LineIndex, pointer_escape};
 pub use schema::warm_up as compile_schema;
-pub use writeback::{WriteBackError, with_id_and_version};
+pub use writeback::{WriteBackError, carries_id_or_version, with_id_and_version};
 
 use crate::dialect::Api;
 

@@ -15,6 +15,14 @@ pub enum WriteBackError {
     NotAnObject,
 }
 
+/// Whether `text` is a JSON object with a top-level `id` or `version` (a pulled file, or
+/// one pushed before): the files whose values a later push keeps up to date.
+pub fn carries_id_or_version(text: &str) -> bool {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .is_some_and(|v| v.get("id").is_some() || v.get("version").is_some())
+}
+
 /// `text` with its top-level `id` set to `id` and, when given, `version` to `version`.
 pub fn with_id_and_version(
     text: &str,

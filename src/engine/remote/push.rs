@@ -23,7 +23,7 @@ use super::ReadError;
 use super::diff::{Difference, differences, needs_replace};
 use crate::audit::{AuditError, AuditRecord, Outcome};
 use crate::config::Api;
-use crate::engine::{Engine, ExecEvent, Submission, UpdateTarget, created_id};
+use crate::engine::{Engine, ExecEvent, Submission, UpdateTarget, changed_action};
 use crate::text::escape_controls;
 
 /// A file against the server.
@@ -238,26 +238,16 @@ impl Engine {
     /// version after a create or an update; a version the answer did not give is read
     /// back, so the file never keeps a version older than the server's.
     async fn changed(&self, records: Vec<AuditRecord>, cancel: &CancellationToken) -> PushOutcome {
-        let now = match records.last() {
-            Some(last) if matches!(last.outcome, Outcome::Created | Outcome::Updated) => {
-                let id = created_id(last).or_else(|| last.remote_id.clone());
-                let version = last
-                    .version
-                    .or_else(|| last.response.body.get("version").and_then(Value::as_u64));
-                match (id, version) {
-                    (Some(id), Some(version)) => Some((id, Some(version))),
-                    (Some(id), None) => {
-                        let read = self.read_action(&id, cancel).await.ok();
-                        let version = read
-                            .as_ref()
-                            .and_then(|a| a.get("version"))
-                            .and_then(Value::as_u64);
-                        Some((id, version))
-                    }
-                    (None, _) => None,
-                }
+        let now = match records.last().and_then(changed_action) {
+            Some((id, None)) => {
+                let read = self.read_action(&id, cancel).await.ok();
+                let version = read
+                    .as_ref()
+                    .and_then(|a| a.get("version"))
+                    .and_then(Value::as_u64);
+                Some((id, version))
             }
-            _ => None,
+            known => known,
         };
         PushOutcome::Changed { records, now }
     }

@@ -9,8 +9,8 @@
 
 use crate::audit::{AuditRecord, Outcome};
 use crate::engine::remote::{Comparison, ReadError, difference_lines, summary};
-use crate::engine::{Submission, created_id};
-use crate::payload::with_id_and_version;
+use crate::engine::{Submission, changed_action};
+use crate::payload::{carries_id_or_version, with_id_and_version};
 use crate::text::escape_controls;
 use crate::tui::app::{App, EngineState, Overlay};
 use crate::tui::message::{Effect, SubmissionId};
@@ -45,21 +45,9 @@ impl App {
     /// A record finished: after a create or an update, the editor's text (when it carries
     /// them) gets the action's id and version, and the text now stands for that action.
     pub(crate) fn after_remote_change(&mut self, record: &AuditRecord) {
-        let id = match record.outcome {
-            Outcome::Created => created_id(record),
-            Outcome::Updated => record.remote_id.clone(),
-            _ => None,
-        };
-        let Some(id) = id else {
+        let Some((id, version)) = changed_action(record) else {
             return;
         };
-        let version = record.version.or_else(|| {
-            record
-                .response
-                .body
-                .get("version")
-                .and_then(serde_json::Value::as_u64)
-        });
         self.status = match (record.outcome, version) {
             (Outcome::Updated, Some(v)) => {
                 format!("updated {} to version {v}", escape_controls(&id))
@@ -69,10 +57,7 @@ impl App {
             (_, None) => format!("created {}", escape_controls(&id)),
         };
         let text = self.editor.text();
-        let carries = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .is_some_and(|v| v.get("id").is_some() || v.get("version").is_some());
-        if carries
+        if carries_id_or_version(&text)
             && let Ok(updated) = with_id_and_version(&text, &id, version)
             && updated != text
         {
