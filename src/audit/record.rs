@@ -143,6 +143,9 @@ pub enum Outcome {
     /// An action removed from the server (`cxda delete`, or the first half of a
     /// `push --replace`).
     Deleted,
+    /// A test run (`operation: test`) whose every step succeeded; one that did not is
+    /// `failed`.
+    Passed,
     WebhookDelivered,
     WebhookFailed,
 }
@@ -157,6 +160,7 @@ impl Outcome {
             Outcome::Drafted => "drafted",
             Outcome::Updated => "updated",
             Outcome::Deleted => "deleted",
+            Outcome::Passed => "passed",
             Outcome::WebhookDelivered => "webhook_delivered",
             Outcome::WebhookFailed => "webhook_failed",
         }
@@ -171,6 +175,7 @@ impl Outcome {
                 | Outcome::Drafted
                 | Outcome::Updated
                 | Outcome::Deleted
+                | Outcome::Passed
                 | Outcome::WebhookDelivered
         )
     }

@@ -23,6 +23,7 @@ pub mod remote;
 pub mod request;
 mod response;
 mod retry;
+pub mod target;
 mod webhook;
 
 use std::path::PathBuf;

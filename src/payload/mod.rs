@@ -6,6 +6,7 @@
 mod checks;
 mod diagnostic;
 mod genesys;
+pub use genesys::string_place;
 mod parse;
 mod position;
 mod schema;

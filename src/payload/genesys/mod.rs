@@ -172,3 +172,15 @@ fn position(
 mod tests;
 #[cfg(test)]
 mod tests_lint;
+
+/// The 1-based line and column in the payload `text` of byte `offset` of the JSON string
+/// at `pointer` (as decoded): where a template error a run found sits in the file. `None`
+/// when the pointer does not name a string in the text.
+pub fn string_place(text: &str, pointer: &str, offset: usize) -> Option<(usize, usize)> {
+    let quote = Locator::new(text).locate(pointer)?.value;
+    if text.as_bytes().get(quote) != Some(&b'"') {
+        return None;
+    }
+    let raw = *escapes::raw_offsets(text, quote, &[offset]).first()?;
+    Some(LineIndex::new(text).position(text, raw))
+}

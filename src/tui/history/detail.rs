@@ -16,7 +16,9 @@ const MAX_LINE_CHARS: usize = 512;
 /// The colour an outcome is drawn in, in the list and the detail.
 pub fn outcome_style(outcome: Outcome) -> Style {
     let color = match outcome {
-        Outcome::Created | Outcome::Updated | Outcome::WebhookDelivered => Color::Green,
+        Outcome::Created | Outcome::Updated | Outcome::Passed | Outcome::WebhookDelivered => {
+            Color::Green
+        }
         Outcome::Drafted | Outcome::Deleted => Color::Cyan,
         Outcome::Rejected => Color::Yellow,
         Outcome::Failed | Outcome::WebhookFailed => Color::Red,

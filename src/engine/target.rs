@@ -1,0 +1,186 @@
+//! The one request of a local test run, sent to the action's own target with the rules the
+//! executor keeps for the platform (docs/test-runs.md, The request):
+//! - the profile's client: its TLS (rustls, TLS ≥ 1.2, the platform's roots plus
+//!   `ca_cert`), its proxy, connection reuse; plain http only to a loopback host;
+//! - the action's timeout over the whole exchange, the body read up to
+//!   [`super::MAX_RESPONSE_BYTES`];
+//! - redirects decided hop by hop by `redirect::decide`: 307/308 followed; 301/302 refused
+//!   for a request with a body (following would drop it); for a request without one (GET,
+//!   DELETE) they and 303 are followed as 307 would be; 303 after a body is fetched with a
+//!   GET, as RFC 9110 §15.4.4 says. A header holding a secret is not carried to another
+//!   origin;
+//! - no retry: a test shows what one call does;
+//! - cancellable at every await.
+//!
+//! Error texts name the URL as shown (secrets `[redacted]`), never as sent.
+
+use std::time::Instant;
+
+use reqwest::{Client, Method, Url};
+use tokio_util::sync::CancellationToken;
+
+use super::client::{check_transport, error_chain};
+use super::redirect::{self, RedirectDecision};
+use super::request::same_origin;
+use super::response;
+use crate::audit::Redirect;
+use crate::runner::{Prepared, SendFailure, TargetAnswer};
+
+/// What sending gave: the answer or why none came, the redirects met, and how long it took.
+#[derive(Debug)]
+pub struct Sent {
+    pub result: Result<TargetAnswer, SendFailure>,
+    pub redirects: Vec<Redirect>,
+    pub latency_ms: u64,
+}
+
+/// Sends `prepared` and reads the answer.
+pub async fn send(client: &Client, prepared: &Prepared, cancel: &CancellationToken) -> Sent {
+    let started = Instant::now();
+    let mut redirects = Vec::new();
+    let result = follow(client, prepared, cancel, &mut redirects).await;
+    Sent {
+        result,
+        redirects,
+        latency_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+async fn follow(
+    client: &Client,
+    prepared: &Prepared,
+    cancel: &CancellationToken,
+    redirects: &mut Vec<Redirect>,
+) -> Result<TargetAnswer, SendFailure> {
+    let shown = &prepared.url_shown;
+    let first = Url::parse(prepared.url.trim())
+        .map_err(|e| SendFailure::Refused(format!("{shown} is not a URL: {e}")))?;
+    check_transport(&first).map_err(|reason| SendFailure::Refused(hide(&reason, prepared)))?;
+    let mut method = Method::from_bytes(prepared.method.as_bytes()).map_err(|_| {
+        SendFailure::Refused(format!("{:?} is not an HTTP method", prepared.method))
+    })?;
+    let mut body = prepared.body.clone();
+    let mut url = first.clone();
+    let mut visited = vec![first.clone()];
+    loop {
+        let mut request = client
+            .request(method.clone(), url.clone())
+            .timeout(prepared.timeout);
+        let cross_origin = !same_origin(&first, &url);
+        for header in &prepared.headers {
+            if cross_origin && (header.secret || header.name.eq_ignore_ascii_case("authorization"))
+            {
+                continue;
+            }
+            request = request.header(&header.name, &header.value);
+        }
+        if let Some(body) = &body {
+            request = request.body(body.clone());
+        }
+        let response = tokio::select! {
+            () = cancel.cancelled() => return Err(SendFailure::Cancelled),
+            sent = request.send() => sent,
+        };
+        let response = match response {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => {
+                return Err(SendFailure::Timeout(format!(
+                    "no answer from {} within the action's timeout of {} s",
+                    hide(url.as_str(), prepared),
+                    prepared.timeout.as_secs()
+                )));
+            }
+            Err(e) if e.is_builder() => {
+                return Err(SendFailure::Refused(hide(
+                    &error_chain(&e.without_url()),
+                    prepared,
+                )));
+            }
+            Err(e) => {
+                return Err(SendFailure::Unreachable(format!(
+                    "{}: {}",
+                    hide(url.as_str(), prepared),
+                    hide(&error_chain(&e.without_url()), prepared)
+                )));
+            }
+        };
+        let answer = tokio::select! {
+            () = cancel.cancelled() => return Err(SendFailure::Cancelled),
+            answer = response::read(response) => answer,
+        };
+        if let Some(error) = &answer.body_error {
+            if error.contains("timed out") || error.contains("timeout") {
+                return Err(SendFailure::Timeout(format!(
+                    "the answer did not finish within the action's timeout of {} s",
+                    prepared.timeout.as_secs()
+                )));
+            }
+            return Err(SendFailure::Unreachable(format!(
+                "the answer broke off: {}",
+                hide(error, prepared)
+            )));
+        }
+        if !(300..400).contains(&answer.status) || answer.status == 304 {
+            return Ok(TargetAnswer {
+                status: answer.status,
+                body: answer.body.to_vec(),
+                cut: answer.cut,
+            });
+        }
+        let has_body = body.is_some();
+        // Without a body nothing can be dropped, so 301/302/303 are as safe as 307.
+        let judged = match answer.status {
+            301..=303 if !has_body => 307,
+            303 => 307,
+            other => other,
+        };
+        let decision = redirect::decide(
+            judged,
+            answer.location.as_deref(),
+            &url,
+            &visited,
+            redirects.len(),
+        );
+        let to = match &decision {
+            RedirectDecision::Follow(next) => next.to_string(),
+            RedirectDecision::SeeOther(to) | RedirectDecision::Refuse { to, .. } => to.clone(),
+        };
+        redirects.push(Redirect {
+            status: answer.status,
+            from: hide(url.as_str(), prepared),
+            to: hide(&to, prepared),
+        });
+        match decision {
+            RedirectDecision::Follow(next) => {
+                if answer.status == 303 {
+                    method = Method::GET;
+                    body = None;
+                }
+                visited.push(next.clone());
+                url = next;
+            }
+            RedirectDecision::SeeOther(to) => {
+                return Err(SendFailure::Refused(format!(
+                    "the target answered 303 See Other to {}",
+                    hide(&to, prepared)
+                )));
+            }
+            RedirectDecision::Refuse { error, .. } => {
+                return Err(SendFailure::Refused(hide(&error, prepared)));
+            }
+        }
+    }
+}
+
+/// A text about the request with the URL as sent replaced by the URL as shown (the
+/// rendered URL may hold a credential).
+fn hide(text: &str, prepared: &Prepared) -> String {
+    if prepared.url == prepared.url_shown {
+        return text.to_string();
+    }
+    let mut out = text.replace(prepared.url.trim(), &prepared.url_shown);
+    if let Ok(parsed) = Url::parse(prepared.url.trim()) {
+        out = out.replace(parsed.as_str(), &prepared.url_shown);
+    }
+    out
+}

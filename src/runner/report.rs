@@ -1,0 +1,114 @@
+//! What a test run reports: its operations, step by step, and the final result, in the
+//! shape of the platform's `TestExecutionResult` (`operations: [{step, name, success,
+//! result, error}]`, `error`, `finalResult`, `success`), so a local run and a platform test
+//! serialise, print and record the same way. An error is the `message`, `code` and `status`
+//! of the platform's `ErrorBody`.
+//!
+//! Every text in a report is already safe to keep: secrets are `[redacted]` by the runner
+//! before they get here (the request's URL, headers and body are shown as rendered with
+//! their secret ranges replaced).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The operation names, as the platform's test shows them (docs/test-runs.md, Steps).
+pub mod names {
+    pub const VALIDATE_INPUT: &str = "Validate input against schema";
+    pub const RESOLVE_URL: &str = "Resolve request URL template";
+    pub const RESOLVE_HEADERS: &str = "Resolve request headers";
+    pub const RESOLVE_BODY: &str = "Resolve request body template";
+    pub const EXECUTE: &str = "Execute request";
+    pub const TRANSLATE: &str = "Resolve translation map";
+    pub const SUCCESS_TEMPLATE: &str = "Resolve success template";
+    pub const VALIDATE_OUTPUT: &str = "Validate output against schema";
+}
+
+/// Why an operation (and so the run) failed: the platform's `ErrorBody` fields a run fills.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepError {
+    pub message: String,
+    /// `invalid.value` (the input), `invalid.substitution` (a template), `request.timeout`,
+    /// `service.unavailable` (the target could not be reached), `target.status` (the target
+    /// answered outside 2xx), `invalid.translation`, `invalid.result` (docs/test-runs.md).
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub status: u16,
+}
+
+impl StepError {
+    pub fn new(code: &str, status: u16, message: impl Into<String>) -> StepError {
+        StepError {
+            message: message.into(),
+            code: code.to_string(),
+            status,
+        }
+    }
+}
+
+/// One operation of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    /// 1-based, in the order performed.
+    pub step: u32,
+    pub name: String,
+    pub success: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<StepError>,
+}
+
+/// A whole run: `TestExecutionResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    #[serde(default)]
+    pub operations: Vec<Operation>,
+    /// The error of the operation that failed, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<StepError>,
+    /// What the action would return to a flow: the success template's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_result: Option<Value>,
+    #[serde(default)]
+    pub success: bool,
+}
+
+impl RunReport {
+    /// Appends a successful operation.
+    pub fn passed(&mut self, name: &str, result: Value) {
+        self.push(name, true, Some(result), None);
+    }
+
+    /// Appends a failed operation and makes its error the run's.
+    pub fn failed(&mut self, name: &str, error: StepError) {
+        self.error = Some(error.clone());
+        self.success = false;
+        self.push(name, false, None, Some(error));
+    }
+
+    /// Appends a failed operation that still has something to show (the target's answer
+    /// to a request it refused).
+    pub fn failed_with(&mut self, name: &str, result: Value, error: StepError) {
+        self.error = Some(error.clone());
+        self.success = false;
+        self.push(name, false, Some(result), Some(error));
+    }
+
+    fn push(&mut self, name: &str, success: bool, result: Option<Value>, error: Option<StepError>) {
+        let step = self.operations.len() as u32 + 1;
+        self.operations.push(Operation {
+            step,
+            name: name.to_string(),
+            success,
+            result,
+            error,
+        });
+    }
+
+    /// Whether an operation failed already.
+    pub fn has_failed(&self) -> bool {
+        self.error.is_some()
+    }
+}

@@ -1,0 +1,495 @@
+//! One run of an action, step by step as the platform's test does, with the sending left to
+//! the caller so this stays pure (the engine sends with its client and rules, the sandbox
+//! with its own):
+//!
+//! ```text
+//! Run::start ──(input checked)──▶ Run::prepare ──▶ Prepared ──caller sends──▶ Run::finish
+//!   1 Validate input against schema   2 Resolve request URL template   5 Execute request
+//!                                     3 Resolve request headers        6 Resolve translation map
+//!                                     4 Resolve request body template  7 Resolve success template
+//!                                                                      8 Validate output against schema
+//! ```
+//!
+//! A `cxone-v2` run has steps 2 to 5 (its placeholders filled), and its result is the
+//! target's answer. A step that fails ends the run; the report says which and why. What a
+//! report shows of the request has every secret (a `--var` value, a `secure` action's
+//! input) replaced by `[redacted]`; only [`Prepared`]'s own fields hold them in clear.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::action::{Located, RunnableAction};
+use super::contract::{self, ContractError};
+use super::placeholders::{self, Place, Values};
+use super::report::{RunReport, StepError, names};
+use super::template::{self, Context, Rendered, TemplateError};
+use super::translate;
+use crate::dialect::Api;
+use crate::text::escape_controls;
+
+/// How many characters of a body that is not JSON a message quotes.
+const QUOTED_CHARS: usize = 60;
+
+/// The request a run sends, in clear (secrets included: never shown, never recorded).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: String,
+    pub url: String,
+    /// The URL with its secrets `[redacted]`.
+    pub url_shown: String,
+    pub headers: Vec<PreparedHeader>,
+    /// `None` for a method without a body (GET, DELETE, HEAD).
+    pub body: Option<String>,
+    pub body_shown: Option<String>,
+    pub timeout: Duration,
+}
+
+/// One header of a [`Prepared`] request.
+#[derive(Debug, Clone)]
+pub struct PreparedHeader {
+    pub name: String,
+    pub value: String,
+    /// The value with its secrets `[redacted]`.
+    pub shown: String,
+    /// The value holds a secret: not carried to another origin on a redirect.
+    pub secret: bool,
+}
+
+/// What the target answered.
+#[derive(Debug, Clone)]
+pub struct TargetAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// The body was longer than the engine reads and was cut.
+    pub cut: bool,
+}
+
+/// Why the request got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendFailure {
+    Timeout(String),
+    /// The target could not be reached (connection, TLS, a body that broke off).
+    Unreachable(String),
+    /// Not sent, or not followed: the transport or redirect rules refused it.
+    Refused(String),
+    Cancelled,
+}
+
+/// A run in progress.
+#[derive(Debug)]
+pub struct Run<'a> {
+    action: &'a RunnableAction,
+    /// The payload's text, to place a template error at its line and column.
+    payload_text: Option<&'a str>,
+    ctx: Context,
+    report: RunReport,
+}
+
+/// Checks an input against the action's input contract; what `cxda test` does before
+/// anything else, sending nothing when it fails. An input must be a JSON object.
+pub fn check_input(action: &RunnableAction, input: &Value) -> Result<(), Vec<ContractError>> {
+    match &action.input_schema {
+        Some(schema) => contract::validate_input(input, schema),
+        None if input.is_object() => Ok(()),
+        None => contract::validate_input(input, &json!({"type": "object"})),
+    }
+}
+
+fn messages(errors: &[ContractError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl<'a> Run<'a> {
+    /// Starts a run of `action` with `input` (an object) and `vars` (`${credentials.X}`,
+    /// cxone-v2 placeholders): its first step checks the input against the input contract.
+    pub fn start(
+        action: &'a RunnableAction,
+        input: Value,
+        vars: BTreeMap<String, String>,
+    ) -> Run<'a> {
+        let mut report = RunReport::default();
+        let checked = check_input(action, &input);
+        let input = match input {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        if action.api == Api::GenesysCloud || checked.is_err() {
+            match checked {
+                Ok(()) => report.passed(
+                    names::VALIDATE_INPUT,
+                    json!("the input matches the input contract"),
+                ),
+                Err(errors) => report.failed(
+                    names::VALIDATE_INPUT,
+                    StepError::new("invalid.value", 400, messages(&errors)),
+                ),
+            }
+        }
+        Run {
+            action,
+            payload_text: None,
+            ctx: Context {
+                input,
+                credentials: vars,
+                secure_input: action.secure,
+                ..Context::default()
+            },
+            report,
+        }
+    }
+
+    /// Places template errors in this payload text (line and column in the file).
+    pub fn with_payload_text(mut self, text: &'a str) -> Run<'a> {
+        self.payload_text = Some(text);
+        self
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> &RunReport {
+        &self.report
+    }
+
+    /// Resolves the request (steps 2 to 4): `None` when a step failed (the report says
+    /// which), else the request to send.
+    pub fn prepare(&mut self) -> Option<Prepared> {
+        if self.report.has_failed() {
+            return None;
+        }
+        match self.action.api {
+            Api::GenesysCloud => self.prepare_templates(),
+            Api::CxoneV2 => self.prepare_placeholders(),
+        }
+    }
+
+    fn render(&self, located: &Located) -> Result<Rendered, StepError> {
+        let parsed =
+            template::parse(&located.text).map_err(|e| self.template_error(located, &e))?;
+        parsed
+            .render(&self.ctx)
+            .map_err(|e| self.template_error(located, &e))
+    }
+
+    fn template_error(&self, located: &Located, error: &TemplateError) -> StepError {
+        let place = self
+            .payload_text
+            .filter(|_| !located.pointer.is_empty())
+            .and_then(|text| crate::payload::string_place(text, &located.pointer, error.offset))
+            .map(|(line, col)| format!("{line}:{col}: "))
+            .unwrap_or_default();
+        let (line, col) = error.line_col(&located.text);
+        let pointer = if located.pointer.is_empty() {
+            "the default template".to_string()
+        } else {
+            escape_controls(&located.pointer).into_owned()
+        };
+        StepError::new(
+            "invalid.substitution",
+            500,
+            format!("{place}{pointer} (template {line}:{col}): {error}"),
+        )
+    }
+
+    fn prepare_templates(&mut self) -> Option<Prepared> {
+        let action = self.action;
+        let url = match self.render(&action.url) {
+            Ok(url) => url,
+            Err(e) => return self.fail(names::RESOLVE_URL, e),
+        };
+        self.report
+            .passed(names::RESOLVE_URL, json!(url.redacted()));
+        let mut headers = Vec::with_capacity(action.headers.len());
+        for (name, located) in &action.headers {
+            let value = match self.render(located) {
+                Ok(value) => value,
+                Err(e) => return self.fail(names::RESOLVE_HEADERS, e),
+            };
+            if value.text.chars().any(char::is_control) {
+                let e = StepError::new(
+                    "invalid.substitution",
+                    500,
+                    format!(
+                        "header {}: the value holds a control character, which a header cannot carry",
+                        escape_controls(name)
+                    ),
+                );
+                return self.fail(names::RESOLVE_HEADERS, e);
+            }
+            headers.push(PreparedHeader {
+                name: name.clone(),
+                shown: value.redacted(),
+                secret: !value.secrets.is_empty(),
+                value: value.text,
+            });
+        }
+        self.report
+            .passed(names::RESOLVE_HEADERS, shown_headers(&headers));
+        let body = match action.body.as_ref().map(|b| self.render(b)).transpose() {
+            Ok(body) => body,
+            Err(e) => return self.fail(names::RESOLVE_BODY, e),
+        };
+        let sends_body = method_has_body(&action.method);
+        let shown = body.as_ref().map(Rendered::redacted);
+        self.report.passed(
+            names::RESOLVE_BODY,
+            match (&shown, sends_body) {
+                (Some(text), true) => json!(text),
+                (_, _) => json!(format!("not sent: a {} request has no body", action.method)),
+            },
+        );
+        let body = body.filter(|_| sends_body);
+        if body.is_some() && !has_header(&headers, "content-type") {
+            headers.push(PreparedHeader {
+                name: "Content-Type".into(),
+                value: "application/json".into(),
+                shown: "application/json".into(),
+                secret: false,
+            });
+        }
+        Some(Prepared {
+            method: action.method.clone(),
+            url: url.text.clone(),
+            url_shown: url.redacted(),
+            headers,
+            body_shown: shown.filter(|_| sends_body),
+            body: body.map(|b| b.text),
+            timeout: action.timeout,
+        })
+    }
+
+    fn prepare_placeholders(&mut self) -> Option<Prepared> {
+        let action = self.action;
+        let values = Values {
+            vars: &self.ctx.credentials,
+            input: &self.ctx.input,
+        };
+        let placeholder_error = |e: placeholders::PlaceholderError| {
+            StepError::new("invalid.substitution", 500, e.to_string())
+        };
+        let url =
+            match placeholders::fill(&action.url.text, values, Place::Url, &action.url.pointer) {
+                Ok(url) => url,
+                Err(e) => return self.fail(names::RESOLVE_URL, placeholder_error(e)),
+            };
+        self.report.passed(names::RESOLVE_URL, json!(url.shown));
+        let mut headers = Vec::with_capacity(action.headers.len());
+        for (name, located) in &action.headers {
+            match placeholders::fill(&located.text, values, Place::Header, &located.pointer) {
+                Ok(value) => headers.push(PreparedHeader {
+                    name: name.clone(),
+                    secret: value.shown != value.text,
+                    value: value.text,
+                    shown: value.shown,
+                }),
+                Err(e) => return self.fail(names::RESOLVE_HEADERS, placeholder_error(e)),
+            }
+        }
+        self.report
+            .passed(names::RESOLVE_HEADERS, shown_headers(&headers));
+        let sends_body = method_has_body(&action.method);
+        let body = match &action.body_json {
+            Some(body) if sends_body => {
+                match placeholders::fill_body(body, values, "/configuration/body") {
+                    Ok((sent, shown)) => Some((sent.to_string(), shown.to_string())),
+                    Err(e) => return self.fail(names::RESOLVE_BODY, placeholder_error(e)),
+                }
+            }
+            _ => None,
+        };
+        self.report.passed(
+            names::RESOLVE_BODY,
+            match &body {
+                Some((_, shown)) => json!(shown),
+                None => json!("no body"),
+            },
+        );
+        if body.is_some() && !has_header(&headers, "content-type") {
+            headers.push(PreparedHeader {
+                name: "Content-Type".into(),
+                value: "application/json".into(),
+                shown: "application/json".into(),
+                secret: false,
+            });
+        }
+        let (body, body_shown) = body.unzip();
+        Some(Prepared {
+            method: action.method.clone(),
+            url: url.text,
+            url_shown: url.shown,
+            headers,
+            body,
+            body_shown,
+            timeout: action.timeout,
+        })
+    }
+
+    fn fail(&mut self, step: &str, error: StepError) -> Option<Prepared> {
+        self.report.failed(step, error);
+        None
+    }
+
+    /// Ends the run with what the request came back with (steps 5 to 8).
+    pub fn finish(mut self, sent: Result<TargetAnswer, SendFailure>) -> RunReport {
+        if self.report.has_failed() {
+            return self.report;
+        }
+        let answer = match sent {
+            Ok(answer) => answer,
+            Err(failure) => {
+                let error = match failure {
+                    SendFailure::Timeout(m) => StepError::new("request.timeout", 408, m),
+                    SendFailure::Unreachable(m) => StepError::new("service.unavailable", 503, m),
+                    SendFailure::Refused(m) => StepError::new("request.refused", 400, m),
+                    SendFailure::Cancelled => {
+                        StepError::new("cancelled", 499, "cancelled before the target answered")
+                    }
+                };
+                self.report.failed(names::EXECUTE, error);
+                return self.report;
+            }
+        };
+        let raw = String::from_utf8_lossy(&answer.body).into_owned();
+        let body_value =
+            serde_json::from_str::<Value>(&raw).unwrap_or_else(|_| Value::String(raw.clone()));
+        let shown = json!({"status": answer.status, "body": body_value});
+        if answer.cut {
+            let e = StepError::new(
+                "response.too.large",
+                502,
+                format!(
+                    "the answer is larger than {} MiB, the most cxda reads",
+                    crate::engine::MAX_RESPONSE_BYTES / (1024 * 1024)
+                ),
+            );
+            self.report.failed_with(names::EXECUTE, shown, e);
+            return self.report;
+        }
+        if !(200..300).contains(&answer.status) {
+            let e = StepError::new(
+                "target.status",
+                answer.status,
+                format!(
+                    "the target answered {}: {}",
+                    answer.status,
+                    quoted_start(&raw)
+                ),
+            );
+            self.report.failed_with(names::EXECUTE, shown, e);
+            return self.report;
+        }
+        self.report.passed(names::EXECUTE, shown);
+        match self.action.api {
+            Api::CxoneV2 => {
+                self.report.final_result = Some(body_value);
+                self.report.success = true;
+                self.report
+            }
+            Api::GenesysCloud => self.respond(raw),
+        }
+    }
+
+    fn respond(mut self, raw: String) -> RunReport {
+        let action = self.action;
+        let translation =
+            match translate::translate(&raw, &action.translation_map, &action.translation_defaults)
+            {
+                Ok(t) => t,
+                Err(e) => {
+                    let e = StepError::new("invalid.translation", 500, e.to_string());
+                    self.report.failed(names::TRANSLATE, e);
+                    return self.report;
+                }
+            };
+        let values = translation.values();
+        self.report
+            .passed(names::TRANSLATE, Value::Object(values.clone()));
+        self.ctx.raw_result = Some(raw);
+        self.ctx.translated = values;
+        let Some(success) = action.success_template.as_ref() else {
+            return self.report;
+        };
+        let rendered = match self.render(success) {
+            Ok(r) => r,
+            Err(e) => {
+                self.report.failed(names::SUCCESS_TEMPLATE, e);
+                return self.report;
+            }
+        };
+        let result = match serde_json::from_str::<Value>(&rendered.text) {
+            Ok(v) => v,
+            Err(e) => {
+                let e = StepError::new(
+                    "invalid.result",
+                    500,
+                    format!(
+                        "the success template did not give JSON ({e}); it gave {}",
+                        quoted_start(&rendered.redacted())
+                    ),
+                );
+                self.report.failed(names::SUCCESS_TEMPLATE, e);
+                return self.report;
+            }
+        };
+        let shown = if rendered.secrets.is_empty() {
+            result.clone()
+        } else {
+            let redacted = rendered.redacted();
+            serde_json::from_str(&redacted).unwrap_or(Value::String(redacted))
+        };
+        self.report.passed(names::SUCCESS_TEMPLATE, shown.clone());
+        if let Some(schema) = &action.success_schema
+            && let Err(errors) = contract::validate_output(&result, schema)
+        {
+            let e = StepError::new("invalid.result", 500, messages(&errors));
+            self.report.failed(names::VALIDATE_OUTPUT, e);
+            return self.report;
+        }
+        if action.success_schema.is_some() {
+            self.report.passed(
+                names::VALIDATE_OUTPUT,
+                json!("the result matches the output contract"),
+            );
+        }
+        self.report.final_result = Some(shown);
+        self.report.success = true;
+        self.report
+    }
+}
+
+fn shown_headers(headers: &[PreparedHeader]) -> Value {
+    Value::Object(
+        headers
+            .iter()
+            .map(|h| (h.name.clone(), Value::String(h.shown.clone())))
+            .collect(),
+    )
+}
+
+fn has_header(headers: &[PreparedHeader], name: &str) -> bool {
+    headers.iter().any(|h| h.name.eq_ignore_ascii_case(name))
+}
+
+/// Whether a request of this method carries the rendered body.
+pub fn method_has_body(method: &str) -> bool {
+    matches!(method, "POST" | "PUT" | "PATCH")
+}
+
+/// The start of a text, quoted and escaped for a message.
+fn quoted_start(text: &str) -> String {
+    let start: String = text.chars().take(QUOTED_CHARS).collect();
+    let more = if text.chars().nth(QUOTED_CHARS).is_some() {
+        "…"
+    } else {
+        ""
+    };
+    format!("{:?}{more}", start)
+}
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;
