@@ -145,6 +145,7 @@ async fn push_all(
         draft: args.draft,
         replace: args.replace,
         force: args.force,
+        reuse_draft: false,
     };
     let files: Vec<Arc<PayloadFile>> = files.into_iter().map(Arc::new).collect();
     let slots = Arc::new(Semaphore::new(usize::from(args.concurrency)));

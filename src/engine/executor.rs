@@ -40,6 +40,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use reqwest::{Method, Url};
+use serde_json::Value;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
@@ -75,6 +76,16 @@ pub(super) enum Operation {
         version: Option<u64>,
         correlation_id: Option<String>,
     },
+    /// A test run on the platform of the action `id` (its draft when `draft`) with
+    /// `input`; `shown_input` is what the record keeps of it (a `secure` action's values
+    /// `[redacted]`).
+    Test {
+        id: String,
+        name: String,
+        draft: bool,
+        input: Value,
+        shown_input: Value,
+    },
 }
 
 impl Operation {
@@ -85,6 +96,7 @@ impl Operation {
             Operation::Create(_) => None,
             Operation::Update { .. } => Some("update"),
             Operation::Delete { .. } => Some("delete"),
+            Operation::Test { .. } => Some("test"),
         }
     }
 }
@@ -102,6 +114,7 @@ pub(super) async fn run(
     record.profile = profile.name.clone();
     record.api = Some(profile.api.as_str().to_string());
     record.operation = operation.name().map(str::to_string);
+    let mut keeps_request_body = false;
     let (correlation_id, plan) = match operation {
         Operation::Create(submission) => {
             let body = Bytes::from(submission.payload);
@@ -146,6 +159,23 @@ pub(super) async fn run(
                 Plan::delete(profile, &engine.api_base_url, &id, version),
             )
         }
+        Operation::Test {
+            id,
+            name,
+            draft,
+            input,
+            shown_input,
+        } => {
+            record.method = "POST".to_string();
+            record.action_name = name;
+            record.remote_id = Some(id.clone());
+            record.request = Exchange::new(Default::default(), shown_input);
+            keeps_request_body = true;
+            (
+                None,
+                Plan::test(profile, &engine.api_base_url, &id, draft, &input),
+            )
+        }
     };
     let correlation_id = correlation_id.unwrap_or_else(super::new_correlation_id);
     record.correlation_id = correlation_id.clone();
@@ -158,6 +188,7 @@ pub(super) async fn run(
         attempts: AttemptLog::default(),
         steps: 0,
         refreshed: false,
+        keeps_request_body,
     };
     let (end, remote) = match (check_correlation_id(&run.correlation_id), plan) {
         (Err(error), _) => (End::Failed(error), (None, None)),
@@ -177,6 +208,7 @@ pub(super) async fn run(
         End::Drafted => (Outcome::Drafted, None),
         End::Updated => (Outcome::Updated, None),
         End::Deleted => (Outcome::Deleted, None),
+        End::Passed => (Outcome::Passed, None),
         End::Rejected(e) => (Outcome::Rejected, Some(e)),
         End::Failed(e) => (Outcome::Failed, Some(e)),
         End::Cancelled(e) => (Outcome::Cancelled, Some(e)),
@@ -210,6 +242,9 @@ struct Run<'a> {
     steps: u32,
     /// The one token refresh after a 401 has been used (for the current step).
     refreshed: bool,
+    /// The record's request body was set from what may be kept (a test's input, secure
+    /// values redacted): the first step's body, sent in clear, does not replace it.
+    keeps_request_body: bool,
 }
 
 impl Run<'_> {
@@ -252,7 +287,9 @@ impl Run<'_> {
                 self.record.url = step.url.to_string();
                 // A first step without a body (an update's draft from the action) keeps the
                 // payload the record was given.
-                if let Some(body) = &step.body {
+                if let Some(body) = &step.body
+                    && !self.keeps_request_body
+                {
                     self.record.request.body = body_value(body);
                 }
             }
@@ -668,6 +705,7 @@ pub(super) async fn read(
         attempts: AttemptLog::default(),
         steps: 1,
         refreshed: false,
+        keeps_request_body: false,
     };
     let mut token = match run.race(engine.tokens.token()).await {
         None => return Err(ReadError::Cancelled),

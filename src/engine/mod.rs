@@ -24,6 +24,7 @@ pub mod request;
 mod response;
 mod retry;
 pub mod target;
+mod test_run;
 mod webhook;
 
 use std::path::PathBuf;
@@ -47,6 +48,7 @@ pub use events::{ExecEvent, WaitReason};
 pub use preview::{AuthorizationSize, HeaderPlan, RequestPreview, TokenInfo, merge_extra_headers};
 pub use redirect::MAX_HOPS;
 pub use response::MAX_RESPONSE_BYTES;
+pub use test_run::{Ran, TestError, TestRequest, Tested};
 
 /// One payload to submit.
 #[derive(Debug, Clone, Default)]
@@ -253,6 +255,21 @@ impl Engine {
         events: UnboundedSender<ExecEvent>,
         cancel: CancellationToken,
     ) -> Result<AuditRecord, AuditError> {
+        let redactor = self.inner.redactor.clone();
+        self.run_redacted(operation, source, events, cancel, &redactor)
+            .await
+    }
+
+    /// [`Engine::run`] with `redactor` applied to the record (the engine's, plus a test
+    /// run's own secrets).
+    async fn run_redacted(
+        &self,
+        operation: Operation,
+        source: Option<PathBuf>,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+        redactor: &Redactor,
+    ) -> Result<AuditRecord, AuditError> {
         let announces = matches!(operation, Operation::Create(_));
         let span = tracing::info_span!(
             "submission",
@@ -261,7 +278,7 @@ impl Engine {
         );
         async {
             let mut record = executor::run(&self.inner, operation, &events, &cancel).await;
-            self.inner.redactor.redact_record(&mut record);
+            redactor.redact_record(&mut record);
             let written = self.inner.audit.append_async(record).await?;
             let _ = events.send(ExecEvent::Finished(Box::new(written.clone())));
             if announces && let Some(url) = self.inner.profile.webhook_url.clone() {

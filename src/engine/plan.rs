@@ -34,6 +34,8 @@ pub(super) enum End {
     Drafted,
     Updated,
     Deleted,
+    /// A test run whose answer says it succeeded (one that did not is `Failed`).
+    Passed,
     Rejected(String),
     Failed(String),
     Cancelled(String),
@@ -229,6 +231,45 @@ impl Plan {
         Ok(Plan::Single(Box::new(single)))
     }
 
+    /// The platform test of the action `id` (its draft when `draft`) with `input`: one
+    /// `POST …/{id}/test` or `…/{id}/draft/test`. Its answer, a `TestExecutionResult`, ends
+    /// it `Passed` when it says `success`, else `Failed` with its error's message.
+    pub fn test(
+        profile: &Profile,
+        api_base_url: &Url,
+        id: &str,
+        draft: bool,
+        input: &Value,
+    ) -> Result<Plan, End> {
+        let mut url = action_url(profile.api, api_base_url, id)?;
+        if let Ok(mut segments) = url.path_segments_mut() {
+            if draft {
+                segments.push("draft");
+            }
+            segments.push("test");
+        }
+        let body = serde_json::to_vec(input)
+            .map(Bytes::from)
+            .map_err(|e| End::Failed(format!("cannot write the request body: {e}")))?;
+        let mut single = Single::new(
+            profile.api,
+            StepRequest {
+                name: "test",
+                method: Method::POST,
+                url,
+                body: Some(body),
+                // A test may call the target again; a lost answer is not repeated.
+                on_lost: OnLost::Executor,
+                if_match: None,
+                settle: Duration::ZERO,
+            },
+            End::Passed,
+        );
+        single.remote = (Some(id.to_string()), None);
+        single.judges_test = true;
+        Ok(Plan::Single(Box::new(single)))
+    }
+
     /// Whether each request is announced as a step (`ExecEvent::StepStarted`) and recorded
     /// in `steps`: not for an operation of one request, whose record stays as it was.
     pub fn has_steps(&self) -> bool {
@@ -319,6 +360,21 @@ pub(super) fn settle(api: Api, answer: &Answer) -> Result<(), End> {
     }
 }
 
+/// How a platform test ended, from its `TestExecutionResult`.
+fn test_end(body: &[u8]) -> End {
+    let Ok(result) = serde_json::from_slice::<Value>(body) else {
+        return End::Failed("the test's answer is not JSON".to_string());
+    };
+    if result.get("success").and_then(Value::as_bool) == Some(true) {
+        return End::Passed;
+    }
+    let message = result
+        .pointer("/error/message")
+        .and_then(Value::as_str)
+        .unwrap_or("the test did not succeed");
+    End::Failed(crate::text::escape_controls(message).into_owned())
+}
+
 /// An operation of one request: 2xx is `done`; a 4xx or 5xx ends it through [`settle`].
 #[derive(Debug)]
 pub(super) struct Single {
@@ -330,6 +386,8 @@ pub(super) struct Single {
     read_version: bool,
     /// Whose error shape a refusal is read in.
     api: Api,
+    /// The answer is a `TestExecutionResult`, whose `success` decides the end.
+    judges_test: bool,
 }
 
 impl Single {
@@ -341,6 +399,7 @@ impl Single {
             remote: (None, None),
             read_version: false,
             api,
+            judges_test: false,
         }
     }
 
@@ -360,6 +419,9 @@ impl Single {
                         self.remote.1 = serde_json::from_slice::<Value>(&answer.body)
                             .ok()
                             .and_then(|v| v.get("version").and_then(Value::as_u64));
+                    }
+                    if self.judges_test {
+                        return Next::Done(test_end(&answer.body));
                     }
                     self.done.clone()
                 }

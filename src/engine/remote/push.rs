@@ -61,6 +61,9 @@ pub struct PushOptions {
     pub replace: bool,
     /// Push over a newer server version, and over a draft the action already has.
     pub force: bool,
+    /// genesys-cloud: overwrite a draft the action already has (a test run's push, which
+    /// replaces the draft it made last time), without the rest of `force`.
+    pub reuse_draft: bool,
 }
 
 /// What a push did.
@@ -176,7 +179,7 @@ impl Engine {
         let target = UpdateTarget {
             id,
             version: server_version,
-            force: options.force,
+            force: options.force || options.reuse_draft,
         };
         let submission = Submission {
             draft: options.draft,
