@@ -65,6 +65,11 @@ pub fn render(record: &AuditRecord) -> String {
     if !record.steps.is_empty() {
         let _ = writeln!(s, "\nsteps");
         for (i, step) in record.steps.iter().enumerate() {
+            // A local test run's steps other than its request send nothing.
+            if step.method.is_empty() && step.status.is_none() && step.attempts.is_empty() {
+                let _ = writeln!(s, "  {}. {}", i + 1, dash(&step.name));
+                continue;
+            }
             let status = step
                 .status
                 .map_or_else(|| "---".to_string(), |s| s.to_string());

@@ -15,6 +15,7 @@ mod pull_cmd;
 mod push_cmd;
 pub mod sandbox_cmd;
 mod submit;
+mod test_cmd;
 mod validate;
 
 use std::future::Future;
@@ -43,6 +44,7 @@ Examples:
   cxda submit payloads/*.json         submit each file, one audit record each
   cxda audit list --failed            the newest submissions that were not created
   cxda audit show 01M8588NXMMHME1CN8C5TS8V48
+  cxda test action.json --input '{\"id\": 1}' --local   run it once, step by step
   cxda config                         the profile in use, why, and its hosts and limits
   cxda --profile sandbox-genesys      the studio on the Genesys Cloud dialect, offline
   cxda sandbox --fail-429 3           run the API emulation with three 429s to start";
@@ -157,6 +159,14 @@ pub enum Command {
     /// Asks on a terminal; needs --yes otherwise. Exits 0 when deleted, 1 when not, 2 on a
     /// local problem, 130 when interrupted.
     Delete(delete_cmd::DeleteArgs),
+
+    /// Run an action once with an input and show each step and the result: on the
+    /// platform (genesys-cloud), or on this machine with --local (and always on cxone-v2).
+    ///
+    /// The input is checked against the input contract first (nothing sent when it fails).
+    /// Each run is an audit record (operation test, outcome passed or failed). Exits 0 when
+    /// the run succeeded, 1 when it did not, 2 on a local problem, 130 when interrupted.
+    Test(test_cmd::TestArgs),
 }
 
 /// Runs the parsed command line.
@@ -172,6 +182,7 @@ pub fn run(cli: Cli) -> Outcome {
         Some(Command::Diff(args)) => diff_cmd::run(&args, &(&cli.global).into()),
         Some(Command::Push(args)) => push_cmd::run(&args, &(&cli.global).into()),
         Some(Command::Delete(args)) => delete_cmd::run(&args, &(&cli.global).into()),
+        Some(Command::Test(args)) => test_cmd::run(&args, &(&cli.global).into()),
         None => crate::tui::run(cli.file, &(&cli.global).into()),
     }
 }

@@ -1,1 +1,269 @@
+use std::collections::BTreeMap;
 
+use serde_json::{Value, json};
+
+use super::*;
+use crate::runner::report::names;
+
+fn genesys(url: &str, success: &str) -> Value {
+    json!({
+        "name": "Lookup",
+        "secure": false,
+        "contract": {
+            "input": {"inputSchema": {"type": "object", "required": ["id"],
+                "properties": {"id": {"type": "string"}}}},
+            "output": {"successSchema": {"type": "object",
+                "properties": {"name": {"type": "string"}}}}
+        },
+        "config": {
+            "request": {
+                "requestUrlTemplate": url,
+                "requestType": "POST",
+                "headers": {"Authorization": "Bearer ${credentials.token}"},
+                "requestTemplate": "{\"id\": \"$esc.jsonString(${input.id})\"}"
+            },
+            "response": {
+                "translationMap": {"name": "$.customer.name"},
+                "translationMapDefaults": {},
+                "successTemplate": success
+            }
+        }
+    })
+}
+
+fn action(payload: &Value) -> RunnableAction {
+    RunnableAction::from_payload(Api::GenesysCloud, payload).expect("runnable")
+}
+
+fn vars() -> BTreeMap<String, String> {
+    BTreeMap::from([("token".to_string(), "tok-secret".to_string())])
+}
+
+fn answer(status: u16, body: &str) -> Result<TargetAnswer, SendFailure> {
+    Ok(TargetAnswer {
+        status,
+        body: body.as_bytes().to_vec(),
+        cut: false,
+    })
+}
+
+fn names_of(report: &RunReport) -> Vec<&str> {
+    report.operations.iter().map(|o| o.name.as_str()).collect()
+}
+
+#[test]
+fn a_genesys_run_goes_through_every_step_and_keeps_secrets_out_of_the_report() {
+    let payload = genesys(
+        "https://crm.example.com/c/$esc.url(${input.id})",
+        "{\"name\": ${name}}",
+    );
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "a b"}), vars());
+    let prepared = run.prepare().expect("prepared");
+    assert_eq!(prepared.url, "https://crm.example.com/c/a+b");
+    assert_eq!(prepared.body.as_deref(), Some("{\"id\": \"a b\"}"));
+    let auth = &prepared.headers[0];
+    assert_eq!(
+        (auth.value.as_str(), auth.shown.as_str()),
+        ("Bearer tok-secret", "Bearer [redacted]")
+    );
+    assert!(auth.secret);
+    assert!(prepared.headers.iter().any(|h| h.name == "Content-Type"));
+    let report = run.finish(answer(200, r#"{"customer": {"name": "Ada"}}"#));
+    assert!(report.success, "{report:?}");
+    assert_eq!(
+        names_of(&report),
+        [
+            names::VALIDATE_INPUT,
+            names::RESOLVE_URL,
+            names::RESOLVE_HEADERS,
+            names::RESOLVE_BODY,
+            names::EXECUTE,
+            names::TRANSLATE,
+            names::SUCCESS_TEMPLATE,
+            names::VALIDATE_OUTPUT
+        ]
+    );
+    assert_eq!(report.final_result, Some(json!({"name": "Ada"})));
+    let text = serde_json::to_string(&report).expect("json");
+    assert!(!text.contains("tok-secret"), "{text}");
+    let steps: Vec<u32> = report.operations.iter().map(|o| o.step).collect();
+    assert_eq!(steps, [1, 2, 3, 4, 5, 6, 7, 8]);
+}
+
+#[test]
+fn an_input_that_breaks_the_contract_fails_the_first_step_and_prepares_nothing() {
+    let payload = genesys("https://x.example/", "${rawResult}");
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": 7}), vars());
+    assert!(run.prepare().is_none());
+    let report = run.finish(answer(200, "{}"));
+    assert_eq!(names_of(&report), [names::VALIDATE_INPUT]);
+    let error = report.error.expect("error");
+    assert_eq!(error.code, "invalid.value");
+    assert!(error.message.contains("\"id\""), "{}", error.message);
+    assert!(
+        !error.message.contains('7'),
+        "values are never quoted: {}",
+        error.message
+    );
+}
+
+#[test]
+fn a_construct_outside_the_subset_fails_its_step_with_its_place_in_the_file() {
+    let text = r##"{
+  "name": "X",
+  "config": {
+    "request": {
+      "requestUrlTemplate": "https://x.example/#if($input.id)a#end",
+      "requestType": "GET"
+    }
+  }
+}"##;
+    let payload: Value = serde_json::from_str(text).expect("json");
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({}), BTreeMap::new()).with_payload_text(text);
+    assert!(run.prepare().is_none());
+    let report = run.finish(Err(SendFailure::Cancelled));
+    let error = report.error.expect("error");
+    assert_eq!(
+        report.operations.last().map(|o| o.name.as_str()),
+        Some(names::RESOLVE_URL)
+    );
+    assert_eq!(error.code, "invalid.substitution");
+    assert!(error.message.starts_with("5:48: "), "{}", error.message);
+    assert!(error.message.contains("#if"), "{}", error.message);
+}
+
+#[test]
+fn a_target_answering_outside_2xx_fails_the_execute_step_with_its_answer_shown() {
+    let payload = genesys("https://x.example/", "${rawResult}");
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    run.prepare().expect("prepared");
+    let report = run.finish(answer(404, r#"{"message": "no such customer"}"#));
+    let last = report.operations.last().expect("an operation");
+    assert_eq!(last.name, names::EXECUTE);
+    assert!(!last.success);
+    assert_eq!(
+        last.result.as_ref().map(|r| r["status"].clone()),
+        Some(json!(404))
+    );
+    let error = report.error.expect("error");
+    assert_eq!((error.code.as_str(), error.status), ("target.status", 404));
+}
+
+#[test]
+fn a_missing_translation_without_default_fails_naming_the_entry() {
+    let payload = genesys("https://x.example/", "{\"name\": ${name}}");
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    run.prepare().expect("prepared");
+    let report = run.finish(answer(200, r#"{"other": 1}"#));
+    assert_eq!(
+        report.operations.last().map(|o| o.name.as_str()),
+        Some(names::TRANSLATE)
+    );
+    let error = report.error.expect("error");
+    assert!(
+        error.message.contains("name") && error.message.contains("$.customer.name"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_result_that_breaks_the_output_contract_fails_the_last_step() {
+    let payload = genesys("https://x.example/", "{\"name\": 5}");
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    run.prepare().expect("prepared");
+    let report = run.finish(answer(200, r#"{"customer": {"name": "Ada"}}"#));
+    assert_eq!(
+        report.operations.last().map(|o| o.name.as_str()),
+        Some(names::VALIDATE_OUTPUT)
+    );
+    assert!(report.final_result.is_none());
+    assert!(!report.success);
+}
+
+#[test]
+fn a_success_template_that_is_not_json_fails_its_step() {
+    let payload = genesys("https://x.example/", "name is ${name}");
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    run.prepare().expect("prepared");
+    let report = run.finish(answer(200, r#"{"customer": {"name": "Ada"}}"#));
+    assert_eq!(
+        report.operations.last().map(|o| o.name.as_str()),
+        Some(names::SUCCESS_TEMPLATE)
+    );
+    assert_eq!(
+        report.error.map(|e| e.code),
+        Some("invalid.result".to_string())
+    );
+}
+
+#[test]
+fn a_get_sends_no_body_and_a_timeout_is_the_execute_steps_error() {
+    let mut payload = genesys("https://x.example/", "${rawResult}");
+    payload["config"]["request"]["requestType"] = json!("get");
+    payload["config"]["timeoutSeconds"] = json!(5);
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    let prepared = run.prepare().expect("prepared");
+    assert_eq!(prepared.method, "GET");
+    assert!(prepared.body.is_none());
+    assert!(!prepared.headers.iter().any(|h| h.name == "Content-Type"));
+    assert_eq!(prepared.timeout, std::time::Duration::from_secs(5));
+    let report = run.finish(Err(SendFailure::Timeout("no answer".into())));
+    assert_eq!(
+        report.error.map(|e| e.code),
+        Some("request.timeout".to_string())
+    );
+}
+
+#[test]
+fn a_cxone_run_fills_placeholders_and_returns_the_answer() {
+    let payload = json!({
+        "name": "Ticket", "type": "REST",
+        "configuration": {
+            "method": "POST",
+            "url": "https://api.example.com/t/{{ticketId}}",
+            "headers": {"X-Api-Key": "{{apiKey}}"},
+            "body": {"priority": "{{priority}}"},
+            "timeout": 2500
+        }
+    });
+    let action = RunnableAction::from_payload(Api::CxoneV2, &payload).expect("runnable");
+    let vars = BTreeMap::from([("apiKey".to_string(), "key-9876".to_string())]);
+    let mut run = Run::start(&action, json!({"ticketId": "T 1", "priority": 2}), vars);
+    let prepared = run.prepare().expect("prepared");
+    assert_eq!(prepared.url, "https://api.example.com/t/T%201");
+    assert_eq!(prepared.body.as_deref(), Some(r#"{"priority":2}"#));
+    assert_eq!(prepared.timeout, std::time::Duration::from_millis(2500));
+    let report = run.finish(answer(201, r#"{"ok": true}"#));
+    assert!(report.success);
+    assert_eq!(names_of(&report)[0], names::RESOLVE_URL);
+    assert_eq!(report.final_result, Some(json!({"ok": true})));
+    assert!(
+        !serde_json::to_string(&report)
+            .expect("json")
+            .contains("key-9876")
+    );
+}
+
+#[test]
+fn the_report_serialises_with_the_platforms_field_names() {
+    let payload = genesys("https://x.example/", "${rawResult}");
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    run.prepare().expect("prepared");
+    let report = run.finish(answer(200, r#"{"customer": {"name": "Ada"}}"#));
+    let value = serde_json::to_value(&report).expect("json");
+    assert!(value.get("finalResult").is_some() && value.get("success").is_some());
+    let op = &value["operations"][0];
+    for key in ["step", "name", "success", "result"] {
+        assert!(op.get(key).is_some(), "{key} in {op}");
+    }
+}
