@@ -395,3 +395,21 @@ impl std::fmt::Debug for SandboxHandle {
             .finish_non_exhaustive()
     }
 }
+
+/// Serves `router` over HTTPS on `tcp` with a freshly generated CA, as the sandbox does with
+/// `--tls`: for a test's own stand-in of an action's target API, which the engine must reach
+/// with its TLS rules. Returns the CA certificate (PEM) to trust, and the serving task
+/// (abort it to stop). Needs a Tokio runtime.
+pub fn serve_tls(
+    tcp: tokio::net::TcpListener,
+    router: axum::Router,
+) -> Result<(String, tokio::task::JoinHandle<()>), SandboxError> {
+    crate::init_tls();
+    let material = tls::generate()?;
+    let listener = tls::TlsListener::new(tcp, material.server_config)
+        .map_err(|e| SandboxError::Tls(e.to_string()))?;
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok((material.ca_pem, task))
+}

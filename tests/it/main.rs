@@ -16,6 +16,7 @@ mod files_common;
 mod pty_common;
 mod sandbox_common;
 mod sandbox_genesys_common;
+mod target_common;
 
 // The audit history: format, reader, redaction, several writer processes.
 mod audit_durability;
@@ -34,6 +35,7 @@ mod cli_submit_curl;
 mod cli_submit_genesys;
 mod cli_submit_genesys_secrets;
 mod cli_submit_secrets;
+mod cli_test;
 mod cli_validate;
 mod cli_validate_genesys;
 
