@@ -100,7 +100,8 @@ async fn measure() -> anyhow::Result<ExitCode> {
     let cancel = CancellationToken::new();
     let rendered = {
         let mut run = Run::start(&action, input.clone(), vars.clone());
-        run.prepare().ok_or_else(|| anyhow::anyhow!("the template did not render"))?
+        run.prepare()
+            .ok_or_else(|| anyhow::anyhow!("the template did not render"))?
     };
 
     let mut bare = Vec::with_capacity(runs);
@@ -119,7 +120,10 @@ async fn measure() -> anyhow::Result<ExitCode> {
             .bytes()
             .await?;
         let took = started.elapsed();
-        anyhow::ensure!(answer.len() == CUSTOMER.len(), "the target answered otherwise");
+        anyhow::ensure!(
+            answer.len() == CUSTOMER.len(),
+            "the target answered otherwise"
+        );
         if measured {
             bare.push(took.as_micros() as u64);
         }
@@ -163,7 +167,9 @@ async fn measure() -> anyhow::Result<ExitCode> {
     let overhead = run_p50 - bare_p50;
     println!("test_run: {runs} runs each, loopback target");
     println!("  bare request      p50 {bare_p50:.3} ms  p99 {bare_p99:.3} ms");
-    println!("  runner (no record) p50 {run_p50:.3} ms  p99 {run_p99:.3} ms  overhead {overhead:.3} ms (target ≤ {TARGET_OVERHEAD_MS} ms)");
+    println!(
+        "  runner (no record) p50 {run_p50:.3} ms  p99 {run_p99:.3} ms  overhead {overhead:.3} ms (target ≤ {TARGET_OVERHEAD_MS} ms)"
+    );
     println!(
         "  cxda test --local p50 {rec_p50:.3} ms  p99 {rec_p99:.3} ms  overhead {:.3} ms (one durable audit append included)",
         rec_p50 - bare_p50

@@ -278,6 +278,14 @@ fn step_line(name: &str, operation: &Operation) -> String {
     let detail = match (&operation.error, &operation.result) {
         (Some(error), _) => located(name, &error.message),
         (None, Some(Value::String(text))) => text.clone(),
+        // The request's answer: its status first, which key order would put last.
+        (None, Some(Value::Object(answer)))
+            if answer.len() == 2
+                && answer.contains_key("status")
+                && answer.contains_key("body") =>
+        {
+            format!("{} {}", answer["status"], answer["body"])
+        }
         (None, Some(value)) => value.to_string(),
         (None, None) => String::new(),
     };
