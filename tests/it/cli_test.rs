@@ -360,3 +360,72 @@ fn a_cxone_run_fills_its_placeholders_over_https_with_the_profiles_ca() {
         assert!(!text.contains(TOKEN), "the --var value leaked:\n{text}");
     }
 }
+
+#[test]
+fn a_secure_actions_inputs_are_redacted_on_screen_and_in_the_record() {
+    const PHONE: &str = "+13175550199";
+    let target = Target::http();
+    let remote = Remote::genesys();
+    let text = lookup(&target, "/customers").replace("\"secure\": false", "\"secure\": true");
+    let file = remote.ws.file("lookup.json", &text);
+    let input = format!(r#"{{"phoneNumber": "{PHONE}"}}"#);
+    let (out, err) = expect(&remote, &["test", &file, "--local", "--input", &input], 0);
+    let received = target.received();
+    assert!(
+        received[0].target.contains("%2B13175550199"),
+        "{received:?}"
+    );
+    assert!(out.contains("?phone=[redacted]&inactive="), "{out}");
+    let data = data_dir_text(&remote.ws.data_dir());
+    for text in [&out, &err, &data] {
+        assert!(
+            !text.contains(PHONE) && !text.contains("%2B13175550199"),
+            "a secure input leaked:\n{text}"
+        );
+    }
+    assert_eq!(tests_recorded(&remote.ws)[0]["outcome"], "passed");
+}
+
+#[test]
+fn ctrl_c_while_the_target_is_slow_cancels_the_run_and_records_it() {
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let target = Target::http();
+    let remote = Remote::genesys();
+    let text = lookup(&target, "/slow").replace("\"timeoutSeconds\": 10", "\"timeoutSeconds\": 30");
+    let file = remote.ws.file("lookup.json", &text);
+    let mut child = remote
+        .ws
+        .cxda()
+        .args([
+            "test",
+            &file,
+            "--local",
+            "--input",
+            r#"{"phoneNumber": "1"}"#,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while target.received().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never came"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    crate::cli_submit_common::send_signal(&child, "INT");
+    let started = std::time::Instant::now();
+    let status = crate::cli_submit_common::wait_bounded(&mut child, Duration::from_secs(10));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status.code(), Some(130));
+    let record = &tests_recorded(&remote.ws)[0];
+    assert_eq!(record["outcome"], "cancelled");
+}
