@@ -575,4 +575,55 @@ mod tests {
         let refused = Plan::create(&Profile::sandbox(), &url, &url, Bytes::new(), true);
         assert!(matches!(refused, Err(End::Rejected(ref r)) if r.contains("no drafts")));
     }
+
+    #[test]
+    fn a_platform_test_posts_the_input_to_the_action_or_its_draft_and_reads_success() {
+        let profile = Profile::sandbox_genesys();
+        let input = serde_json::json!({"phoneNumber": "+1"});
+        for (draft, url) in [
+            (
+                false,
+                "http://127.0.0.1:1/api/v2/integrations/actions/a1/test",
+            ),
+            (
+                true,
+                "http://127.0.0.1:1/api/v2/integrations/actions/a1/draft/test",
+            ),
+        ] {
+            let mut plan = Plan::test(&profile, &base(), "a1", draft, &input).expect("plan");
+            let Next::Send(step) = plan.next(None) else {
+                panic!("a request first");
+            };
+            assert_eq!(
+                (step.method.clone(), step.url.as_str()),
+                (Method::POST, url)
+            );
+            assert_eq!(
+                step.body.as_deref(),
+                Some(br#"{"phoneNumber":"+1"}"#.as_slice())
+            );
+            let end = plan.next(Some(StepResult::Answered(answer(
+                200,
+                r#"{"operations": [], "success": true, "finalResult": {}}"#,
+            ))));
+            assert!(matches!(end, Next::Done(End::Passed)), "{end:?}");
+        }
+        let mut plan = Plan::test(&profile, &base(), "a1", false, &input).expect("plan");
+        plan.next(None);
+        let end = plan.next(Some(StepResult::Answered(answer(
+            200,
+            r#"{"success": false, "error": {"message": "the target answered 404\u001b[2J"}}"#,
+        ))));
+        assert!(
+            matches!(end, Next::Done(End::Failed(ref m)) if m == "the target answered 404\\u{1b}[2J"),
+            "{end:?}"
+        );
+        let mut plan = Plan::test(&profile, &base(), "gone", false, &input).expect("plan");
+        plan.next(None);
+        let end = plan.next(Some(StepResult::Answered(answer(
+            404,
+            r#"{"message": "not found"}"#,
+        ))));
+        assert!(matches!(end, Next::Done(End::Rejected(_))), "{end:?}");
+    }
 }
