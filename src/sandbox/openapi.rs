@@ -171,6 +171,8 @@ fn test_op(summary: &str) -> Value {
         json!({"type": "boolean", "default": false}),
         "Accepted (true or false) and ignored: the sandbox never flattens the answer",
     );
+    // Described as an operation with a body (its 413, 415 and 503), whose body is then
+    // replaced: the input map is no named model.
     let mut op = genesys_op(
         summary,
         vec![action_id(), flatten],
