@@ -23,7 +23,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use reqwest::{Certificate, Client, NoProxy, Proxy, Url};
+use reqwest::{Certificate, Client, ClientBuilder, NoProxy, Proxy, Url};
 
 use super::EngineError;
 use crate::config::Profile;
@@ -43,21 +43,42 @@ pub fn connect_timeout(request_timeout: Duration) -> Duration {
     (request_timeout / 4 * 3).min(MAX_CONNECT_TIMEOUT)
 }
 
-/// Builds the profile's client. Fails on a `ca_cert` that does not hold a certificate, an
-/// `HTTPS_PROXY` that is not a proxy URL, or a TLS set-up the platform cannot provide.
-pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
+/// The settings every client of the engine shares (see the module's decisions): its
+/// user agent, no redirects followed, HTTP/1.1, rustls with TLS ≥ 1.2, `timeout` over a
+/// whole request with a shorter connect timeout, no retries of reqwest's own.
+fn common_builder(timeout: Duration) -> ClientBuilder {
     crate::init_tls();
-    let mut builder = Client::builder()
+    Client::builder()
         .user_agent(USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .http1_only()
         .tls_backend_rustls()
         .tls_version_min(reqwest::tls::Version::TLS_1_2)
-        .timeout(profile.timeout)
-        .connect_timeout(connect_timeout(profile.timeout))
+        .timeout(timeout)
+        .connect_timeout(connect_timeout(timeout))
         .tcp_nodelay(true)
         // Never our own retries underneath the executor's: it counts and records each one.
-        .retry(reqwest::retry::never());
+        .retry(reqwest::retry::never())
+}
+
+/// `HTTPS_PROXY` (see the module's decisions) applied to a builder, or no proxy at all.
+fn with_env_proxy(builder: ClientBuilder, profile: &str) -> Result<ClientBuilder, EngineError> {
+    let proxy = https_proxy_from_env().map_err(|e| EngineError::Proxy {
+        profile: profile.to_string(),
+        variable: e.variable,
+        value: e.value,
+        reason: e.reason,
+    })?;
+    Ok(match proxy {
+        Some(proxy_url) => builder.proxy(https_proxy(proxy_url)),
+        None => builder.no_proxy(),
+    })
+}
+
+/// Builds the profile's client. Fails on a `ca_cert` that does not hold a certificate, an
+/// `HTTPS_PROXY` that is not a proxy URL, or a TLS set-up the platform cannot provide.
+pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
+    let mut builder = common_builder(profile.timeout);
     let mut certs = Vec::new();
     if let Some(ca) = &profile.ca_cert {
         certs = Certificate::from_pem_bundle(&ca.pem).map_err(|e| EngineError::CaCert {
@@ -80,20 +101,28 @@ pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
         // /etc/ssl/certs, tens of milliseconds and a few hundred KiB) are never read.
         builder.tls_certs_only(certs)
     };
-    let proxy = https_proxy_from_env().map_err(|e| EngineError::Proxy {
-        profile: profile.name.clone(),
-        variable: e.variable,
-        value: e.value,
-        reason: e.reason,
-    })?;
-    builder = match proxy {
-        Some(proxy_url) => builder.proxy(https_proxy(proxy_url)),
-        None => builder.no_proxy(),
-    };
+    builder = with_env_proxy(builder, &profile.name)?;
     builder.build().map_err(|e| EngineError::Client {
         profile: profile.name.clone(),
         reason: error_chain(&e),
     })
+}
+
+/// A client for test runs outside any profile (the embedded sandbox's genesys-cloud test
+/// endpoints): the common settings, the platform's roots, `HTTPS_PROXY` as a profile's
+/// client applies it. Each request of a run sets the action's own timeout; the client's is
+/// the longest an action may have. Errors name the `sandbox` profile, whose server runs
+/// these tests.
+pub fn target_client() -> Result<Client, EngineError> {
+    const OWNER: &str = "sandbox";
+    let builder = common_builder(crate::runner::action::DEFAULT_TIMEOUT)
+        .tls_certs_merge(Vec::<Certificate>::new());
+    with_env_proxy(builder, OWNER)?
+        .build()
+        .map_err(|e| EngineError::Client {
+            profile: OWNER.to_string(),
+            reason: error_chain(&e),
+        })
 }
 
 /// True when a URL the profile talks to (token, API, webhook) is https: only then are the

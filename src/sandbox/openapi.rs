@@ -52,7 +52,7 @@ fn genesys_errors(responses: &mut Map<String, Value>, with_body: bool) {
             ("415", "unsupported.media.type"),
             (
                 "503",
-                "service.unavailable (the error_rate fault, on creates)",
+                "service.unavailable (the error_rate fault, on creates and test runs)",
             ),
         ]);
     }
@@ -163,6 +163,36 @@ fn genesys_op(
     op
 }
 
+/// A test run's operation: the input map in, a `TestExecutionResult` out (200 whether the
+/// run succeeded or not).
+fn test_op(summary: &str) -> Value {
+    let flatten = query(
+        "flatten",
+        json!({"type": "boolean", "default": false}),
+        "Accepted (true or false) and ignored: the sandbox never flattens the answer",
+    );
+    // Described as an operation with a body (its 413, 415 and 503), whose body is then
+    // replaced: the input map is no named model.
+    let mut op = genesys_op(
+        summary,
+        vec![action_id(), flatten],
+        Some("TestExecutionResult"),
+        Some("TestExecutionResult"),
+    );
+    op["requestBody"] = json!({
+        "required": true,
+        "description": "Map of parameters used for variable substitution: the action's input",
+        "content": content(json!({"type": "object"})),
+    });
+    op["responses"]["200"]["description"] =
+        json!("the run, step by step; success false (with error) when a step failed");
+    op["responses"]["500"] = answer(
+        "ErrorBody: internal.server.error (the sandbox cannot build the client that sends the run's request)",
+        schema_ref("ErrorBody"),
+    );
+    op
+}
+
 fn genesys_paths() -> Vec<(&'static str, Value)> {
     let id = || vec![action_id()];
     vec![
@@ -223,6 +253,18 @@ fn genesys_paths() -> Vec<(&'static str, Value)> {
             "/api/v2/integrations/actions/{actionId}/draft/publish",
             json!({
                 "post": genesys_op("Publish the draft at its version", id(), Some("PublishDraftInput"), Some("Action")),
+            }),
+        ),
+        (
+            "/api/v2/integrations/actions/{actionId}/test",
+            json!({
+                "post": test_op("Run the published action once with cxda's runner, as the platform's test does"),
+            }),
+        ),
+        (
+            "/api/v2/integrations/actions/{actionId}/draft/test",
+            json!({
+                "post": test_op("Run the action's draft once with cxda's runner, as the platform's test does"),
             }),
         ),
     ]

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -36,6 +36,10 @@ pub(crate) struct State {
     pub stats: Stats,
     pub webhooks: Mutex<WebhookInbox>,
     pub rng: FastRng,
+    /// The client the genesys-cloud test runs send their request with: built at the first
+    /// run (it reads the platform's trust roots, which a sandbox that runs no test never
+    /// needs), then shared, so connections to a target are reused.
+    target_client: OnceLock<Result<reqwest::Client, String>>,
 }
 
 struct FaultState {
@@ -149,7 +153,15 @@ impl State {
             stats: Stats::new(),
             webhooks: Mutex::new(WebhookInbox::default()),
             rng: FastRng::new(),
+            target_client: OnceLock::new(),
         }
+    }
+
+    /// The test runs' client (see `target_client`); `Err` says why it could not be built.
+    pub fn target_client(&self) -> Result<reqwest::Client, String> {
+        self.target_client
+            .get_or_init(|| crate::engine::client::target_client().map_err(|e| e.to_string()))
+            .clone()
     }
 
     /// The counters, with the store's size and evictions.

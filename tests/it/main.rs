@@ -62,6 +62,7 @@ mod sandbox_faults;
 mod sandbox_genesys;
 mod sandbox_genesys_conformance;
 mod sandbox_genesys_limits;
+mod sandbox_genesys_test_run;
 mod sandbox_lifecycle;
 mod sandbox_lifecycle_cxone;
 mod sandbox_oauth;

@@ -44,6 +44,8 @@ const SERVED: &[(&str, &str)] = &[
         "post",
         "/api/v2/integrations/actions/{actionId}/draft/publish",
     ),
+    ("post", "/api/v2/integrations/actions/{actionId}/test"),
+    ("post", "/api/v2/integrations/actions/{actionId}/draft/test"),
 ];
 
 const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];

@@ -53,21 +53,10 @@ async fn create_steps(
     side: Side,
 ) -> Result<Response, Response> {
     authenticate(state, request_headers)?;
-    if state.take_fail_429() {
-        return Err(headers::too_many_requests(
-            "Rate limit exceeded (injected 429, fault fail_429)".to_string(),
-            1,
-        ));
+    if let Some(refused) = injected_fault(state) {
+        return Err(refused);
     }
     let faults = state.faults();
-    if faults.error_rate > 0.0 && state.rng.next_f64() < faults.error_rate {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service.unavailable",
-            "Service Unavailable (injected 503, fault error_rate); nothing was stored",
-        )
-        .into());
-    }
     let body = json_body(request_headers, read)?;
     let mut definition = model::parse_create(&body)?;
     if side == Side::Published {
@@ -94,6 +83,30 @@ async fn create_steps(
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
     Ok(respond::json(StatusCode::OK, &answer))
+}
+
+/// The write faults, after the token check: the answer of the one that fires, if any:
+/// `fail_429` (429 `too.many.requests`, `Retry-After: 1`), then `error_rate` (503
+/// `service.unavailable`, nothing done).
+pub(super) fn injected_fault(state: &State) -> Option<Response> {
+    if state.take_fail_429() {
+        return Some(headers::too_many_requests(
+            "Rate limit exceeded (injected 429, fault fail_429)".to_string(),
+            1,
+        ));
+    }
+    let error_rate = state.faults().error_rate;
+    if error_rate > 0.0 && state.rng.next_f64() < error_rate {
+        return Some(
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service.unavailable",
+                "Service Unavailable (injected 503, fault error_rate); nothing was stored or run",
+            )
+            .into(),
+        );
+    }
+    None
 }
 
 /// The body of a request that must carry JSON: 413 over the limit, 415 for another declared
@@ -158,6 +171,16 @@ fn no_action(id: &str) -> ApiError {
     ApiError::not_found(format!("No published action with id {id}"))
 }
 
+/// A copy of the published definition (the store's lock is released on return).
+pub(super) fn current_published(state: &State, id: &str) -> Result<Definition, ApiError> {
+    state
+        .genesys
+        .read()?
+        .get(id)
+        .and_then(|a| a.published.clone())
+        .ok_or_else(|| no_action(id))
+}
+
 /// `GET /api/v2/integrations/actions/{id}` (`expand=contract`, `includeConfig=true`).
 pub(crate) async fn get(
     AxumState(state): AxumState<Arc<State>>,
@@ -188,12 +211,7 @@ pub(crate) async fn update(
 ) -> Result<Response, ApiError> {
     let body = authenticated_body(&state, &headers, body).await?;
     let update = model::parse_action_update(&body)?;
-    let current = state
-        .genesys
-        .read()?
-        .get(&id)
-        .and_then(|a| a.published.clone())
-        .ok_or_else(|| no_action(&id))?;
+    let current = current_published(&state, &id)?;
     if update.version != current.version {
         return Err(model::stale_version(
             "action",

@@ -27,7 +27,8 @@ fn no_draft(id: &str) -> ApiError {
     ApiError::not_found(format!("No draft for an action with id {id}"))
 }
 
-fn current_draft(state: &State, id: &str) -> Result<Definition, ApiError> {
+/// A copy of the draft (the store's lock is released on return).
+pub(super) fn current_draft(state: &State, id: &str) -> Result<Definition, ApiError> {
     state
         .genesys
         .read()?

@@ -6,7 +6,8 @@
 //! `inin-ratelimit-*` and correlation headers; `model.rs` the bodies read and written;
 //! `store.rs` the bounded action store; `validation.rs` draft validation; `actions.rs` the
 //! create and the published actions; `drafts.rs` drafts, validation and publish;
-//! `listing.rs` the paged lists, categories and the preset integration.
+//! `listing.rs` the paged lists, categories and the preset integration; `test_run.rs` the
+//! test runs of an action or its draft.
 
 mod actions;
 mod drafts;
@@ -15,6 +16,7 @@ pub(crate) mod headers;
 mod listing;
 pub(crate) mod model;
 pub(crate) mod store;
+mod test_run;
 mod validation;
 
 use std::sync::Arc;
@@ -80,6 +82,14 @@ pub(crate) fn routes() -> Router<Arc<State>> {
         .route(
             "/integrations/actions/{id}/draft/publish",
             guarded(post(drafts::publish)),
+        )
+        .route(
+            "/integrations/actions/{id}/test",
+            guarded(post(test_run::published)),
+        )
+        .route(
+            "/integrations/actions/{id}/draft/test",
+            guarded(post(test_run::draft)),
         )
 }
 

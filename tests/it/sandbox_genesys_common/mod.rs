@@ -1,6 +1,6 @@
 //! Helpers shared by the `sandbox_genesys*` tests: a client bound to one sandbox and token
 //! for the genesys-cloud paths, and create bodies (`PostActionInput`) for the sandbox's
-//! preset integration.
+//! preset integration; `target` a target API for test runs.
 
 use cxda::config::SANDBOX_INTEGRATION_ID;
 use cxda::sandbox::{Faults, SandboxHandle};
@@ -9,6 +9,8 @@ use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
 use crate::sandbox_common;
+
+pub mod target;
 
 pub const ACTIONS: &str = "/api/v2/integrations/actions";
 pub const DRAFTS: &str = "/api/v2/integrations/actions/drafts";
@@ -32,6 +34,52 @@ pub fn create_body(name: &str) -> Value {
                 "requestTemplate": "${input.rawRequest}"
             },
             "response": {"translationMap": {}, "translationMapDefaults": {}, "successTemplate": "${rawResult}"}
+        }
+    })
+}
+
+/// A create body for an action a test run can go through every step of: it calls
+/// `url_template` with GET (headers `X-Customer-Id` and `Accept`), requires the input
+/// `name`, translates the target's `customer` (see `target::customer`) and checks the
+/// result against its output contract.
+pub fn runnable_body(name: &str, url_template: &str) -> Value {
+    json!({
+        "name": name,
+        "category": "cxda",
+        "integrationId": SANDBOX_INTEGRATION_ID,
+        "secure": false,
+        "contract": {
+            "input": {"inputSchema": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string"}, "id": {"type": "string"}}
+            }},
+            "output": {"successSchema": {
+                "type": "object",
+                "required": ["customerName", "tier", "region"],
+                "properties": {
+                    "customerName": {"type": "string"},
+                    "tier": {"type": "string"},
+                    "region": {"type": "string"}
+                }
+            }}
+        },
+        "config": {
+            "request": {
+                "requestUrlTemplate": url_template,
+                "requestType": "GET",
+                "headers": {"X-Customer-Id": "${input.id}", "Accept": "application/json"},
+                "requestTemplate": "${input.rawRequest}"
+            },
+            "response": {
+                "translationMap": {
+                    "customerName": "$.customer.name",
+                    "tier": "$.customer.tier",
+                    "region": "$.customer.region"
+                },
+                "translationMapDefaults": {"region": "\"EMEA\""},
+                "successTemplate": "{\"customerName\": ${customerName}, \"tier\": ${tier}, \"region\": ${region}}"
+            }
         }
     })
 }
@@ -145,7 +193,14 @@ impl Genesys {
 
     /// An action named `name`, published through draft → publish; returns its id.
     pub async fn published(&self, name: &str) -> String {
-        let id = self.draft(name).await;
+        self.publish_body(&create_body(name)).await
+    }
+
+    /// The action `body` creates, published through draft → publish; returns its id.
+    pub async fn publish_body(&self, body: &Value) -> String {
+        let answer = self.post(DRAFTS, body).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let id = answer.body["id"].as_str().expect("id").to_string();
         let answer = self
             .post(
                 &format!("{ACTIONS}/{id}/draft/publish"),
@@ -172,6 +227,8 @@ pub async fn exchanges() -> Vec<Exchange> {
     const DRAFT: &str = "/api/v2/integrations/actions/{actionId}/draft";
     const VALIDATION: &str = "/api/v2/integrations/actions/{actionId}/draft/validation";
     const PUBLISH: &str = "/api/v2/integrations/actions/{actionId}/draft/publish";
+    const TEST: &str = "/api/v2/integrations/actions/{actionId}/test";
+    const DRAFT_TEST: &str = "/api/v2/integrations/actions/{actionId}/draft/test";
     let g = Genesys::plain().await;
     let mut seen = Vec::new();
     let mut record = |method: Method, template: &'static str, answer: Answer| {
@@ -295,6 +352,22 @@ pub async fn exchanges() -> Vec<Exchange> {
     let deleted = g.send(Method::DELETE, &at(""), None).await;
     assert_eq!(deleted.status, 204);
     record(Method::GET, ID, g.get(&at("")).await);
+
+    // Test runs: one that passes, one whose input fails the contract, and their errors.
+    let target = target::Target::start().await;
+    let url = format!("{}/customers/$esc.url(${{input.name}})", target.base());
+    let runnable = g.publish_body(&runnable_body("Runnable", &url)).await;
+    let test = format!("{ACTIONS}/{runnable}/test");
+    let input = json!({"name": "Ada", "id": "c-1"});
+    record(Method::POST, TEST, g.post(&test, &input).await);
+    record(
+        Method::POST,
+        TEST,
+        g.post(&test, &json!({"id": "c-1"})).await,
+    );
+    record(Method::POST, TEST, g.post(&test, &json!(["Ada"])).await);
+    let draft_test = format!("{ACTIONS}/{runnable}/draft/test");
+    record(Method::POST, DRAFT_TEST, g.post(&draft_test, &input).await);
 
     sandbox_common::put_faults(&g.client, &g.sandbox, json!({"fail_429": 1})).await;
     record(
