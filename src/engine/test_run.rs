@@ -82,7 +82,7 @@ pub enum TestError {
     #[error(transparent)]
     NotRunnable(#[from] NotRunnable),
     /// The input breaks the input contract: each problem.
-    #[error("the input does not match the input contract: {}", join(.0))]
+    #[error("the input does not match the input contract: {}", crate::runner::run::messages(.0))]
     Input(Vec<ContractError>),
     /// The platform run was refused before its test (not on the server; the push was
     /// refused); why, escaped.
@@ -95,14 +95,6 @@ pub enum TestError {
     Push(#[from] PushError),
     #[error(transparent)]
     Audit(#[from] AuditError),
-}
-
-fn join(errors: &[ContractError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 impl Engine {

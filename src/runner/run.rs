@@ -97,7 +97,8 @@ pub fn check_input(action: &RunnableAction, input: &Value) -> Result<(), Vec<Con
     }
 }
 
-fn messages(errors: &[ContractError]) -> String {
+/// Every problem's message, on one line.
+pub fn messages(errors: &[ContractError]) -> String {
     errors
         .iter()
         .map(ToString::to_string)
@@ -243,13 +244,8 @@ impl<'a> Run<'a> {
             },
         );
         let body = body.filter(|_| sends_body);
-        if body.is_some() && !has_header(&headers, "content-type") {
-            headers.push(PreparedHeader {
-                name: "Content-Type".into(),
-                value: "application/json".into(),
-                shown: "application/json".into(),
-                secret: false,
-            });
+        if body.is_some() {
+            with_json_content_type(&mut headers);
         }
         Some(Prepared {
             method: action.method.clone(),
@@ -308,13 +304,8 @@ impl<'a> Run<'a> {
                 None => json!("no body"),
             },
         );
-        if body.is_some() && !has_header(&headers, "content-type") {
-            headers.push(PreparedHeader {
-                name: "Content-Type".into(),
-                value: "application/json".into(),
-                shown: "application/json".into(),
-                secret: false,
-            });
+        if body.is_some() {
+            with_json_content_type(&mut headers);
         }
         let (body, body_shown) = body.unzip();
         Some(Prepared {
@@ -470,8 +461,21 @@ fn shown_headers(headers: &[PreparedHeader]) -> Value {
     )
 }
 
-fn has_header(headers: &[PreparedHeader], name: &str) -> bool {
-    headers.iter().any(|h| h.name.eq_ignore_ascii_case(name))
+/// Adds `Content-Type: application/json` to a request with a body whose action sets none
+/// (the platform's default).
+fn with_json_content_type(headers: &mut Vec<PreparedHeader>) {
+    if headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+    {
+        return;
+    }
+    headers.push(PreparedHeader {
+        name: "Content-Type".into(),
+        value: "application/json".into(),
+        shown: "application/json".into(),
+        secret: false,
+    });
 }
 
 /// Whether a request of this method carries the rendered body.

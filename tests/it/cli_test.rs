@@ -434,7 +434,9 @@ fn ctrl_c_while_the_target_is_slow_cancels_the_run_and_records_it() {
 fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draft() {
     let target = Target::http();
     let remote = Remote::genesys();
-    let file = remote.ws.file("lookup.json", &lookup(&target, "/customers"));
+    let file = remote
+        .ws
+        .file("lookup.json", &lookup(&target, "/customers"));
     let input = r#"{"phoneNumber": "+1 317"}"#;
 
     let (_, err) = expect(&remote, &["test", &file, "--input", input], 1);
@@ -448,26 +450,55 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
     assert!(!out.contains("pushed as the draft"), "{out}");
     assert!(out.contains("\"customerId\": \"C-1\""), "{out}");
     let received = target.received();
-    assert_eq!(received.len(), 1, "the sandbox ran the action against the target once");
+    assert_eq!(
+        received.len(),
+        1,
+        "the sandbox ran the action against the target once"
+    );
     assert_eq!(received[0].target, "/customers?phone=%2B1+317&inactive=");
 
     // A changed file runs as the action's draft, twice in a row (the draft is reused).
     let text = std::fs::read_to_string(&file).expect("read");
-    std::fs::write(&file, text.replace("\"0\"", "\"7\"").replace("/customers?", "/customers?v=2&"))
-        .expect("edit");
+    std::fs::write(
+        &file,
+        text.replace("\"0\"", "\"7\"")
+            .replace("/customers?", "/customers?v=2&"),
+    )
+    .expect("edit");
     for _ in 0..2 {
         let (out, _) = expect(&remote, &["test", &file, "--input", input, "--json"], 0);
         let shown: Value = serde_json::from_str(out.trim()).expect("json");
-        assert_eq!((shown["ran"].as_str(), shown["draft"].as_bool()), (Some("platform"), Some(true)), "{out}");
+        assert_eq!(
+            (shown["ran"].as_str(), shown["draft"].as_bool()),
+            (Some("platform"), Some(true)),
+            "{out}"
+        );
         assert_eq!(shown["report"]["success"], true, "{out}");
     }
     let received = target.received();
     assert_eq!(received.len(), 3);
-    assert!(received[1..].iter().all(|r| r.target.starts_with("/customers?v=2&")), "{received:?}");
+    assert!(
+        received[1..]
+            .iter()
+            .all(|r| r.target.starts_with("/customers?v=2&")),
+        "{received:?}"
+    );
     let records = remote.ws.audit_records();
-    let tests: Vec<&Value> = records.iter().filter(|r| r["operation"] == "test").collect();
+    let tests: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["operation"] == "test")
+        .collect();
     assert_eq!(tests.len(), 3);
     assert!(tests.iter().all(|r| r["outcome"] == "passed"));
-    assert!(tests[0]["url"].as_str().is_some_and(|u| u.ends_with("/draft/test")), "newest first: {:?}", tests[0]["url"]);
-    assert!(records.iter().any(|r| r["outcome"] == "drafted" || (r["operation"] == "update" && r["outcome"] == "drafted")));
+    assert!(
+        tests[0]["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/draft/test")),
+        "newest first: {:?}",
+        tests[0]["url"]
+    );
+    assert!(
+        records.iter().any(|r| r["outcome"] == "drafted"
+            || (r["operation"] == "update" && r["outcome"] == "drafted"))
+    );
 }
