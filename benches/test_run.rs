@@ -149,6 +149,7 @@ async fn measure() -> anyhow::Result<ExitCode> {
             input: input.clone(),
             vars: vars.clone(),
             local: true,
+            strict_credentials: true,
         };
         let tested = engine.test(request, events, cancel.clone()).await?;
         let took = started.elapsed();

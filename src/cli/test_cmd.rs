@@ -63,8 +63,8 @@ pub struct TestArgs {
     pub input: Option<String>,
 
     /// A credential (`${credentials.NAME}`) or cxone-v2 placeholder value; repeatable.
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    pub vars: Vec<(String, String)>,
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
 
     /// genesys-cloud: run on this machine instead of on the platform.
     #[arg(long)]
@@ -75,13 +75,14 @@ pub struct TestArgs {
     pub json: bool,
 }
 
-/// `NAME=VALUE`, the name not empty. The value is a secret: never echoed in an error.
-fn parse_var(text: &str) -> Result<(String, String), String> {
+/// `NAME=VALUE`, the name not empty. Parsed here rather than by clap, whose error would
+/// quote the argument: the value is a secret, never echoed.
+fn parse_var(text: &str) -> Option<(String, String)> {
     match text.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => {
-            Ok((name.trim().to_string(), value.to_string()))
+            Some((name.trim().to_string(), value.to_string()))
         }
-        _ => Err("expected NAME=VALUE with a name before the `=`".to_string()),
+        _ => None,
     }
 }
 
@@ -100,11 +101,18 @@ pub fn run(args: &TestArgs, global: &GlobalOptions) -> Outcome {
         }
     };
     let mut vars = BTreeMap::new();
-    for (name, value) in &args.vars {
-        if vars.insert(name.clone(), value.clone()).is_some() {
+    for (n, given) in args.vars.iter().enumerate() {
+        let Some((name, value)) = parse_var(given) else {
+            eprintln!(
+                "cxda: --var number {}: expected NAME=VALUE with a name before the `=` (the value is not shown)",
+                n + 1
+            );
+            return Outcome::LocalProblem;
+        };
+        if vars.insert(name.clone(), value).is_some() {
             eprintln!(
                 "cxda: --var {} is given twice; give each name once",
-                escape_controls(name)
+                escape_controls(&name)
             );
             return Outcome::LocalProblem;
         }
@@ -125,12 +133,18 @@ pub fn run(args: &TestArgs, global: &GlobalOptions) -> Outcome {
                 return Outcome::Failed;
             }
             let api = engine.profile().api;
+            if api == Api::GenesysCloud && !args.local && !vars.is_empty() {
+                eprintln!(
+                    "cxda: note: --var applies to local runs only; on the platform the integration's own credentials fill ${{credentials.X}} (add --local to use --var)"
+                );
+            }
             let request = TestRequest {
                 payload: file.text.clone(),
                 source: Some(file.path.clone()),
                 input,
                 vars,
                 local: args.local,
+                strict_credentials: true,
             };
             let (events, _) = mpsc::unbounded_channel();
             match engine.test(request, events, cancel).await {
@@ -184,6 +198,10 @@ fn refused(name: &str, error: &TestError) -> Outcome {
         }
         TestError::Audit(e) => {
             eprintln!("cxda: the audit record could not be written: {e}");
+            Outcome::LocalProblem
+        }
+        TestError::Client(e) => {
+            eprintln!("cxda: {name}: not run: {}", escape_controls(e));
             Outcome::LocalProblem
         }
         TestError::Push(crate::engine::remote::PushError::Read(

@@ -78,7 +78,23 @@ fn with_env_proxy(builder: ClientBuilder, profile: &str) -> Result<ClientBuilder
 /// Builds the profile's client. Fails on a `ca_cert` that does not hold a certificate, an
 /// `HTTPS_PROXY` that is not a proxy URL, or a TLS set-up the platform cannot provide.
 pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
-    let mut builder = common_builder(profile.timeout);
+    build_with_roots(profile, profile.timeout, needs_platform_roots(profile))
+}
+
+/// The client a local test run of `profile` sends with: the profile's client when it
+/// already trusts the platform's roots, else one that does (an action's target is any
+/// https host, whatever the profile talks to itself), with the profile's `ca_cert` and
+/// proxy either way. Each request sets the action's own timeout.
+pub fn build_target_client(profile: &Profile) -> Result<Client, EngineError> {
+    build_with_roots(profile, crate::runner::action::MAX_TIMEOUT, true)
+}
+
+fn build_with_roots(
+    profile: &Profile,
+    timeout: Duration,
+    platform_roots: bool,
+) -> Result<Client, EngineError> {
+    let mut builder = common_builder(timeout);
     let mut certs = Vec::new();
     if let Some(ca) = &profile.ca_cert {
         certs = Certificate::from_pem_bundle(&ca.pem).map_err(|e| EngineError::CaCert {
@@ -94,7 +110,7 @@ pub fn build_client(profile: &Profile) -> Result<Client, EngineError> {
             });
         }
     }
-    builder = if needs_platform_roots(profile) {
+    builder = if platform_roots {
         builder.tls_certs_merge(certs)
     } else {
         // Nothing this profile talks to uses https: the platform's roots (every file of

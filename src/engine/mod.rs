@@ -119,6 +119,9 @@ struct Inner {
     api_base_url: Url,
     create_url: Url,
     client: reqwest::Client,
+    /// What a local test run sends with, built on the first run (see
+    /// `client::build_target_client`); why not, when it cannot be built.
+    target_client: std::sync::OnceLock<Result<reqwest::Client, String>>,
     tokens: TokenSource,
     pacer: Pacer,
     audit: AuditLog,
@@ -170,6 +173,7 @@ impl Engine {
                 create_url: connection.create_url.clone(),
                 profile,
                 client,
+                target_client: std::sync::OnceLock::new(),
                 tokens,
                 pacer,
                 audit,
@@ -365,6 +369,7 @@ impl Engine {
                 api_base_url: inner.api_base_url.clone(),
                 create_url: inner.create_url.clone(),
                 client: inner.client.clone(),
+                target_client: inner.target_client.clone(),
                 tokens: inner.tokens.clone(),
                 pacer: inner.pacer.clone(),
                 audit: inner.audit.clone(),

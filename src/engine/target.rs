@@ -2,19 +2,21 @@
 //! executor keeps for the platform (docs/test-runs.md, The request):
 //! - the profile's client: its TLS (rustls, TLS ≥ 1.2, the platform's roots plus
 //!   `ca_cert`), its proxy, connection reuse; plain http only to a loopback host;
-//! - the action's timeout over the whole exchange, the body read up to
+//! - the action's timeout over the whole exchange, redirects included, the body read up to
 //!   [`super::MAX_RESPONSE_BYTES`];
 //! - redirects decided hop by hop by `redirect::decide`: 307/308 followed; 301/302 refused
 //!   for a request with a body (following would drop it); for a request without one (GET,
 //!   DELETE) they and 303 are followed as 307 would be; 303 after a body is fetched with a
-//!   GET, as RFC 9110 §15.4.4 says. A header holding a secret is not carried to another
-//!   origin;
+//!   GET, as RFC 9110 §15.4.4 says. A header holding a secret (or named like one) is not
+//!   carried to another origin, and a body holding one is not sent there at all: such a
+//!   redirect is refused;
 //! - no retry: a test shows what one call does;
 //! - cancellable at every await.
 //!
-//! Error texts name the URL as shown (secrets `[redacted]`), never as sent.
+//! Error texts and the redirects recorded name the URL as shown, with every secret as sent
+//! `[redacted]` ([`Prepared::hide`]).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::{Client, Method, Url};
 use tokio_util::sync::CancellationToken;
@@ -53,9 +55,11 @@ async fn follow(
     redirects: &mut Vec<Redirect>,
 ) -> Result<TargetAnswer, SendFailure> {
     let shown = &prepared.url_shown;
+    let hide = |text: &str| prepared.hide(text);
+    let deadline = Instant::now() + prepared.timeout;
     let first = Url::parse(prepared.url.trim())
         .map_err(|e| SendFailure::Refused(format!("{shown} is not a URL: {e}")))?;
-    check_transport(&first).map_err(|reason| SendFailure::Refused(hide(&reason, prepared)))?;
+    check_transport(&first).map_err(|reason| SendFailure::Refused(hide(&reason)))?;
     let mut method = Method::from_bytes(prepared.method.as_bytes()).map_err(|_| {
         SendFailure::Refused(format!("{:?} is not an HTTP method", prepared.method))
     })?;
@@ -63,13 +67,20 @@ async fn follow(
     let mut url = first.clone();
     let mut visited = vec![first.clone()];
     loop {
-        let mut request = client
-            .request(method.clone(), url.clone())
-            .timeout(prepared.timeout);
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(SendFailure::Timeout(format!(
+                "no answer within the action's timeout of {} (redirects included)",
+                duration_text(prepared.timeout)
+            )));
+        }
+        let mut request = client.request(method.clone(), url.clone()).timeout(left);
         let cross_origin = !same_origin(&first, &url);
         for header in &prepared.headers {
-            if cross_origin && (header.secret || header.name.eq_ignore_ascii_case("authorization"))
-            {
+            let dropped = (cross_origin
+                && (header.secret || header.name.eq_ignore_ascii_case("authorization")))
+                || (body.is_none() && header.name.eq_ignore_ascii_case("content-type"));
+            if dropped {
                 continue;
             }
             request = request.header(&header.name, &header.value);
@@ -85,22 +96,19 @@ async fn follow(
             Ok(r) => r,
             Err(e) if e.is_timeout() => {
                 return Err(SendFailure::Timeout(format!(
-                    "no answer from {} within the action's timeout of {} s",
-                    hide(url.as_str(), prepared),
-                    prepared.timeout.as_secs()
+                    "no answer from {} within the action's timeout of {}",
+                    hide(url.as_str()),
+                    duration_text(prepared.timeout)
                 )));
             }
             Err(e) if e.is_builder() => {
-                return Err(SendFailure::Refused(hide(
-                    &error_chain(&e.without_url()),
-                    prepared,
-                )));
+                return Err(SendFailure::Refused(hide(&error_chain(&e.without_url()))));
             }
             Err(e) => {
                 return Err(SendFailure::Unreachable(format!(
                     "{}: {}",
-                    hide(url.as_str(), prepared),
-                    hide(&error_chain(&e.without_url()), prepared)
+                    hide(url.as_str()),
+                    hide(&error_chain(&e.without_url()))
                 )));
             }
         };
@@ -111,13 +119,13 @@ async fn follow(
         if let Some(error) = &answer.body_error {
             if error.contains("timed out") || error.contains("timeout") {
                 return Err(SendFailure::Timeout(format!(
-                    "the answer did not finish within the action's timeout of {} s",
-                    prepared.timeout.as_secs()
+                    "the answer did not finish within the action's timeout of {}",
+                    duration_text(prepared.timeout)
                 )));
             }
             return Err(SendFailure::Unreachable(format!(
                 "the answer broke off: {}",
-                hide(error, prepared)
+                hide(error)
             )));
         }
         if !(300..400).contains(&answer.status) || answer.status == 304 {
@@ -147,10 +155,19 @@ async fn follow(
         };
         redirects.push(Redirect {
             status: answer.status,
-            from: hide(url.as_str(), prepared),
-            to: hide(&to, prepared),
+            from: hide(url.as_str()),
+            to: hide(&to),
         });
         match decision {
+            RedirectDecision::Follow(next)
+                if prepared.body_secret && !same_origin(&first, &next) =>
+            {
+                return Err(SendFailure::Refused(format!(
+                    "the target redirected ({}) to another origin, {}; not followed, since the body holds a secret",
+                    answer.status,
+                    hide(next.as_str())
+                )));
+            }
             RedirectDecision::Follow(next) => {
                 if answer.status == 303 {
                     method = Method::GET;
@@ -162,25 +179,24 @@ async fn follow(
             RedirectDecision::SeeOther(to) => {
                 return Err(SendFailure::Refused(format!(
                     "the target answered 303 See Other to {}",
-                    hide(&to, prepared)
+                    hide(&to)
                 )));
             }
             RedirectDecision::Refuse { error, .. } => {
-                return Err(SendFailure::Refused(hide(&error, prepared)));
+                return Err(SendFailure::Refused(hide(&error)));
             }
         }
     }
 }
 
-/// A text about the request with the URL as sent replaced by the URL as shown (the
-/// rendered URL may hold a credential).
-fn hide(text: &str, prepared: &Prepared) -> String {
-    if prepared.url == prepared.url_shown {
-        return text.to_string();
+/// `1 s`, `1.5 s`, `500 ms`.
+fn duration_text(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
     }
-    let mut out = text.replace(prepared.url.trim(), &prepared.url_shown);
-    if let Ok(parsed) = Url::parse(prepared.url.trim()) {
-        out = out.replace(parsed.as_str(), &prepared.url_shown);
-    }
-    out
 }

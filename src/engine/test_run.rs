@@ -47,6 +47,10 @@ pub struct TestRequest {
     pub vars: BTreeMap<String, String>,
     /// genesys-cloud: run locally instead of on the platform.
     pub local: bool,
+    /// A local run fails the step whose template names a credential no `vars` entry
+    /// gives, naming the `--var` to add (`cxda test`); otherwise the reference is sent as
+    /// written, as Velocity prints it (the studio, which has no vars).
+    pub strict_credentials: bool,
 }
 
 /// Where a run ran.
@@ -95,6 +99,9 @@ pub enum TestError {
     Push(#[from] PushError),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// The HTTP client for the action's target could not be built (a `ca_cert`, a proxy).
+    #[error("{0}")]
+    Client(String),
 }
 
 impl Engine {
@@ -132,13 +139,17 @@ impl Engine {
         action: &RunnableAction,
         payload: &Value,
         cancel: &CancellationToken,
-    ) -> Result<(AuditRecord, RunReport), AuditError> {
+    ) -> Result<(AuditRecord, RunReport), TestError> {
         let started = Instant::now();
+        let client = self.target_client().map_err(TestError::Client)?;
         let mut run = Run::start(action, request.input.clone(), request.vars.clone())
             .with_payload_text(&request.payload);
+        if request.strict_credentials {
+            run = run.requiring_credentials();
+        }
         let prepared = run.prepare();
         let sent = match &prepared {
-            Some(prepared) => Some(target::send(&self.inner.client, prepared, cancel).await),
+            Some(prepared) => Some(target::send(&client, prepared, cancel).await),
             None => None,
         };
         let result = sent
@@ -153,10 +164,28 @@ impl Engine {
             latency_ms = record.latency_ms,
             "test run finished"
         );
-        let redactor = secrets_redactor(&self.inner.redactor, request, action);
+        let secrets = prepared.iter().flat_map(|p| p.secrets.iter().cloned());
+        let redactor = secrets.fold(
+            secrets_redactor(&self.inner.redactor, request, action),
+            Redactor::with_secret,
+        );
         redactor.redact_record(&mut record);
         let written = self.inner.audit.append_async(record).await?;
         Ok((written, report))
+    }
+
+    /// The client a local run sends with (see `client::build_target_client`), built on
+    /// the first run.
+    fn target_client(&self) -> Result<reqwest::Client, String> {
+        if super::client::needs_platform_roots(&self.inner.profile) {
+            return Ok(self.inner.client.clone());
+        }
+        self.inner
+            .target_client
+            .get_or_init(|| {
+                super::client::build_target_client(&self.inner.profile).map_err(|e| e.to_string())
+            })
+            .clone()
     }
 
     fn local_record(

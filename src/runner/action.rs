@@ -20,6 +20,9 @@ use crate::dialect::Api;
 /// default `timeoutSeconds`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The longest any action's request may take (cxone-v2 `timeout` allows 90,000 ms).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// A template and where it sits in the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {

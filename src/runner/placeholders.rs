@@ -110,9 +110,14 @@ pub fn find(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
     found
 }
 
-/// Where the host of a URL template ends (the first `/`, `?` or `#` after `://`).
+/// Where the host of a URL template ends: the first `/`, `?` or `#` after its scheme's
+/// `://` (one that comes before any of them: a `://` in the query is not the scheme's).
 fn host_end(url: &str) -> usize {
-    let start = url.find("://").map_or(0, |i| i + 3);
+    let first_delimiter = url.find(['/', '?', '#']).unwrap_or(url.len());
+    let start = match url.find("://") {
+        Some(i) if i <= first_delimiter => i + 3,
+        _ => 0,
+    };
     url[start..]
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| start + i)

@@ -102,3 +102,20 @@ fn a_missing_body_placeholder_names_its_pointer() {
         "{error}"
     );
 }
+
+#[test]
+fn a_url_in_the_query_does_not_move_where_the_host_ends() {
+    let vars = BTreeMap::new();
+    let inp = input(json!({"base": "https://api.example.com", "q": "a&b=c"}));
+    let filled = fill(
+        "{{base}}/search?q={{q}}&cb=https://cb.example/x",
+        values(&vars, &inp),
+        Place::Url,
+        "/configuration/url",
+    )
+    .expect("filled");
+    assert_eq!(
+        filled.text,
+        "https://api.example.com/search?q=a%26b%3Dc&cb=https://cb.example/x"
+    );
+}

@@ -26,6 +26,7 @@ pub mod names {
 /// Why an operation (and so the run) failed: the platform's `ErrorBody` fields a run fills.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepError {
+    #[serde(default)]
     pub message: String,
     /// `invalid.value` (the input), `invalid.substitution` (a template), `request.timeout`,
     /// `service.unavailable` (the target could not be reached), `target.status` (the target
@@ -107,8 +108,61 @@ impl RunReport {
         });
     }
 
+    /// Replaces every occurrence of each of `secrets` in the report's texts (results,
+    /// errors, the final result) with `[redacted]`.
+    pub fn redact(&mut self, secrets: &[String]) {
+        if secrets.is_empty() {
+            return;
+        }
+        for op in &mut self.operations {
+            if let Some(result) = &mut op.result {
+                redact_value(result, secrets);
+            }
+            if let Some(error) = &mut op.error {
+                error.message = redact_text(&error.message, secrets);
+            }
+        }
+        if let Some(error) = &mut self.error {
+            error.message = redact_text(&error.message, secrets);
+        }
+        if let Some(result) = &mut self.final_result {
+            redact_value(result, secrets);
+        }
+    }
+
     /// Whether an operation failed already.
     pub fn has_failed(&self) -> bool {
         self.error.is_some()
+    }
+}
+
+/// `text` with every occurrence of each secret (longest first) replaced by `[redacted]`.
+pub fn redact_text(text: &str, secrets: &[String]) -> String {
+    let mut sorted: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_string();
+    for secret in sorted {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "[redacted]");
+        }
+    }
+    out
+}
+
+fn redact_value(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::String(text) => *text = redact_text(text, secrets),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secrets)),
+        Value::Object(map) => {
+            let redacted: serde_json::Map<String, Value> = std::mem::take(map)
+                .into_iter()
+                .map(|(k, mut v)| {
+                    redact_value(&mut v, secrets);
+                    (redact_text(&k, secrets), v)
+                })
+                .collect();
+            *map = redacted;
+        }
+        _ => {}
     }
 }

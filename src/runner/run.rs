@@ -24,10 +24,15 @@ use super::action::{Located, RunnableAction};
 use super::contract::{self, ContractError};
 use super::placeholders::{self, Place, Values};
 use super::report::{RunReport, StepError, names};
-use super::template::{self, Context, Rendered, TemplateError};
+use super::template::{self, Context, Rendered, TemplateError, Variable};
 use super::translate;
 use crate::dialect::Api;
+use crate::payload::is_secret_header_name;
 use crate::text::escape_controls;
+
+/// The shortest secret taken out of a whole report by its text (a shorter one would take
+/// out unrelated text too).
+const MIN_SCRUBBED_CHARS: usize = 3;
 
 /// How many characters of a body that is not JSON a message quotes.
 const QUOTED_CHARS: usize = 60;
@@ -43,7 +48,25 @@ pub struct Prepared {
     /// `None` for a method without a body (GET, DELETE, HEAD).
     pub body: Option<String>,
     pub body_shown: Option<String>,
+    /// The body holds a secret: not sent again to another origin on a redirect.
+    pub body_secret: bool,
     pub timeout: Duration,
+    /// Every secret as it was sent (each value, and each encoding of it a template
+    /// wrote), to take out of any text about the request (see [`Prepared::hide`]).
+    pub secrets: Vec<String>,
+}
+
+impl Prepared {
+    /// `text` (an error, a Location) with every secret as sent and the URL as sent
+    /// replaced by their shown forms.
+    pub fn hide(&self, text: &str) -> String {
+        let text = if self.url == self.url_shown {
+            text.to_string()
+        } else {
+            text.replace(self.url.trim(), &self.url_shown)
+        };
+        super::report::redact_text(&text, &self.secrets)
+    }
 }
 
 /// One header of a [`Prepared`] request.
@@ -53,7 +76,8 @@ pub struct PreparedHeader {
     pub value: String,
     /// The value with its secrets `[redacted]`.
     pub shown: String,
-    /// The value holds a secret: not carried to another origin on a redirect.
+    /// The value holds a secret, or its name looks secret: not carried to another origin
+    /// on a redirect.
     pub secret: bool,
 }
 
@@ -85,6 +109,11 @@ pub struct Run<'a> {
     payload_text: Option<&'a str>,
     ctx: Context,
     report: RunReport,
+    /// Secrets as sent (see [`Prepared::secrets`]), taken out of the report at the end.
+    secrets: Vec<String>,
+    /// A `${credentials.X}` without a `--var X` fails its step (rather than print as
+    /// written, as Velocity does, and meet a 401).
+    requires_credentials: bool,
 }
 
 /// Checks an input against the action's input contract; what `cxda test` does before
@@ -132,6 +161,15 @@ impl<'a> Run<'a> {
                 ),
             }
         }
+        let mut secrets: Vec<String> = vars.values().flat_map(|v| template::encodings(v)).collect();
+        if action.secure {
+            secrets.extend(
+                input
+                    .values()
+                    .filter(|v| !v.is_null())
+                    .flat_map(|v| template::encodings(&value_text(v))),
+            );
+        }
         Run {
             action,
             payload_text: None,
@@ -142,7 +180,17 @@ impl<'a> Run<'a> {
                 ..Context::default()
             },
             report,
+            secrets,
+            requires_credentials: false,
         }
+    }
+
+    /// Fails a step whose template names a credential that has no value, naming the
+    /// `--var` to give: what `cxda test` wants. The sandbox leaves such references as
+    /// written, as the platform would for an integration without that credential.
+    pub fn requiring_credentials(mut self) -> Run<'a> {
+        self.requires_credentials = true;
+        self
     }
 
     /// Places template errors in this payload text (line and column in the file).
@@ -168,12 +216,42 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn render(&self, located: &Located) -> Result<Rendered, StepError> {
+    fn render(&mut self, located: &Located) -> Result<Rendered, StepError> {
         let parsed =
             template::parse(&located.text).map_err(|e| self.template_error(located, &e))?;
-        parsed
+        if self.requires_credentials {
+            let missing = parsed
+                .references()
+                .into_iter()
+                .find_map(|r| match r.variable {
+                    Variable::Credential(name) if !self.ctx.credentials.contains_key(&name) => {
+                        Some(name)
+                    }
+                    _ => None,
+                });
+            if let Some(name) = missing {
+                return Err(StepError::new(
+                    "invalid.substitution",
+                    500,
+                    format!(
+                        "{}: ${{credentials.{}}} has no value: give --var {}=VALUE",
+                        escape_controls(&located.pointer),
+                        escape_controls(&name),
+                        escape_controls(&name)
+                    ),
+                ));
+            }
+        }
+        let rendered = parsed
             .render(&self.ctx)
-            .map_err(|e| self.template_error(located, &e))
+            .map_err(|e| self.template_error(located, &e))?;
+        for range in &rendered.secrets {
+            let secret = rendered.text[range.clone()].to_string();
+            if !self.secrets.contains(&secret) {
+                self.secrets.push(secret);
+            }
+        }
+        Ok(rendered)
     }
 
     fn template_error(&self, located: &Located, error: &TemplateError) -> StepError {
@@ -224,7 +302,7 @@ impl<'a> Run<'a> {
             headers.push(PreparedHeader {
                 name: name.clone(),
                 shown: value.redacted(),
-                secret: !value.secrets.is_empty(),
+                secret: !value.secrets.is_empty() || is_secret_header_name(name),
                 value: value.text,
             });
         }
@@ -253,8 +331,10 @@ impl<'a> Run<'a> {
             url_shown: url.redacted(),
             headers,
             body_shown: shown.filter(|_| sends_body),
+            body_secret: body.as_ref().is_some_and(|b| !b.secrets.is_empty()),
             body: body.map(|b| b.text),
             timeout: action.timeout,
+            secrets: self.secrets.clone(),
         })
     }
 
@@ -278,7 +358,7 @@ impl<'a> Run<'a> {
             match placeholders::fill(&located.text, values, Place::Header, &located.pointer) {
                 Ok(value) => headers.push(PreparedHeader {
                     name: name.clone(),
-                    secret: value.shown != value.text,
+                    secret: value.shown != value.text || is_secret_header_name(name),
                     value: value.text,
                     shown: value.shown,
                 }),
@@ -299,14 +379,18 @@ impl<'a> Run<'a> {
         };
         self.report.passed(
             names::RESOLVE_BODY,
-            match &body {
-                Some((_, shown)) => json!(shown),
-                None => json!("no body"),
+            match (&body, &action.body_json) {
+                (Some((_, shown)), _) => json!(shown),
+                (None, Some(_)) => {
+                    json!(format!("not sent: a {} request has no body", action.method))
+                }
+                (None, None) => json!("no body"),
             },
         );
         if body.is_some() {
             with_json_content_type(&mut headers);
         }
+        let body_secret = body.as_ref().is_some_and(|(sent, shown)| sent != shown);
         let (body, body_shown) = body.unzip();
         Some(Prepared {
             method: action.method.clone(),
@@ -315,7 +399,9 @@ impl<'a> Run<'a> {
             headers,
             body,
             body_shown,
+            body_secret,
             timeout: action.timeout,
+            secrets: self.secrets.clone(),
         })
     }
 
@@ -324,8 +410,23 @@ impl<'a> Run<'a> {
         None
     }
 
-    /// Ends the run with what the request came back with (steps 5 to 8).
-    pub fn finish(mut self, sent: Result<TargetAnswer, SendFailure>) -> RunReport {
+    /// Ends the run with what the request came back with (steps 5 to 8). Every secret of
+    /// three characters or more is then taken out of the whole report, wherever it shows
+    /// (a target that echoes its request); shorter ones are redacted where a template put
+    /// them only.
+    pub fn finish(self, sent: Result<TargetAnswer, SendFailure>) -> RunReport {
+        let secrets: Vec<String> = self
+            .secrets
+            .iter()
+            .filter(|s| s.chars().count() >= MIN_SCRUBBED_CHARS)
+            .cloned()
+            .collect();
+        let mut report = self.run_to_the_end(sent);
+        report.redact(&secrets);
+        report
+    }
+
+    fn run_to_the_end(mut self, sent: Result<TargetAnswer, SendFailure>) -> RunReport {
         if self.report.has_failed() {
             return self.report;
         }
@@ -449,6 +550,14 @@ impl<'a> Run<'a> {
         self.report.final_result = Some(shown);
         self.report.success = true;
         self.report
+    }
+}
+
+/// A value as a template prints it: a string as it is, anything else as JSON.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

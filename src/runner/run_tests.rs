@@ -267,3 +267,56 @@ fn the_report_serialises_with_the_platforms_field_names() {
         assert!(op.get(key).is_some(), "{key} in {op}");
     }
 }
+
+#[test]
+fn a_credential_without_a_var_fails_its_step_only_when_required() {
+    let payload = genesys("https://x.example/", "${rawResult}");
+    let action = action(&payload);
+    let mut strict =
+        Run::start(&action, json!({"id": "1"}), BTreeMap::new()).requiring_credentials();
+    assert!(strict.prepare().is_none());
+    let report = strict.finish(Err(SendFailure::Cancelled));
+    assert_eq!(
+        report.operations.last().map(|o| o.name.as_str()),
+        Some(names::RESOLVE_HEADERS)
+    );
+    let error = report.error.expect("error");
+    assert!(
+        error.message.contains("--var token=VALUE"),
+        "{}",
+        error.message
+    );
+    let mut lenient = Run::start(&action, json!({"id": "1"}), BTreeMap::new());
+    let prepared = lenient.prepare().expect("prepared as written");
+    assert_eq!(prepared.headers[0].value, "Bearer ${credentials.token}");
+}
+
+#[test]
+fn a_secret_the_target_echoes_is_taken_out_of_the_whole_report() {
+    let payload = genesys(
+        "https://x.example/$esc.url(${credentials.token})",
+        "${rawResult}",
+    );
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    let prepared = run.prepare().expect("prepared");
+    assert!(
+        prepared.body_secret
+            || !prepared
+                .body
+                .as_deref()
+                .unwrap_or_default()
+                .contains("tok-secret")
+    );
+    assert_eq!(
+        prepared.hide("see https://x.example/tok-secret"),
+        "see https://x.example/[redacted]"
+    );
+    let report = run.finish(answer(
+        200,
+        r#"{"customer": {"name": "tok-secret"}, "seen": "Bearer tok-secret"}"#,
+    ));
+    let text = serde_json::to_string(&report).expect("json");
+    assert!(!text.contains("tok-secret"), "{text}");
+    assert!(text.contains("Bearer [redacted]"), "{text}");
+}

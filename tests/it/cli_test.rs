@@ -195,6 +195,8 @@ fn a_target_error_fails_the_execute_step_and_json_gives_the_whole_report() {
             "--json",
             "--input",
             r#"{"phoneNumber": "1"}"#,
+            "--var",
+            "apiToken=t0k",
         ],
         1,
     );
@@ -234,6 +236,8 @@ fn the_actions_timeout_bounds_the_request() {
             "--local",
             "--input",
             r#"{"phoneNumber": "1"}"#,
+            "--var",
+            "apiToken=t0k",
         ],
         1,
     );
@@ -369,7 +373,16 @@ fn a_secure_actions_inputs_are_redacted_on_screen_and_in_the_record() {
     let text = lookup(&target, "/customers").replace("\"secure\": false", "\"secure\": true");
     let file = remote.ws.file("lookup.json", &text);
     let input = format!(r#"{{"phoneNumber": "{PHONE}"}}"#);
-    let (out, err) = expect(&remote, &["test", &file, "--local", "--input", &input], 0);
+    let args = [
+        "test",
+        &file,
+        "--local",
+        "--input",
+        &input,
+        "--var",
+        "apiToken=t0k",
+    ];
+    let (out, err) = expect(&remote, &args, 0);
     let received = target.received();
     assert!(
         received[0].target.contains("%2B13175550199"),
@@ -404,6 +417,8 @@ fn ctrl_c_while_the_target_is_slow_cancels_the_run_and_records_it() {
             "--local",
             "--input",
             r#"{"phoneNumber": "1"}"#,
+            "--var",
+            "apiToken=t0k",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -501,4 +516,115 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
         records.iter().any(|r| r["outcome"] == "drafted"
             || (r["operation"] == "update" && r["outcome"] == "drafted"))
     );
+}
+
+#[test]
+fn a_secret_in_a_redirected_url_or_an_echoed_answer_is_never_shown_or_kept() {
+    let target = Target::http();
+    let remote = Remote::genesys();
+    let var = format!("apiToken={TOKEN}");
+    let input = r#"{"phoneNumber": "1"}"#;
+    let text = lookup(&target, "/bounce").replace(
+        "&inactive=",
+        "&key=$esc.url(${credentials.apiToken})&inactive=",
+    );
+    let file = remote.ws.file("bounce.json", &text);
+    let (out, err) = expect(
+        &remote,
+        &["test", &file, "--local", "--input", input, "--var", &var],
+        0,
+    );
+    let received = target.received();
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert!(
+        received[1].target.contains(TOKEN),
+        "the secret was sent: {received:?}"
+    );
+
+    // A target that echoes the request: the token is in its answer, not on screen.
+    let file = remote.ws.file("echo.json", &lookup(&target, "/echo"));
+    let (out2, err2) = expect(
+        &remote,
+        &[
+            "test", &file, "--local", "--json", "--input", input, "--var", &var,
+        ],
+        1,
+    );
+    assert!(out2.contains("Bearer [redacted]"), "{out2}");
+
+    let data = data_dir_text(&remote.ws.data_dir());
+    for text in [&out, &err, &out2, &err2, &data] {
+        assert!(!text.contains(TOKEN), "the --var value leaked:\n{text}");
+    }
+    let bounced = &tests_recorded(&remote.ws)[1];
+    assert_eq!(bounced["redirects"][0]["status"], 302);
+    assert!(
+        bounced["redirects"][0]["to"]
+            .as_str()
+            .is_some_and(|to| to.contains("key=[redacted]")),
+        "{bounced}"
+    );
+}
+
+#[test]
+fn a_body_holding_a_secret_is_not_sent_to_another_origin() {
+    let target = Target::http();
+    let remote = Remote::genesys();
+    let text = posting(&target, "/elsewhere").replace(
+        "\"requestTemplate\": \"${input.rawRequest}\"",
+        "\"requestTemplate\": \"{\\\"token\\\": \\\"${credentials.apiToken}\\\"}\"",
+    );
+    assert!(text.contains("credentials.apiToken}\\\"}"), "{text}");
+    let file = remote.ws.file("post.json", &text);
+    let var = format!("apiToken={TOKEN}");
+    let (out, _) = expect(
+        &remote,
+        &[
+            "test",
+            &file,
+            "--local",
+            "--input",
+            r#"{"phoneNumber": "1"}"#,
+            "--var",
+            &var,
+        ],
+        1,
+    );
+    assert!(
+        out.contains("not followed, since the body holds a secret"),
+        "{out}"
+    );
+    assert_eq!(
+        target.received().len(),
+        1,
+        "only the first origin got the body"
+    );
+}
+
+#[test]
+fn a_credential_without_its_var_fails_naming_the_var_and_a_bad_var_is_not_echoed() {
+    let target = Target::http();
+    let remote = Remote::genesys();
+    let file = remote
+        .ws
+        .file("lookup.json", &lookup(&target, "/customers"));
+    let (out, _) = expect(
+        &remote,
+        &[
+            "test",
+            &file,
+            "--local",
+            "--input",
+            r#"{"phoneNumber": "1"}"#,
+        ],
+        1,
+    );
+    assert!(
+        out.contains("${credentials.apiToken} has no value: give --var apiToken=VALUE"),
+        "{out}"
+    );
+    assert!(target.received().is_empty());
+    let (_, err) = expect(&remote, &["test", &file, "--local", "--var", TOKEN], 2);
+    assert!(err.contains("--var number 1: expected NAME=VALUE"), "{err}");
+    assert!(!err.contains(TOKEN), "{err}");
 }

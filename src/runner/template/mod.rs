@@ -102,6 +102,31 @@ pub fn render(template: &str, ctx: &Context) -> Result<String, TemplateError> {
     Ok(parse(template)?.render(ctx)?.text)
 }
 
+/// `value` as each macro of the subset writes it (itself, `$esc.url`, `$esc.uriEncode`,
+/// `$esc.jsonString`, `$encoding.base64`), distinct: the forms a secret can take once a
+/// template put it somewhere, for redacting text whose templating cxda did not see (the
+/// platform's own test results).
+pub fn encodings(value: &str) -> Vec<String> {
+    let ctx = Context {
+        input: Map::from_iter([("v".to_string(), Value::String(value.to_string()))]),
+        ..Context::default()
+    };
+    let mut forms = vec![value.to_string()];
+    for template in [
+        "$esc.url($input.v)",
+        "$esc.uriEncode($input.v)",
+        "$esc.jsonString($input.v)",
+        "$encoding.base64($input.v)",
+    ] {
+        if let Ok(form) = render(template, &ctx)
+            && !forms.contains(&form)
+        {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
 /// The references a template makes, in order.
 pub fn references(template: &str) -> Result<Vec<Reference>, TemplateError> {
     Ok(parse(template)?.references())

@@ -4,8 +4,9 @@
 //!
 //! Routes: `/customers` answers a customer; `/missing` 404; `/slow` answers after 3 s;
 //! `/found` 302 and `/temporary` 307 to `/customers`; `/elsewhere` 307 to the same
-//! server under another origin (`localhost` instead of `127.0.0.1`); anything else 200
-//! with `{"ok": true}`.
+//! server under another origin (`localhost` instead of `127.0.0.1`); `/bounce` 302 to
+//! `/customers` with the same query; `/echo` answers the request's headers; anything else
+//! 200 with `{"ok": true}`.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -138,6 +139,25 @@ async fn answer(
             json(StatusCode::OK, CUSTOMERS)
         }
         "/found" => moved(StatusCode::FOUND, "/customers".into()),
+        "/bounce" => moved(
+            StatusCode::FOUND,
+            format!("/customers?{}", uri.query().unwrap_or_default()),
+        ),
+        "/echo" => {
+            let echoed: serde_json::Map<String, serde_json::Value> = headers
+                .iter()
+                .map(|(n, v)| {
+                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    (n.to_string(), serde_json::Value::String(v))
+                })
+                .collect();
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::Value::Object(echoed).to_string(),
+            )
+                .into_response()
+        }
         "/temporary" => moved(StatusCode::TEMPORARY_REDIRECT, "/customers".into()),
         "/elsewhere" => moved(
             StatusCode::TEMPORARY_REDIRECT,
