@@ -201,12 +201,16 @@ impl App {
                     .input_schema
                     .as_ref()
                     .map_or_else(|| "{}".to_string(), input_skeleton_text);
-                if pane.skeleton.as_deref() != Some(skeleton.as_str()) {
+                let refill = pane.skeleton.as_deref() != Some(skeleton.as_str());
+                if refill {
                     pane.input = Editor::new(&skeleton);
                     pane.skeleton = Some(skeleton);
-                    if !pane.is_running() {
-                        pane.state = TestState::Idle;
-                    }
+                }
+                // A refusal is of the text as it was; the last run's report stays until
+                // the next run (or a new contract).
+                let refused = matches!(pane.state, TestState::NotRun { .. });
+                if (refill || refused) && !pane.is_running() {
+                    pane.state = TestState::Idle;
                 }
             }
             Err(why) => {

@@ -263,3 +263,18 @@ fn a_finished_report_is_drawn_escaped_with_each_step_and_the_result() {
     );
     assert_eq!(app.history_view().loaded(), 1);
 }
+
+#[test]
+fn a_payload_that_cannot_run_is_said_in_the_pane_and_forgotten_once_fixed() {
+    let mut app = genesys_app();
+    let good = app.text();
+    app.update(Message::ExternalEdit(Ok("{ not json".into())));
+    app.update(key(KeyCode::F(6)));
+    assert!(problems(&app)[0].starts_with("the payload is not JSON"));
+    assert!(app.update(ctrl('r')).is_empty());
+    app.update(key(KeyCode::Esc));
+    app.update(Message::ExternalEdit(Ok(good)));
+    app.update(key(KeyCode::F(6)));
+    assert!(matches!(app.test_pane().state(), TestState::Idle));
+    assert!(app.test_pane().input_text().contains("phoneNumber"));
+}
