@@ -530,7 +530,8 @@ fn f6_tests_the_action_locally_against_its_target_and_the_record_is_in_the_histo
     });
     session.send(CTRL_R);
     session.wait_for("the passed run, its steps and the target's answer", |s| {
-        s.contains("✓ passed · ran locally")
+        s.contains("✓ passed · ")
+            && s.contains("ran locally")
             && s.contains("✓ Execute request")
             && s.contains("\"qty\": 7")
     });
@@ -574,7 +575,7 @@ fn esc_cancels_a_test_run_in_flight_and_the_pane_says_so() {
     });
     session.send(ESC);
     session.wait_for("the run cancelled, the pane still open", |s| {
-        s.contains("cancelled · ran locally") && s.contains("Steps and result")
+        s.contains("cancelled · ") && s.contains("ran locally") && s.contains("Steps and result")
     });
     session.send(CTRL_Q);
     let status = session.wait_exit();

@@ -156,7 +156,10 @@ async fn f6_runs_the_action_locally_against_its_target_and_shows_every_step() {
     assert_eq!(on_disk.outcome, Outcome::Passed);
 
     let text = testing::render(&app, 120, 40, Instant::now());
-    assert!(text.contains("✓ passed · ran locally"), "{text}");
+    assert!(
+        text.contains("✓ passed · ") && text.contains("ran locally"),
+        "{text}"
+    );
     assert_screen("test_pane_finished", &text);
 }
 
@@ -189,5 +192,75 @@ async fn the_studio_has_no_vars_so_a_credential_is_sent_as_written() {
         )]
     );
     let screen = testing::render(&app, 120, 40, Instant::now());
-    assert!(screen.contains("✓ passed · ran locally"), "{screen}");
+    assert!(
+        screen.contains("✓ passed · ") && screen.contains("ran locally"),
+        "{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_l_runs_on_the_platform_pushing_the_changed_file_as_a_draft_first() {
+    let (base, _seen) = target().await;
+    let sandbox = engine_common::start(cxda::sandbox::Faults::off()).await;
+    let profile = crate::engine_genesys_common::profile(&sandbox);
+    let (engine, _dir) = engine_common::engine(profile.clone());
+    let published = lookup_at(&base);
+    let created = engine_common::submit(
+        &engine,
+        cxda::engine::Submission {
+            payload: published.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        created.record.outcome,
+        Outcome::Created,
+        "{:?}",
+        created.record.error
+    );
+    let id = cxda::engine::created_id(&created.record).expect("the created id");
+
+    // The editor's file differs from the published action: the run pushes it as a draft.
+    let edited = published.replacen("CRM Web Services", "CRM Web Services 2", 1);
+    assert_ne!(edited, published);
+    let mut app = testing::app_with_profile(&edited, &profile);
+    testing::make_ready(&mut app);
+    app.update(key(KeyCode::F(6)));
+    for code in [KeyCode::Down, KeyCode::End, KeyCode::Left, KeyCode::Left] {
+        app.update(key(code));
+    }
+    type_text(&mut app, "1");
+    app.update(ctrl('l'));
+    let effects = app.update(ctrl('r'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Test { request, .. }] if !request.local),
+        "{effects:?}"
+    );
+    assert_eq!(
+        run(&mut app, &engine, effects).await,
+        [Ran::Draft { id: id.clone() }],
+        "{:?}",
+        app.test_pane().state()
+    );
+    let screen = testing::render(&app, 160, 50, Instant::now());
+    assert!(
+        screen.contains(&format!(
+            "ran on the platform, the draft of {id} (pushed first)"
+        )),
+        "{screen}"
+    );
+    // The draft's push and the run are both in the history, the run on top.
+    let outcomes: Vec<Outcome> = app
+        .history_view()
+        .visible_records()
+        .map(|r| r.outcome)
+        .collect();
+    assert_eq!(outcomes.last(), Some(&Outcome::Drafted), "{outcomes:?}");
+    let top = app
+        .history_view()
+        .visible_records()
+        .next()
+        .expect("the run");
+    assert_eq!(top.operation.as_deref(), Some("test"));
 }

@@ -128,9 +128,9 @@ fn finished_lines(finished: &Finished, width: usize) -> Vec<Line<'static>> {
     };
     let place = match &finished.ran {
         Ran::Local => "ran locally".to_string(),
-        Ran::Published { id } => format!("on the platform, action {}", escape_controls(id)),
+        Ran::Published { id } => format!("ran on the platform, action {}", escape_controls(id)),
         Ran::Draft { id } => format!(
-            "on the platform, the draft of {}{}",
+            "ran on the platform, the draft of {}{}",
             escape_controls(id),
             if finished.pushed {
                 " (pushed first)"
@@ -143,12 +143,17 @@ fn finished_lines(finished: &Finished, width: usize) -> Vec<Line<'static>> {
         Span::styled(verdict, BOLD.fg(colour)),
         Span::styled(
             format!(
-                " · {place} · {} ms · record {}",
+                " · {} ms · record {}",
                 finished.latency_ms, finished.record_id
             ),
             DIM,
         ),
     ])];
+    lines.extend(
+        wrapped(&place, width)
+            .into_iter()
+            .map(|l| Line::styled(l, DIM)),
+    );
     lines.push(Line::from(""));
     let name_width = report
         .operations
