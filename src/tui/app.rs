@@ -13,6 +13,7 @@ use super::message::{Effect, Message, SubmissionId};
 use super::remote::{RemoteOrigin, RemoteView};
 use super::sandbox_controls::SandboxControls;
 use super::submission::SubmissionView;
+use super::test_pane::TestPane;
 use crate::config::{ExtraHeader, Profile, ProfileKind};
 use crate::dialect::Api;
 use crate::engine::{
@@ -144,6 +145,8 @@ pub struct App {
     pub(crate) history_open: bool,
     pub(crate) remote: RemoteView,
     pub(crate) remote_open: bool,
+    /// The Test pane (`F6`): its input, its run and whether it is open.
+    pub(crate) test: TestPane,
     /// The server action the editor's text was opened from (F4, Enter); `None` once the
     /// text is replaced by one from elsewhere.
     pub(crate) remote_origin: Option<RemoteOrigin>,
@@ -220,6 +223,7 @@ impl App {
             history_open: false,
             remote: RemoteView::new(profile.api),
             remote_open: false,
+            test: TestPane::new(profile.api),
             remote_origin: None,
             clean_revision,
             saving_revision: None,
@@ -385,6 +389,7 @@ impl App {
                 Vec::new()
             }
             Message::RemoteDeleted { id, result } => self.on_deleted(&id, result),
+            Message::Tested { id, result } => self.on_tested(id, result),
             Message::Saved(Ok(path)) => {
                 if let Some(revision) = self.saving_revision.take() {
                     self.clean_revision = revision;

@@ -1,6 +1,7 @@
 //! What each key does, in order of precedence: `Ctrl+Q` always quits; an overlay (help,
-//! confirmation, prompt) takes the keys next; then the history or Remote view when open; then the
-//! global keys (F-keys, Ctrl chords, Tab, Esc); last the focused pane. The help overlay's
+//! confirmation, prompt) takes the keys next; then the Test pane, the history or the Remote
+//! view when open; then the global keys (F-keys, Ctrl chords, Tab, Esc); last the focused
+//! pane. The help overlay's
 //! list (`ui::help::KEYS`) is the documentation of this file — keep them in step.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
@@ -30,6 +31,9 @@ impl App {
             self.overlay = Some(Overlay::Help);
             self.help_scroll = 0;
             return Vec::new();
+        }
+        if self.test.is_open() {
+            return self.test_key(key);
         }
         if self.remote_open {
             if key.code == KeyCode::F(4) {
@@ -69,6 +73,7 @@ impl App {
             (KeyCode::F(2), _) => self.open_history(),
             (KeyCode::F(4), _) => self.open_remote(),
             (KeyCode::F(5), _) => self.request_submit(),
+            (KeyCode::F(6), _) => self.open_test(),
             (KeyCode::F(7), _) => self.copy_as_curl(),
             (KeyCode::F(3), _) => {
                 if !self.editor.search_next() {
@@ -374,6 +379,10 @@ impl App {
             input.push_str(&text.replace(['\r', '\n'], " "));
             return Vec::new();
         }
+        if self.overlay.is_none() && self.test.is_open() {
+            self.test_paste(text);
+            return Vec::new();
+        }
         if self.overlay.is_none()
             && !self.history_open
             && !self.remote_open
@@ -393,6 +402,10 @@ impl App {
             _ => return Vec::new(),
         };
         if self.overlay.is_some() {
+            return Vec::new();
+        }
+        if self.test.is_open() {
+            self.test_wheel(rows);
             return Vec::new();
         }
         if self.remote_open {

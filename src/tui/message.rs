@@ -12,10 +12,11 @@ use crate::audit::AuditRecord;
 use crate::audit::{AuditError, Cursor, Page};
 use crate::config::ExtraHeader;
 use crate::engine::remote::{Comparison, ReadError, RemoteAction};
-use crate::engine::{ExecEvent, Submission, TokenInfo};
+use crate::engine::{ExecEvent, Submission, TestError, TestRequest, Tested, TokenInfo};
 use crate::payload::CheckReport;
 use crate::sandbox::Faults;
 use crate::tui::remote::{LoadId, OpenedAction};
+use crate::tui::test_pane::TestRunId;
 
 /// Identifies one submission, so that events of an older one are never taken for the
 /// current one's.
@@ -82,6 +83,11 @@ pub enum Message {
         id: String,
         result: Result<OpenedAction, ReadError>,
     },
+    /// The Test pane's run `id` ended: the engine's report and record, or why it did not run.
+    Tested {
+        id: TestRunId,
+        result: Result<Box<Tested>, TestError>,
+    },
     Saved(Result<PathBuf, String>),
     /// The text from `$VISUAL`/`$EDITOR`, or why there is none.
     ExternalEdit(Result<String, String>),
@@ -134,6 +140,13 @@ pub enum Effect {
     OpenRemote {
         id: String,
     },
+    /// Run the Test pane's action (`Engine::test`) and send `Tested`; `CancelTest(id)`
+    /// cancels it.
+    Test {
+        id: TestRunId,
+        request: TestRequest,
+    },
+    CancelTest(TestRunId),
     /// Cancel the Remote view's list read in flight.
     CancelRemoteList,
     /// Cancel the Remote view's open in flight.

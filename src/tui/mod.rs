@@ -7,6 +7,7 @@ pub mod history;
 pub mod remote;
 pub mod sandbox_controls;
 pub mod submission;
+pub mod test_pane;
 
 pub mod app;
 pub mod clipboard;

@@ -20,6 +20,7 @@ use super::history;
 use super::message::{Effect, Message, SubmissionId};
 use super::remote;
 use super::terminal::{self, Term};
+use super::test_pane::{self, TestRunId};
 use crate::audit::AuditLog;
 use crate::config::Profile;
 use crate::engine::remote::{PushError, PushOutcome, ReadError};
@@ -63,6 +64,8 @@ pub struct Runtime {
     /// Cancels the Remote view's list read in flight, and its open in flight.
     pub remote_list: CancellationToken,
     pub remote_open: CancellationToken,
+    /// The Test pane's run in flight (or last run).
+    pub test_run: Option<(TestRunId, CancellationToken, JoinHandle<()>)>,
 }
 
 impl Runtime {
@@ -78,6 +81,7 @@ impl Runtime {
             reader: None,
             remote_list: CancellationToken::new(),
             remote_open: CancellationToken::new(),
+            test_run: None,
         }
     }
 }
@@ -281,6 +285,8 @@ fn run_effect(effect: Effect, rt: &mut Runtime, term: &mut Term) -> std::io::Res
                 send(Message::RemoteDeleted { id, result });
             });
         }
+        Effect::Test { id, request } => test_pane::spawn_test(rt, id, request),
+        Effect::CancelTest(id) => test_pane::cancel_test(rt, id),
         Effect::CancelRemoteList => rt.remote_list.cancel(),
         Effect::CancelRemoteOpen => rt.remote_open.cancel(),
         Effect::Save { path, text } => {
@@ -513,7 +519,9 @@ async fn shut_down(rt: &mut Runtime) {
     let tasks: Vec<JoinHandle<()>> = rt
         .submissions
         .drain()
-        .map(|(_, (cancel, task))| {
+        .map(|(_, (cancel, task))| (cancel, task))
+        .chain(rt.test_run.take().map(|(_, cancel, task)| (cancel, task)))
+        .map(|(cancel, task)| {
             cancel.cancel();
             task
         })

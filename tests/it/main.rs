@@ -84,3 +84,4 @@ mod tui_remote_sandbox;
 mod tui_snapshots;
 mod tui_submission;
 mod tui_submission_sandbox;
+mod tui_test_pane;

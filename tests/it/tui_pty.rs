@@ -3,7 +3,8 @@
 //! output is parsed by vt100. First frame, live checks that change as we type, F5 to a
 //! `created 201`, F2 to the history holding the record, Ctrl+Q, exit status 0, one audit
 //! record, and the terminal back on the main screen. F4 lists the action just created and
-//! Enter opens it in the editor as `cxda pull` writes it.
+//! Enter opens it in the editor as `cxda pull` writes it. F6 tests an action against a
+//! target the test serves, and the run's record is in the history.
 //!
 //! Every wait is a poll of the parsed screen with a generous timeout (a loaded 2-core CI
 //! machine runs a debug build here); a timeout panics with the screen as it was.
@@ -24,6 +25,8 @@ const POLL: Duration = Duration::from_millis(25);
 const F2: &[u8] = b"\x1bOQ";
 const F4: &[u8] = b"\x1bOS";
 const F5: &[u8] = b"\x1b[15~";
+const F6: &[u8] = b"\x1b[17~";
+const CTRL_R: &[u8] = b"\x12";
 const ENTER: &[u8] = b"\r";
 const CTRL_Q: &[u8] = b"\x11";
 const CTRL_D: &[u8] = b"\x04";
@@ -472,4 +475,114 @@ fn f4_lists_the_action_just_created_enter_opens_it_and_f5_pushes_it() {
     session.send(CTRL_Q);
     let status = session.wait_exit();
     assert!(status.success(), "cxda exited with {status:?}");
+}
+
+/// The action's target, served by the test on loopback (plain http is allowed there):
+/// `/stock` answers at once, `/slow` after a minute. The runtime serves while it lives.
+fn serve_target() -> (tokio::runtime::Runtime, std::net::SocketAddr) {
+    let target = tokio::runtime::Runtime::new().expect("a runtime for the target");
+    let listener = target
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind the target");
+    let addr = listener.local_addr().expect("its address");
+    let stock = || async { axum::Json(serde_json::json!({"sku": "A-1", "qty": 7})) };
+    let app = axum::Router::new()
+        .route("/stock", axum::routing::get(stock))
+        .route(
+            "/slow",
+            axum::routing::get(move || async move {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                stock().await
+            }),
+        );
+    target.spawn(async move { axum::serve(listener, app).await });
+    (target, addr)
+}
+
+/// A cxone-v2 action `StockProbe` on `url`, written to `home/stock.json`.
+fn stock_probe(home: &Path, url: &str) -> std::path::PathBuf {
+    let file = home.join("stock.json");
+    let payload = serde_json::json!({
+        "name": "StockProbe",
+        "type": "REST",
+        "configuration": {"method": "GET", "url": url, "timeout": 90000},
+        "enabled": true
+    });
+    std::fs::write(&file, payload.to_string()).expect("write the payload");
+    file
+}
+
+#[test]
+fn f6_tests_the_action_locally_against_its_target_and_the_record_is_in_the_history() {
+    let (_target, addr) = serve_target();
+    let home = tempfile::tempdir().expect("temp home");
+    let data = tempfile::tempdir().expect("temp data dir");
+    let data_dir = data.path().join("cxda");
+    let file = stock_probe(home.path(), &format!("http://{addr}/stock"));
+    let mut session = Session::open(home.path(), &data_dir, Some(&file));
+    session.wait_for("the embedded sandbox ready (token state)", |s| {
+        s.contains("token:") && !s.contains("sandbox starting")
+    });
+
+    session.send(F6);
+    session.wait_for("the Test pane on the action, its input `{}`", |s| {
+        s.contains("Test · StockProbe · runs locally") && s.contains("Ctrl+R run")
+    });
+    session.send(CTRL_R);
+    session.wait_for("the passed run, its steps and the target's answer", |s| {
+        s.contains("✓ passed · ")
+            && s.contains("ran locally")
+            && s.contains("✓ Execute request")
+            && s.contains("\"qty\": 7")
+    });
+    // Esc closes the pane (nothing runs); F2 lists the run's record.
+    session.send(ESC);
+    // (A lone ESC followed at once by F2's `ESC O Q` would read as one sequence.)
+    session.wait_for("the editor again", |s| {
+        s.contains("Payload") && !s.contains("Steps and result")
+    });
+    session.send(F2);
+    session.wait_for("the History view with the passed test", |s| {
+        s.contains("History") && s.contains("passed") && s.contains("StockProbe")
+    });
+    session.send(CTRL_Q);
+    let status = session.wait_exit();
+    assert!(status.success(), "cxda exited with {status:?}");
+
+    let audit = std::fs::read_to_string(data_dir.join("audit.jsonl")).expect("audit file");
+    let record: serde_json::Value =
+        serde_json::from_str(audit.lines().next().expect("one record")).expect("json");
+    assert_eq!(record["operation"], "test", "{audit}");
+    assert_eq!(record["outcome"], "passed", "{audit}");
+}
+
+#[test]
+fn esc_cancels_a_test_run_in_flight_and_the_pane_says_so() {
+    let (_target, addr) = serve_target();
+    let home = tempfile::tempdir().expect("temp home");
+    let data = tempfile::tempdir().expect("temp data dir");
+    let data_dir = data.path().join("cxda");
+    let file = stock_probe(home.path(), &format!("http://{addr}/slow"));
+    let mut session = Session::open(home.path(), &data_dir, Some(&file));
+    session.wait_for("the embedded sandbox ready (token state)", |s| {
+        s.contains("token:") && !s.contains("sandbox starting")
+    });
+    session.send(F6);
+    session.wait_for("the Test pane", |s| s.contains("Test · StockProbe"));
+    session.send(CTRL_R);
+    session.wait_for("the run in flight", |s| {
+        s.contains("running locally… (Esc cancels)")
+    });
+    session.send(ESC);
+    session.wait_for("the run cancelled, the pane still open", |s| {
+        s.contains("cancelled · ") && s.contains("ran locally") && s.contains("Steps and result")
+    });
+    session.send(CTRL_Q);
+    let status = session.wait_exit();
+    assert!(status.success(), "cxda exited with {status:?}");
+    let audit = std::fs::read_to_string(data_dir.join("audit.jsonl")).expect("audit file");
+    let record: serde_json::Value =
+        serde_json::from_str(audit.lines().next().expect("one record")).expect("json");
+    assert_eq!(record["operation"], "test", "{audit}");
+    assert_eq!(record["outcome"], "cancelled", "{audit}");
 }

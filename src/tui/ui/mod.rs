@@ -31,7 +31,9 @@ pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
         return;
     }
     let [main, status_bar] = above_status_bar(area);
-    if app.remote_open {
+    if app.test.is_open() {
+        super::test_pane::draw_test_pane(frame, main, &app.test);
+    } else if app.remote_open {
         remote::draw_remote(frame, main, &app.remote);
     } else if app.history_open {
         history::draw_history(frame, main, &app.history);

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::text::escape_controls;
 use crate::tui::app::{App, Overlay};
-use crate::tui::{history, remote, sandbox_controls};
+use crate::tui::{history, remote, sandbox_controls, test_pane};
 
 /// Every key, as the help overlay lists it: `(keys, what they do)`. `keys.rs` implements
 /// these; the history and Remote views' and the sandbox pane's own keys are listed by them.
@@ -27,6 +27,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "F5",
         "submit: create, or push (update) an action opened from the server",
+    ),
+    (
+        "F6",
+        "Test pane: run the action once with an input (F6 / Esc closes)",
     ),
     (
         "F7",
@@ -195,10 +199,11 @@ pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App) {
 
 fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
     // The views own their keys; their lists come from them so that help cannot drift.
-    let sections: [(&str, &[(&str, &str)]); 4] = [
+    let sections: [(&str, &[(&str, &str)]); 5] = [
         ("", KEYS),
         ("History view", history::key_help()),
         ("Remote view", remote::key_help()),
+        ("Test pane (F6)", test_pane::key_help()),
         (
             "Sandbox pane (embedded sandbox)",
             sandbox_controls::key_help(),

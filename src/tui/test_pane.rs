@@ -1,0 +1,446 @@
+//! The Test pane (`F6`): one run of the editor's action with an input typed here, the way
+//! `cxda test` runs it (docs/test-runs.md). The input starts as the skeleton of the action's
+//! input contract (`{}` without one) and is edited in its own textarea; `Ctrl+R` runs it,
+//! `Ctrl+L` (genesys-cloud) switches between a local run and one on the platform, `Esc`
+//! cancels a run in flight, else closes the pane.
+//!
+//! The app does no I/O here either: a run is an [`Effect::Test`], the engine's answer comes
+//! back as [`Message::Tested`]. An input that is not JSON, or that breaks the input
+//! contract, is refused in the pane before anything is asked of the engine. The studio has
+//! no `--var` values: an undefined `${credentials.X}` prints itself, as in any template.
+
+mod draw;
+mod run;
+#[cfg(test)]
+mod tests;
+
+pub use draw::draw_test_pane;
+pub(crate) use run::{cancel_test, spawn_test};
+
+use std::cell::Cell;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::Value;
+
+use super::app::{App, EngineState};
+use super::editor::Editor;
+use super::message::{Effect, Message};
+use crate::audit::Outcome;
+use crate::dialect::Api;
+use crate::engine::remote::{PushError, ReadError};
+use crate::engine::{Ran, TestError, TestRequest, Tested};
+use crate::runner::RunReport;
+use crate::runner::action::RunnableAction;
+use crate::runner::contract::input_skeleton_text;
+
+/// Identifies one run, so that the answer of an older one is never taken for the current
+/// one's.
+pub type TestRunId = u64;
+
+/// Rows `PgUp` / `PgDn` scroll the steps and the result by.
+const PAGE: u16 = 10;
+
+/// The keys of the pane, as the help lists them.
+pub fn key_help() -> &'static [(&'static str, &'static str)] {
+    &[
+        ("Ctrl+R", "run the action with the input"),
+        (
+            "Ctrl+L",
+            "genesys-cloud: run locally / on the platform (pushes a draft when the file differs)",
+        ),
+        (
+            "Ctrl+Z / Ctrl+Y, Ctrl+T",
+            "undo / redo, pretty-print the input",
+        ),
+        ("PgUp / PgDn", "scroll the steps and the result"),
+        (
+            "Esc",
+            "cancel the run in flight, else close the pane (F6 closes it too)",
+        ),
+        (
+            "${credentials.X}",
+            "has no value in the studio (sent as written): `cxda test --var X=…` gives one",
+        ),
+    ]
+}
+
+/// Where the pane is in its one run.
+#[derive(Debug, Clone)]
+pub enum TestState {
+    /// Nothing run yet (or since the pane was refilled).
+    Idle,
+    /// Not run: each problem (the input is not JSON, breaks the contract, the engine is not
+    /// ready, the payload cannot be run). Plain text, escaped when drawn.
+    NotRun {
+        headline: String,
+        problems: Vec<String>,
+    },
+    Running {
+        local: bool,
+        cancelling: bool,
+    },
+    /// The engine's report of a finished (or cancelled) run.
+    Finished(Box<Finished>),
+}
+
+/// What the pane keeps of a finished run: the report (already redacted by the runner) and
+/// where it ran; never the prepared request.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub report: RunReport,
+    pub outcome: Outcome,
+    pub ran: Ran,
+    pub latency_ms: u64,
+    /// The run's audit record id.
+    pub record_id: String,
+    /// A draft was pushed first (a platform run of a file that differs).
+    pub pushed: bool,
+}
+
+#[derive(Debug)]
+pub struct TestPane {
+    pub(crate) open: bool,
+    pub(crate) input: Editor,
+    /// The skeleton the input was filled from; a different one (the contract changed)
+    /// refills the input when the pane opens, the same one keeps the edits.
+    skeleton: Option<String>,
+    pub(crate) api: Api,
+    /// genesys-cloud: the run is local (else on the platform). cxone-v2 runs only locally.
+    pub(crate) local: bool,
+    /// The action's name, from the editor's text when the pane opened.
+    pub(crate) action_name: String,
+    pub(crate) run_id: TestRunId,
+    pub(crate) state: TestState,
+    /// The first row of the steps and result shown, and the most it scrolls by (set by
+    /// the last draw, which alone knows the height).
+    pub(crate) scroll: u16,
+    pub(crate) scroll_max: Cell<u16>,
+}
+
+impl TestPane {
+    pub fn new(api: Api) -> TestPane {
+        TestPane {
+            open: false,
+            input: Editor::new("{}"),
+            skeleton: None,
+            api,
+            local: true,
+            action_name: String::new(),
+            run_id: 0,
+            state: TestState::Idle,
+            scroll: 0,
+            scroll_max: Cell::new(0),
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, TestState::Running { .. })
+    }
+
+    pub fn state(&self) -> &TestState {
+        &self.state
+    }
+
+    /// The input as typed.
+    pub fn input_text(&self) -> String {
+        self.input.text()
+    }
+
+    /// Whether the run goes to the platform (genesys-cloud, local off).
+    pub fn on_platform(&self) -> bool {
+        self.api == Api::GenesysCloud && !self.local
+    }
+
+    /// Where a run goes, as the pane's title says it.
+    pub(crate) fn place(&self) -> &'static str {
+        if self.on_platform() {
+            "on the platform"
+        } else {
+            "locally"
+        }
+    }
+
+    fn not_run(&mut self, headline: impl Into<String>, problems: Vec<String>) {
+        self.state = TestState::NotRun {
+            headline: headline.into(),
+            problems,
+        };
+        self.scroll = 0;
+    }
+
+    fn scroll_by(&mut self, rows: i32) {
+        let max = i32::from(self.scroll_max.get());
+        let next = (i32::from(self.scroll) + rows).clamp(0, max);
+        self.scroll = u16::try_from(next).unwrap_or(0);
+    }
+}
+
+/// The action in `text` as a run reads it, or why it cannot be read.
+fn runnable(api: Api, text: &str) -> Result<RunnableAction, String> {
+    let payload: Value =
+        serde_json::from_str(text).map_err(|e| format!("the payload is not JSON: {e}"))?;
+    RunnableAction::from_payload(api, &payload).map_err(|e| e.to_string())
+}
+
+impl App {
+    /// F6: opens the pane on the editor's action, its input refilled when the contract's
+    /// skeleton changed since it was filled.
+    pub(crate) fn open_test(&mut self) -> Vec<Effect> {
+        let action = runnable(self.api, &self.editor.text());
+        let pane = &mut self.test;
+        pane.open = true;
+        pane.scroll = 0;
+        match action {
+            Ok(action) => {
+                pane.action_name = action.name.clone();
+                let skeleton = action
+                    .input_schema
+                    .as_ref()
+                    .map_or_else(|| "{}".to_string(), input_skeleton_text);
+                let refill = pane.skeleton.as_deref() != Some(skeleton.as_str());
+                if refill {
+                    pane.input = Editor::new(&skeleton);
+                    pane.skeleton = Some(skeleton);
+                }
+                // A refusal is of the text as it was; the last run's report stays until
+                // the next run (or a new contract).
+                let refused = matches!(pane.state, TestState::NotRun { .. });
+                if (refill || refused) && !pane.is_running() {
+                    pane.state = TestState::Idle;
+                }
+            }
+            Err(why) => {
+                pane.action_name = String::new();
+                if !pane.is_running() {
+                    pane.not_run("The editor's action cannot be run", vec![why]);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Keys while the pane is open (after `Ctrl+Q`, the overlays and `F1`).
+    pub(crate) fn test_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match (key.code, ctrl) {
+            (KeyCode::Esc | KeyCode::F(6), _) => self.cancel_or_close_test(key.code),
+            (KeyCode::Char('r'), true) => self.run_test(),
+            (KeyCode::Char('l'), true) => {
+                self.toggle_test_place();
+                Vec::new()
+            }
+            (KeyCode::PageUp, _) => {
+                self.test.scroll_by(-i32::from(PAGE));
+                Vec::new()
+            }
+            (KeyCode::PageDown, _) => {
+                self.test.scroll_by(i32::from(PAGE));
+                Vec::new()
+            }
+            (KeyCode::Char('z'), true) => {
+                self.test.input.undo();
+                Vec::new()
+            }
+            (KeyCode::Char('y'), true) => {
+                self.test.input.redo();
+                Vec::new()
+            }
+            (KeyCode::Char('t'), true) => {
+                if let Err(error) = self.test.input.format() {
+                    self.status = format!("input not formatted: {error}");
+                }
+                Vec::new()
+            }
+            _ => {
+                self.test.input.key(key);
+                Vec::new()
+            }
+        }
+    }
+
+    fn cancel_or_close_test(&mut self, code: KeyCode) -> Vec<Effect> {
+        match &mut self.test.state {
+            TestState::Running { cancelling, .. } if code == KeyCode::Esc => {
+                *cancelling = true;
+                self.status = "cancelling the test run…".to_string();
+                vec![Effect::CancelTest(self.test.run_id)]
+            }
+            TestState::Running { .. } => {
+                self.status = "a test run is in flight (Esc cancels it)".to_string();
+                Vec::new()
+            }
+            _ => {
+                self.test.open = false;
+                Vec::new()
+            }
+        }
+    }
+
+    fn toggle_test_place(&mut self) {
+        if self.test.api != Api::GenesysCloud {
+            self.status = "cxone-v2 actions run locally only".to_string();
+            return;
+        }
+        if self.test.is_running() {
+            self.status = "a test run is in flight (Esc cancels it)".to_string();
+            return;
+        }
+        self.test.local = !self.test.local;
+        self.status = format!("the test runs {}", self.test.place());
+    }
+
+    /// `Ctrl+R`: the input checked here (JSON, the input contract), then the run asked of
+    /// the engine.
+    pub(crate) fn run_test(&mut self) -> Vec<Effect> {
+        if self.test.is_running() {
+            self.status = "a test run is in flight (Esc cancels it)".to_string();
+            return Vec::new();
+        }
+        let input_text = self.test.input.text();
+        let input: Value = match serde_json::from_str(&input_text) {
+            Ok(input) => input,
+            Err(error) => {
+                self.test
+                    .not_run("Not run: the input is not JSON", vec![error.to_string()]);
+                return Vec::new();
+            }
+        };
+        let payload = self.editor.text();
+        let action = match runnable(self.api, &payload) {
+            Ok(action) => action,
+            Err(why) => {
+                self.test
+                    .not_run("Not run: the editor's action cannot be run", vec![why]);
+                return Vec::new();
+            }
+        };
+        if let Err(problems) = crate::runner::check_input(&action, &input) {
+            self.test.not_run(
+                "Not run: the input does not match the input contract",
+                problems.iter().map(ToString::to_string).collect(),
+            );
+            return Vec::new();
+        }
+        match &self.engine {
+            EngineState::Ready => {}
+            EngineState::Starting => {
+                self.test.not_run(
+                    "Not run: the engine is starting",
+                    vec!["Ctrl+R again in a moment".to_string()],
+                );
+                return Vec::new();
+            }
+            EngineState::Failed(error) => {
+                self.test
+                    .not_run("Not run: the engine did not start", vec![error.clone()]);
+                return Vec::new();
+            }
+        }
+        self.test.action_name = action.name;
+        self.test.run_id += 1;
+        let local = !self.test.on_platform();
+        self.test.state = TestState::Running {
+            local,
+            cancelling: false,
+        };
+        self.test.scroll = 0;
+        self.status = format!("testing {}… (Esc cancels)", self.test.place());
+        vec![Effect::Test {
+            id: self.test.run_id,
+            request: TestRequest {
+                payload,
+                source: self.file.clone(),
+                input,
+                vars: Default::default(),
+                local,
+            },
+        }]
+    }
+
+    /// The engine's answer for run `id`.
+    pub(crate) fn on_tested(
+        &mut self,
+        id: TestRunId,
+        result: Result<Box<Tested>, TestError>,
+    ) -> Vec<Effect> {
+        let cancelling = match self.test.state {
+            TestState::Running { cancelling, .. } if id == self.test.run_id => cancelling,
+            _ => return Vec::new(),
+        };
+        self.test.scroll = 0;
+        match result {
+            Ok(tested) => {
+                let Tested {
+                    report,
+                    record,
+                    ran,
+                    pushed,
+                } = *tested;
+                self.status = format!("test {} · record {}", record.outcome, record.id);
+                self.test.state = TestState::Finished(Box::new(Finished {
+                    report,
+                    outcome: record.outcome,
+                    ran,
+                    latency_ms: record.latency_ms,
+                    record_id: record.id.to_string(),
+                    pushed: !pushed.is_empty(),
+                }));
+                // The pushed draft's records first: the history lists newest first.
+                for pushed in pushed {
+                    self.history.on_new_record(pushed);
+                }
+                self.history.on_new_record(record);
+            }
+            Err(TestError::Input(problems)) => {
+                self.test.not_run(
+                    "Not run: the input does not match the input contract",
+                    problems.iter().map(ToString::to_string).collect(),
+                );
+                self.status = "test not run".to_string();
+            }
+            Err(TestError::Push(PushError::Read(ReadError::Cancelled))) => {
+                self.test.not_run(
+                    "Cancelled",
+                    vec!["cancelled before the run: nothing was tested".to_string()],
+                );
+                self.status = "test cancelled".to_string();
+            }
+            Err(error) => {
+                let headline = if cancelling { "Cancelled" } else { "Not run" };
+                self.test.not_run(headline, vec![error.to_string()]);
+                self.status = "test not run".to_string();
+            }
+        }
+        Vec::new()
+    }
+
+    pub fn test_pane(&self) -> &TestPane {
+        &self.test
+    }
+
+    pub fn test_is_open(&self) -> bool {
+        self.test.open
+    }
+
+    /// A paste while the pane is open goes into its input.
+    pub(crate) fn test_paste(&mut self, text: &str) {
+        self.test.input.paste(text);
+    }
+
+    /// The mouse wheel scrolls the steps and the result.
+    pub(crate) fn test_wheel(&mut self, rows: i16) {
+        self.test.scroll_by(i32::from(rows));
+    }
+}
+
+/// The message a run's task sends back.
+pub fn tested(id: TestRunId, result: Result<Tested, TestError>) -> Message {
+    Message::Tested {
+        id,
+        result: result.map(Box::new),
+    }
+}
