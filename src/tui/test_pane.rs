@@ -357,6 +357,8 @@ impl App {
                 input,
                 vars: Default::default(),
                 local,
+                // No vars here: a credential is sent as written (the help says so).
+                strict_credentials: false,
             },
         }]
     }
