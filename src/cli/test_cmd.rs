@@ -293,19 +293,9 @@ fn shown(name: &str, api: Api, tested: &Tested, as_json: bool) -> Outcome {
 /// `  3 ✓ Resolve request headers: {…}`, cut to fit one line.
 fn step_line(name: &str, operation: &Operation) -> String {
     let mark = if operation.success { "✓" } else { "✗" };
-    let detail = match (&operation.error, &operation.result) {
-        (Some(error), _) => located(name, &error.message),
-        (None, Some(Value::String(text))) => text.clone(),
-        // The request's answer: its status first, which key order would put last.
-        (None, Some(Value::Object(answer)))
-            if answer.len() == 2
-                && answer.contains_key("status")
-                && answer.contains_key("body") =>
-        {
-            format!("{} {}", answer["status"], answer["body"])
-        }
-        (None, Some(value)) => value.to_string(),
-        (None, None) => String::new(),
+    let detail = match &operation.error {
+        Some(error) => located(name, &error.message),
+        None => operation.summary(),
     };
     let detail = escape_controls(&detail);
     let cut: String = detail.chars().take(LINE_CHARS).collect();

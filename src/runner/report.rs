@@ -60,6 +60,28 @@ pub struct Operation {
     pub error: Option<StepError>,
 }
 
+impl Operation {
+    /// What the operation gave, on one line: its error's message, else its result (a
+    /// string as it is; the request's answer as `STATUS BODY`, its status first, which
+    /// key order would put last; anything else as compact JSON). Not escaped for a
+    /// terminal: the caller does that.
+    pub fn summary(&self) -> String {
+        match (&self.error, &self.result) {
+            (Some(error), _) => error.message.clone(),
+            (None, Some(Value::String(text))) => text.clone(),
+            (None, Some(Value::Object(answer)))
+                if answer.len() == 2
+                    && answer.contains_key("status")
+                    && answer.contains_key("body") =>
+            {
+                format!("{} {}", answer["status"], answer["body"])
+            }
+            (None, Some(value)) => value.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// A whole run: `TestExecutionResult`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

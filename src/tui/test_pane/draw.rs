@@ -9,7 +9,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
-use serde_json::Value;
 
 use super::{Finished, TestPane, TestState};
 use crate::audit::Outcome;
@@ -197,12 +196,7 @@ fn step_line(op: &Operation, name_width: usize, width: usize) -> Line<'static> {
     } else {
         ("✗", Color::Red)
     };
-    let detail = match (&op.error, &op.result) {
-        (Some(error), _) => escape_controls(&error.message).into_owned(),
-        (None, Some(Value::String(text))) => escape_controls(text).into_owned(),
-        (None, Some(value)) => escape_controls(&value.to_string()).into_owned(),
-        (None, None) => String::new(),
-    };
+    let detail = escape_controls(&op.summary()).into_owned();
     let head = format!("{:>2} ", op.step);
     let name = format!(" {:<name_width$}  ", escape_controls(&op.name));
     let room = width.saturating_sub(head.chars().count() + 1 + name.chars().count());
