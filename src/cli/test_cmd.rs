@@ -244,8 +244,15 @@ fn shown(name: &str, api: Api, tested: &Tested, as_json: bool) -> Outcome {
         return outcome;
     }
     for record in &tested.pushed {
+        // The action had a draft already (a previous test's, or someone's work in progress):
+        // it now holds this file, which the user should know.
+        let over = if record.steps.iter().any(|s| s.name == "read draft") {
+            ", replacing the draft it already had"
+        } else {
+            ""
+        };
         println!(
-            "{name}: pushed as the draft of action {} ({}, record {})",
+            "{name}: pushed as the draft of action {}{over} ({}, record {})",
             escape_controls(id.unwrap_or_default()),
             record.outcome,
             record.id

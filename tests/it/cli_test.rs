@@ -472,7 +472,8 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
     );
     assert_eq!(received[0].target, "/customers?phone=%2B1+317&inactive=");
 
-    // A changed file runs as the action's draft, twice in a row (the draft is reused).
+    // A changed file runs as the action's draft, three times in a row (the draft the first
+    // run made is replaced, and the output says so).
     let text = std::fs::read_to_string(&file).expect("read");
     std::fs::write(
         &file,
@@ -480,18 +481,24 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
             .replace("/customers?", "/customers?v=2&"),
     )
     .expect("edit");
-    for _ in 0..2 {
-        let (out, _) = expect(&remote, &["test", &file, "--input", input, "--json"], 0);
-        let shown: Value = serde_json::from_str(out.trim()).expect("json");
-        assert_eq!(
-            (shown["ran"].as_str(), shown["draft"].as_bool()),
-            (Some("platform"), Some(true)),
-            "{out}"
-        );
-        assert_eq!(shown["report"]["success"], true, "{out}");
-    }
+    let (out, _) = expect(&remote, &["test", &file, "--input", input], 0);
+    assert!(out.contains(": pushed as the draft of action "), "{out}");
+    assert!(!out.contains("replacing the draft"), "{out}");
+    let (out, _) = expect(&remote, &["test", &file, "--input", input], 0);
+    assert!(
+        out.contains(", replacing the draft it already had (drafted"),
+        "{out}"
+    );
+    let (out, _) = expect(&remote, &["test", &file, "--input", input, "--json"], 0);
+    let shown: Value = serde_json::from_str(out.trim()).expect("json");
+    assert_eq!(
+        (shown["ran"].as_str(), shown["draft"].as_bool()),
+        (Some("platform"), Some(true)),
+        "{out}"
+    );
+    assert_eq!(shown["report"]["success"], true, "{out}");
     let received = target.received();
-    assert_eq!(received.len(), 3);
+    assert_eq!(received.len(), 4);
     assert!(
         received[1..]
             .iter()
@@ -503,7 +510,7 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
         .iter()
         .filter(|r| r["operation"] == "test")
         .collect();
-    assert_eq!(tests.len(), 3);
+    assert_eq!(tests.len(), 4);
     assert!(tests.iter().all(|r| r["outcome"] == "passed"));
     assert!(
         tests[0]["url"]
@@ -518,7 +525,7 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
         .iter()
         .filter(|r| r["operation"] == "update" && r["outcome"] == "drafted")
         .collect();
-    assert_eq!(drafted.len(), 2, "{records:?}");
+    assert_eq!(drafted.len(), 3, "{records:?}");
 }
 
 #[test]
