@@ -9,8 +9,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::sandbox_common;
-use crate::sandbox_genesys_common::target::{Target, customer};
 use crate::sandbox_genesys_common::{ACTIONS, Answer, DRAFTS, Genesys, runnable_body};
+use crate::target_common::{Target, customer};
 
 const ALL_STEPS: [&str; 8] = [
     names::VALIDATE_INPUT,
@@ -72,7 +72,7 @@ fn failed_step(report: &Value) -> &Value {
 
 #[tokio::test]
 async fn a_test_run_sends_the_resolved_request_and_reports_every_step() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Lookup", "customers").await;
     let answer = g.post(&format!("{ACTIONS}/{id}/test"), &input()).await;
@@ -81,7 +81,7 @@ async fn a_test_run_sends_the_resolved_request_and_reports_every_step() {
     let received = target.received();
     assert_eq!(received.len(), 1, "{received:?}");
     let request = &received[0];
-    assert_eq!(request.method, Method::GET);
+    assert_eq!(request.method, "GET");
     assert_eq!(request.path, "/customers/c-1");
     // `$esc.url` is Java's URLEncoder: space → `+`, `&` → `%26`.
     assert_eq!(request.query.as_deref(), Some("name=Ada+Lovelace+%26+co"));
@@ -124,7 +124,7 @@ async fn a_test_run_sends_the_resolved_request_and_reports_every_step() {
 
 #[tokio::test]
 async fn a_missing_required_input_fails_the_first_step_and_sends_nothing() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Lookup", "customers").await;
     let answer = g
@@ -141,7 +141,7 @@ async fn a_missing_required_input_fails_the_first_step_and_sends_nothing() {
 
 #[tokio::test]
 async fn an_unsupported_construct_fails_naming_it_and_sends_nothing() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let template = format!(
         "{}/customers/#if($input.id)${{input.id}}#end",
@@ -168,7 +168,7 @@ async fn an_unsupported_construct_fails_naming_it_and_sends_nothing() {
 
 #[tokio::test]
 async fn a_target_answering_500_fails_the_execute_operation() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Broken", "fail").await;
     let answer = g.post(&format!("{ACTIONS}/{id}/test"), &input()).await;
@@ -192,7 +192,7 @@ async fn a_target_answering_500_fails_the_execute_operation() {
 
 #[tokio::test]
 async fn draft_test_runs_the_drafts_template_and_test_the_published_one() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Lookup", "published").await;
     let draft = g.post(&format!("{ACTIONS}/{id}/draft"), &json!({})).await;
@@ -219,7 +219,7 @@ async fn draft_test_runs_the_drafts_template_and_test_the_published_one() {
 
 #[tokio::test]
 async fn refusals_are_error_bodies_and_run_nothing() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Lookup", "customers").await;
     let unknown = "00000000-0000-4000-8000-000000000000";
@@ -271,7 +271,7 @@ async fn refusals_are_error_bodies_and_run_nothing() {
 
 #[tokio::test]
 async fn the_write_faults_apply_to_test_runs() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Lookup", "customers").await;
     let test = format!("{ACTIONS}/{id}/test");
@@ -293,7 +293,7 @@ async fn the_write_faults_apply_to_test_runs() {
 
 #[tokio::test]
 async fn a_run_waiting_on_its_target_holds_up_no_other_request() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Slow", "slow").await;
     let test = format!("{ACTIONS}/{id}/test");
@@ -336,7 +336,7 @@ async fn a_run_waiting_on_its_target_holds_up_no_other_request() {
 
 #[tokio::test]
 async fn a_client_that_goes_away_takes_its_run_with_it() {
-    let target = Target::start().await;
+    let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Slow", "slow").await;
     let impatient = sandbox_common::client();

@@ -477,28 +477,6 @@ fn f4_lists_the_action_just_created_enter_opens_it_and_f5_pushes_it() {
     assert!(status.success(), "cxda exited with {status:?}");
 }
 
-/// The action's target, served by the test on loopback (plain http is allowed there):
-/// `/stock` answers at once, `/slow` after a minute. The runtime serves while it lives.
-fn serve_target() -> (tokio::runtime::Runtime, std::net::SocketAddr) {
-    let target = tokio::runtime::Runtime::new().expect("a runtime for the target");
-    let listener = target
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind the target");
-    let addr = listener.local_addr().expect("its address");
-    let stock = || async { axum::Json(serde_json::json!({"sku": "A-1", "qty": 7})) };
-    let app = axum::Router::new()
-        .route("/stock", axum::routing::get(stock))
-        .route(
-            "/slow",
-            axum::routing::get(move || async move {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                stock().await
-            }),
-        );
-    target.spawn(async move { axum::serve(listener, app).await });
-    (target, addr)
-}
-
 /// A cxone-v2 action `StockProbe` on `url`, written to `home/stock.json`.
 fn stock_probe(home: &Path, url: &str) -> std::path::PathBuf {
     let file = home.join("stock.json");
@@ -514,7 +492,8 @@ fn stock_probe(home: &Path, url: &str) -> std::path::PathBuf {
 
 #[test]
 fn f6_tests_the_action_locally_against_its_target_and_the_record_is_in_the_history() {
-    let (_target, addr) = serve_target();
+    let target = crate::target_common::Target::http();
+    let addr = target.addr;
     let home = tempfile::tempdir().expect("temp home");
     let data = tempfile::tempdir().expect("temp data dir");
     let data_dir = data.path().join("cxda");
@@ -558,7 +537,8 @@ fn f6_tests_the_action_locally_against_its_target_and_the_record_is_in_the_histo
 
 #[test]
 fn esc_cancels_a_test_run_in_flight_and_the_pane_says_so() {
-    let (_target, addr) = serve_target();
+    let target = crate::target_common::Target::http();
+    let addr = target.addr;
     let home = tempfile::tempdir().expect("temp home");
     let data = tempfile::tempdir().expect("temp data dir");
     let data_dir = data.path().join("cxda");

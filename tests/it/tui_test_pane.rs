@@ -1,16 +1,12 @@
 //! The studio's Test pane (`F6`) running a real local test: the genesys-cloud lookup
-//! template pointed at a target served by the test itself (axum on `127.0.0.1:0`, plain
-//! http on loopback), driven through `App::update` the way the event loop drives it (the
+//! template pointed at a target served by the test itself (`target_common`, plain http on
+//! loopback), driven through `App::update` the way the event loop drives it (the
 //! `Test` effect run with the engine, its answer handed back). The target sees the input
 //! in its query; the pane shows each step, the translated result and the record, which
 //! reaches the History view. Snapshot of the pane with the finished run.
 
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
-use axum::routing::get;
 use crossterm::event::KeyCode;
 use cxda::audit::Outcome;
 use cxda::engine::{Engine, Ran};
@@ -24,37 +20,18 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine_common;
+use crate::target_common::Target;
 
-/// The query and the `Authorization` header of each request the target received.
-type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
-
-/// A CRM-like target: `GET /api/v1/customers` answers one customer; returns its base URL.
-async fn target() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let app = axum::Router::new()
-        .route(
-            "/api/v1/customers",
-            get(
-                |State(seen): State<Seen>, RawQuery(query): RawQuery, headers: HeaderMap| async move {
-                let authorization = headers
-                    .get("authorization")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                if let Ok(mut seen) = seen.lock() {
-                    seen.push((query.unwrap_or_default(), authorization));
-                }
-                axum::Json(json!({"results": [
-                    {"id": "C-1001", "name": "Ann Lee", "openCaseCount": 2}
-                ]}))
-            }),
-        )
-        .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the target");
-    let addr = listener.local_addr().expect("its address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), seen)
+/// The query and the `Authorization` header of each request `target` received.
+fn seen(target: &Target) -> Vec<(String, Option<String>)> {
+    target
+        .received()
+        .into_iter()
+        .map(|r| {
+            let authorization = r.header("authorization").map(str::to_string);
+            (r.query.unwrap_or_default(), authorization)
+        })
+        .collect()
 }
 
 /// The lookup template aimed at `base`, without its credential header (the studio has no
@@ -111,7 +88,8 @@ fn assert_screen(name: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f6_runs_the_action_locally_against_its_target_and_shows_every_step() {
-    let (base, seen) = target().await;
+    let target = Target::serve().await;
+    let base = target.base();
     let profile = testing::sandbox_genesys_profile();
     let (engine, dir) = engine_common::engine(profile.clone());
     let mut app = testing::app_with_profile(&lookup_at(&base), &profile);
@@ -127,7 +105,7 @@ async fn f6_runs_the_action_locally_against_its_target_and_shows_every_step() {
     assert_eq!(run(&mut app, &engine, effects).await, [Ran::Local]);
 
     // The target got the input, URL-encoded as the platform's `$esc.url` does.
-    let queries = seen.lock().expect("seen").clone();
+    let queries = seen(&target);
     assert_eq!(
         queries,
         [("phone=%2B1+555+0100&inactive=false".to_string(), None)]
@@ -141,7 +119,7 @@ async fn f6_runs_the_action_locally_against_its_target_and_shows_every_step() {
     assert_eq!(
         finished.report.final_result,
         Some(
-            json!({"customerId": "C-1001", "fullName": "Ann Lee", "tier": "STANDARD", "openCases": 2})
+            json!({"customerId": "C-1", "fullName": "Ada Lovelace", "tier": "GOLD", "openCases": 2})
         )
     );
 
@@ -167,7 +145,8 @@ async fn f6_runs_the_action_locally_against_its_target_and_shows_every_step() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_studio_has_no_vars_so_a_credential_is_sent_as_written() {
-    let (base, seen) = target().await;
+    let target = Target::serve().await;
+    let base = target.base();
     let profile = testing::sandbox_genesys_profile();
     let (engine, _dir) = engine_common::engine(profile.clone());
     // The template as it is: `Authorization: Bearer ${credentials.apiToken}`.
@@ -185,9 +164,8 @@ async fn the_studio_has_no_vars_so_a_credential_is_sent_as_written() {
     run(&mut app, &engine, effects).await;
 
     // An undefined reference prints itself, as Velocity does (docs/templates.md).
-    let seen = seen.lock().expect("seen").clone();
     assert_eq!(
-        seen,
+        seen(&target),
         [(
             "phone=1&inactive=false".to_string(),
             Some("Bearer ${credentials.apiToken}".to_string())
@@ -202,7 +180,8 @@ async fn the_studio_has_no_vars_so_a_credential_is_sent_as_written() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_l_runs_on_the_platform_pushing_the_changed_file_as_a_draft_first() {
-    let (base, _seen) = target().await;
+    let target = Target::serve().await;
+    let base = target.base();
     let sandbox = engine_common::start(cxda::sandbox::Faults::off()).await;
     let profile = crate::engine_genesys_common::profile(&sandbox);
     let (engine, _dir) = engine_common::engine(profile.clone());

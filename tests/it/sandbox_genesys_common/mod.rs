@@ -10,8 +10,6 @@ use serde_json::{Value, json};
 
 use crate::sandbox_common;
 
-pub mod target;
-
 pub const ACTIONS: &str = "/api/v2/integrations/actions";
 pub const DRAFTS: &str = "/api/v2/integrations/actions/drafts";
 
@@ -40,7 +38,7 @@ pub fn create_body(name: &str) -> Value {
 
 /// A create body for an action a test run can go through every step of: it calls
 /// `url_template` with GET (headers `X-Customer-Id` and `Accept`), requires the input
-/// `name`, translates the target's `customer` (see `target::customer`) and checks the
+/// `name`, translates the target's `customer` (see `target_common::customer`) and checks the
 /// result against its output contract.
 pub fn runnable_body(name: &str, url_template: &str) -> Value {
     json!({
@@ -354,7 +352,7 @@ pub async fn exchanges() -> Vec<Exchange> {
     record(Method::GET, ID, g.get(&at("")).await);
 
     // Test runs: one that passes, one whose input fails the contract, and their errors.
-    let target = target::Target::start().await;
+    let target = crate::target_common::Target::serve().await;
     let url = format!("{}/customers/$esc.url(${{input.name}})", target.base());
     let runnable = g.publish_body(&runnable_body("Runnable", &url)).await;
     let test = format!("{ACTIONS}/{runnable}/test");
