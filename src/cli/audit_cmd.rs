@@ -233,7 +233,7 @@ fn table_row(record: &AuditRecord) -> [String; 6] {
     let action = if record.action_name.is_empty() {
         "-".to_string()
     } else {
-        cut(&escape_controls(&record.action_name), ACTION_WIDTH)
+        crate::text::fit(&escape_controls(&record.action_name), ACTION_WIDTH)
     };
     let correlation = if record.correlation_id.is_empty() {
         "-".to_string()
@@ -262,15 +262,6 @@ fn short_time(ts: &str) -> String {
     }
 }
 
-fn cut(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,7 +279,7 @@ mod tests {
 
     #[test]
     fn long_action_names_are_cut_with_an_ellipsis() {
-        let cut = cut(&"a".repeat(40), ACTION_WIDTH);
+        let cut = crate::text::fit(&"a".repeat(40), ACTION_WIDTH);
         assert_eq!(cut.chars().count(), ACTION_WIDTH);
         assert!(cut.ends_with('…'));
     }

@@ -304,17 +304,12 @@ fn step_line(name: &str, operation: &Operation) -> String {
         Some(error) => located(name, &error.message),
         None => operation.summary(),
     };
-    let detail = escape_controls(&detail);
-    let cut: String = detail.chars().take(LINE_CHARS).collect();
-    let more = if detail.chars().nth(LINE_CHARS).is_some() {
-        "…"
-    } else {
-        ""
-    };
-    let sep = if cut.is_empty() { "" } else { ": " };
+    let detail = crate::text::fit(&escape_controls(&detail), LINE_CHARS + 1);
+    let sep = if detail.is_empty() { "" } else { ": " };
     format!(
-        "  {} {mark} {}{sep}{cut}{more}",
-        operation.step, operation.name
+        "  {} {mark} {}{sep}{detail}",
+        operation.step,
+        escape_controls(&operation.name)
     )
 }
 

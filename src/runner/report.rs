@@ -63,21 +63,64 @@ pub struct Operation {
 impl Operation {
     /// What the operation gave, on one line: its error's message, else its result (a
     /// string as it is; the request's answer as `STATUS BODY`, its status first, which
-    /// key order would put last; anything else as compact JSON). Not escaped for a
-    /// terminal: the caller does that.
+    /// key order would put last; anything else as compact JSON). At most
+    /// [`SUMMARY_BYTES`] of it, so a line of a 4 MiB answer costs no more than a short
+    /// one (a display cuts it further). Not escaped for a terminal: the caller does that.
     pub fn summary(&self) -> String {
         match (&self.error, &self.result) {
-            (Some(error), _) => error.message.clone(),
-            (None, Some(Value::String(text))) => text.clone(),
+            (Some(error), _) => head(&error.message),
+            (None, Some(Value::String(text))) => head(text),
             (None, Some(Value::Object(answer)))
                 if answer.len() == 2
                     && answer.contains_key("status")
                     && answer.contains_key("body") =>
             {
-                format!("{} {}", answer["status"], answer["body"])
+                format!("{} {}", answer["status"], compact(&answer["body"]))
             }
-            (None, Some(value)) => value.to_string(),
+            (None, Some(value)) => compact(value),
             (None, None) => String::new(),
+        }
+    }
+}
+
+/// The most of a result [`Operation::summary`] writes.
+pub const SUMMARY_BYTES: usize = 4096;
+
+/// The first [`SUMMARY_BYTES`] of `text` (at a character boundary).
+fn head(text: &str) -> String {
+    let mut end = text.len().min(SUMMARY_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
+/// `value` as compact JSON, stopped after [`SUMMARY_BYTES`].
+fn compact(value: &Value) -> String {
+    /// A sink that takes [`SUMMARY_BYTES`] and then refuses, which stops the writer.
+    struct Bounded(Vec<u8>);
+    impl std::io::Write for Bounded {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let room = SUMMARY_BYTES - self.0.len();
+            if room == 0 {
+                return Err(std::io::Error::other("enough for a summary"));
+            }
+            let n = buf.len().min(room);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut sink = Bounded(Vec::with_capacity(256));
+    // Stopping early is the point: the error only says the sink is full.
+    let _ = serde_json::to_writer(&mut sink, value);
+    match String::from_utf8(sink.0) {
+        Ok(text) => text,
+        Err(cut) => {
+            let valid = cut.utf8_error().valid_up_to();
+            String::from_utf8_lossy(&cut.into_bytes()[..valid]).into_owned()
         }
     }
 }

@@ -87,6 +87,11 @@ pub enum TranslateError {
     )]
     NotFound { name: String, path: String },
     #[error(
+        "translationMap[{name}]: {path} takes the translation's values past {} MiB; pick narrower paths",
+        MAX_TRANSLATED_BYTES / (1024 * 1024)
+    )]
+    TooLarge { name: String, path: String },
+    #[error(
         "translationMapDefaults[{name}]: must be a string holding JSON text (\"0\", \"[]\", \"\\\"UNKNOWN\\\"\"), found {found}"
     )]
     DefaultNotString { name: String, found: String },
@@ -109,11 +114,43 @@ pub fn translate(
     defaults: &Map<String, Value>,
 ) -> Result<Translation, TranslateError> {
     let document = parse_body(raw_body)?;
+    let mut budget = MAX_TRANSLATED_BYTES;
     let entries = map
         .iter()
-        .map(|(name, path)| translate_entry(&document, name, path, defaults))
+        .map(|(name, path)| translate_entry(&document, name, path, defaults, &mut budget))
         .collect::<Result<_, _>>()?;
     Ok(Translation { entries })
+}
+
+/// The most the values of one translation may add up to, as JSON text: twice the largest
+/// answer read. A map of many entries, or a path such as `$..*` over a deep answer, copies
+/// the answer many times over; past this the step fails rather than take the memory.
+pub const MAX_TRANSLATED_BYTES: usize = 2 * crate::engine::MAX_RESPONSE_BYTES;
+
+/// Takes the JSON size of `nodes` out of `budget`, without building their text; `false`
+/// when they do not fit.
+fn fits(nodes: &[&Value], budget: &mut usize) -> bool {
+    struct Counter {
+        left: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.left {
+                return Err(std::io::Error::other("over the translation budget"));
+            }
+            self.left -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { left: *budget };
+    let fitted = nodes
+        .iter()
+        .all(|node| serde_json::to_writer(&mut counter, node).is_ok());
+    *budget = counter.left;
+    fitted
 }
 
 fn parse_body(raw_body: &str) -> Result<Value, TranslateError> {
@@ -131,6 +168,7 @@ fn translate_entry(
     name: &str,
     path: &Value,
     defaults: &Map<String, Value>,
+    budget: &mut usize,
 ) -> Result<TranslatedEntry, TranslateError> {
     let shown_name = quoted(name);
     let Some(path_text) = path.as_str() else {
@@ -146,6 +184,12 @@ fn translate_entry(
         reason: escape_controls(&error.to_string()).into_owned(),
     })?;
     let nodes = query.query(document).all();
+    if !fits(&nodes, budget) {
+        return Err(TranslateError::TooLarge {
+            name: shown_name,
+            path: shown_path,
+        });
+    }
     let (value, source) = match nodes.as_slice() {
         [] => match defaults.get(name) {
             Some(default) => (parse_default(name, default)?, Source::Default),

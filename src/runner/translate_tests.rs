@@ -306,3 +306,26 @@ fn control_characters_in_names_and_paths_are_escaped_in_errors() {
     let message = error.to_string();
     assert!(!message.chars().any(char::is_control), "{message:?}");
 }
+
+#[test]
+fn values_past_the_budget_fail_the_step_rather_than_take_the_memory() {
+    let big = format!(
+        r#"{{"a": "{}"}}"#,
+        "x".repeat(MAX_TRANSLATED_BYTES / 4 - 100)
+    );
+    let mut map = Map::new();
+    for i in 0..5 {
+        map.insert(format!("copy{i}"), json!("$"));
+    }
+    let error = translate(&big, &map, &Map::new()).expect_err("over the budget");
+    assert!(matches!(error, TranslateError::TooLarge { .. }), "{error}");
+    assert!(
+        error.to_string().contains("copy4"),
+        "the fifth copy is the one over: {error}"
+    );
+    map.remove("copy4");
+    assert!(
+        translate(&big, &map, &Map::new()).is_ok(),
+        "four copies fit"
+    );
+}

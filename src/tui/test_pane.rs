@@ -95,6 +95,35 @@ pub struct Finished {
     pub record_id: String,
     /// A draft was pushed first (a platform run of a file that differs).
     pub pushed: bool,
+    /// The final result as pretty JSON, a line each, escaped, at most
+    /// [`MAX_RESULT_LINES`] (and a line saying where the rest is): made once when the run
+    /// ends, not at every frame, since an answer can be megabytes.
+    pub result_lines: Vec<String>,
+}
+
+/// The most lines of a final result the pane keeps.
+pub const MAX_RESULT_LINES: usize = 2_000;
+
+impl Finished {
+    fn result_lines(report: &RunReport, record_id: &str) -> Vec<String> {
+        let Some(result) = &report.final_result else {
+            return Vec::new();
+        };
+        let pretty = serde_json::to_string_pretty(result).unwrap_or_default();
+        let mut lines: Vec<String> = pretty
+            .lines()
+            .take(MAX_RESULT_LINES)
+            .map(|l| crate::text::escape_controls(l).into_owned())
+            .collect();
+        let total = pretty.lines().count();
+        if total > MAX_RESULT_LINES {
+            lines.push(format!(
+                "… {} more lines: the whole result is in record {record_id} (cxda audit show {record_id})",
+                total - MAX_RESULT_LINES
+            ));
+        }
+        lines
+    }
 }
 
 #[derive(Debug)]
@@ -383,12 +412,14 @@ impl App {
                     pushed,
                 } = *tested;
                 self.status = format!("test {} · record {}", record.outcome, record.id);
+                let record_id = record.id.to_string();
                 self.test.state = TestState::Finished(Box::new(Finished {
+                    result_lines: Finished::result_lines(&report, &record_id),
                     report,
                     outcome: record.outcome,
                     ran,
                     latency_ms: record.latency_ms,
-                    record_id: record.id.to_string(),
+                    record_id,
                     pushed: !pushed.is_empty(),
                 }));
                 // The pushed draft's records first: the history lists newest first.

@@ -175,15 +175,10 @@ fn finished_lines(finished: &Finished, width: usize) -> Vec<Line<'static>> {
                 .map(Line::from),
         );
         lines.push(Line::styled(error_code(error), DIM));
-    } else if let Some(result) = &report.final_result {
+    } else if report.final_result.is_some() {
         lines.push(Line::styled("Result", BOLD));
-        let pretty = serde_json::to_string_pretty(result).unwrap_or_default();
-        for line in pretty.lines() {
-            lines.extend(
-                wrapped(&escape_controls(line), width)
-                    .into_iter()
-                    .map(Line::from),
-            );
+        for line in &finished.result_lines {
+            lines.extend(wrapped(line, width).into_iter().map(Line::from));
         }
     }
     lines
@@ -209,7 +204,7 @@ fn step_line(op: &Operation, name_width: usize, width: usize) -> Line<'static> {
         Span::styled(head, DIM),
         Span::styled(mark, Style::default().fg(colour)),
         Span::raw(name),
-        Span::styled(fit(&detail, room), detail_style),
+        Span::styled(crate::text::fit(&detail, room), detail_style),
     ])
 }
 
@@ -220,16 +215,6 @@ fn error_code(error: &StepError) -> String {
         (true, status) => format!("(status {status})"),
         (false, status) => format!("({}, status {status})", escape_controls(&error.code)),
     }
-}
-
-/// `text` cut to `width` characters, the last one `…` when it is cut.
-fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// `text` in pieces of `width` characters (JSON and messages have few spaces to wrap at).
