@@ -125,20 +125,11 @@ fn build_with_roots(
 }
 
 /// A client for test runs outside any profile (the embedded sandbox's genesys-cloud test
-/// endpoints): the common settings, the platform's roots, `HTTPS_PROXY` as a profile's
-/// client applies it. Each request of a run sets the action's own timeout; the client's is
-/// the longest an action may have. Errors name the `sandbox` profile, whose server runs
-/// these tests.
+/// endpoints): [`build_target_client`] of the built-in `sandbox` profile, which has no
+/// `ca_cert`: the platform's roots, `HTTPS_PROXY` as a profile's client applies it, errors
+/// naming the `sandbox` profile, whose server runs these tests.
 pub fn target_client() -> Result<Client, EngineError> {
-    const OWNER: &str = "sandbox";
-    let builder = common_builder(crate::runner::action::DEFAULT_TIMEOUT)
-        .tls_certs_merge(Vec::<Certificate>::new());
-    with_env_proxy(builder, OWNER)?
-        .build()
-        .map_err(|e| EngineError::Client {
-            profile: OWNER.to_string(),
-            reason: error_chain(&e),
-        })
+    build_target_client(&Profile::sandbox())
 }
 
 /// True when a URL the profile talks to (token, API, webhook) is https: only then are the

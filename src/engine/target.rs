@@ -26,7 +26,7 @@ use super::redirect::{self, RedirectDecision};
 use super::request::same_origin;
 use super::response;
 use crate::audit::Redirect;
-use crate::runner::{Prepared, SendFailure, TargetAnswer};
+use crate::runner::{Prepared, PreparedHeader, Run, RunReport, SendFailure, TargetAnswer};
 
 /// What sending gave: the answer or why none came, the redirects met, and how long it took.
 #[derive(Debug)]
@@ -34,6 +34,50 @@ pub struct Sent {
     pub result: Result<TargetAnswer, SendFailure>,
     pub redirects: Vec<Redirect>,
     pub latency_ms: u64,
+}
+
+/// A whole run: what `cxda test --local` and the sandbox's test endpoints both do.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub report: RunReport,
+    /// The request, when the templates resolved.
+    pub prepared: Option<Prepared>,
+    /// What sending it gave, when it was sent.
+    pub sent: Option<Sent>,
+}
+
+/// Runs `run` to its end: prepares the request, sends it on `client` with `marker` added
+/// (a header naming who sends, such as the sandbox's loop guard), finishes the steps.
+pub async fn run_once(
+    client: &Client,
+    mut run: Run<'_>,
+    marker: Option<(&str, &str)>,
+    cancel: &CancellationToken,
+) -> RunOutcome {
+    let prepared = run.prepare().map(|mut prepared| {
+        if let Some((name, value)) = marker {
+            prepared.headers.push(PreparedHeader {
+                name: name.to_string(),
+                value: value.to_string(),
+                shown: value.to_string(),
+                secret: false,
+            });
+        }
+        prepared
+    });
+    let sent = match &prepared {
+        Some(prepared) => Some(send(client, prepared, cancel).await),
+        None => None,
+    };
+    // A run whose templates failed has its report already; the result given is not read.
+    let result = sent
+        .as_ref()
+        .map_or(Err(SendFailure::Cancelled), |s| s.result.clone());
+    RunOutcome {
+        report: run.finish(result),
+        prepared,
+        sent,
+    }
 }
 
 /// Sends `prepared` and reads the answer.

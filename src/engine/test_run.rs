@@ -147,15 +147,11 @@ impl Engine {
         if request.strict_credentials {
             run = run.requiring_credentials();
         }
-        let prepared = run.prepare();
-        let sent = match &prepared {
-            Some(prepared) => Some(target::send(&client, prepared, cancel).await),
-            None => None,
-        };
-        let result = sent
-            .as_ref()
-            .map_or(Err(SendFailure::Cancelled), |s| s.result.clone());
-        let report = run.finish(result);
+        let target::RunOutcome {
+            report,
+            prepared,
+            sent,
+        } = target::run_once(&client, run, None, cancel).await;
         let mut record = self.local_record(action, payload, &report, prepared.as_ref(), sent);
         record.latency_ms = millis(started.elapsed());
         tracing::info!(

@@ -40,7 +40,13 @@ pub(crate) struct State {
     /// run (it reads the platform's trust roots, which a sandbox that runs no test never
     /// needs), then shared, so connections to a target are reused.
     target_client: OnceLock<Result<reqwest::Client, String>>,
+    /// The test runs in flight, at most [`MAX_TEST_RUNS`]: each holds a connection to its
+    /// target for up to a minute.
+    pub test_runs: tokio::sync::Semaphore,
 }
+
+/// The most genesys-cloud test runs the sandbox serves at once; more are answered 429.
+pub const MAX_TEST_RUNS: usize = 32;
 
 struct FaultState {
     faults: Arc<Faults>,
@@ -154,6 +160,7 @@ impl State {
             webhooks: Mutex::new(WebhookInbox::default()),
             rng: FastRng::new(),
             target_client: OnceLock::new(),
+            test_runs: tokio::sync::Semaphore::new(MAX_TEST_RUNS),
         }
     }
 

@@ -339,16 +339,23 @@ async fn a_client_that_goes_away_takes_its_run_with_it() {
     let target = Target::serve().await;
     let g = Genesys::plain().await;
     let id = published(&g, &target, "Slow", "slow").await;
-    let impatient = sandbox_common::client();
-    let gave_up = impatient
+    // The client goes away once the target has the run's request, however long that took.
+    let request = g
+        .client
         .post(g.url(&format!("{ACTIONS}/{id}/test")))
         .bearer_auth(&g.token)
-        .json(&input())
-        .timeout(Duration::from_millis(500))
-        .send()
-        .await;
-    assert!(gave_up.is_err_and(|e| e.is_timeout()));
-    drop(impatient);
+        .json(&input());
+    let impatient = tokio::spawn(request.send());
+    sandbox_common::eventually(
+        "the run's request to reach the target",
+        Duration::from_secs(10),
+        || {
+            let arrived = target.received().len();
+            async move { (arrived == 1).then_some(()) }
+        },
+    )
+    .await;
+    impatient.abort();
     sandbox_common::eventually(
         "the target's request to be dropped",
         Duration::from_secs(10),
@@ -358,4 +365,40 @@ async fn a_client_that_goes_away_takes_its_run_with_it() {
         },
     )
     .await;
+}
+
+#[tokio::test]
+async fn an_action_whose_target_is_its_own_test_endpoint_is_stopped_at_once() {
+    let g = Genesys::plain().await;
+    let draft = g
+        .post(DRAFTS, &runnable_body("Loop", "http://127.0.0.1:9/unused"))
+        .await;
+    assert_eq!(draft.status, 200, "{}", draft.body);
+    let id = draft.body["id"].as_str().expect("id").to_string();
+    let mut config = draft.body["config"].clone();
+    config["request"]["requestUrlTemplate"] = json!(g.url(&format!("{ACTIONS}/{id}/draft/test")));
+    config["request"]["requestType"] = json!("POST");
+    config["request"]["headers"]["Authorization"] = json!(format!("Bearer {}", g.token));
+    let changed = g
+        .patch(
+            &format!("{ACTIONS}/{id}/draft"),
+            &json!({"version": draft.body["version"], "config": config}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+
+    let started = std::time::Instant::now();
+    let answer = g
+        .post(&format!("{ACTIONS}/{id}/draft/test"), &input())
+        .await;
+    let report = report(&answer);
+    let step = failed_step(report);
+    assert_eq!(step["name"], names::EXECUTE, "{report}");
+    assert_eq!(step["error"]["status"], 508, "{report}");
+    assert_eq!(step["result"]["body"]["code"], "loop.detected", "{report}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -96,6 +96,25 @@ async fn checked_run(
     if let Some(refused) = injected_fault(state) {
         return Err(refused);
     }
+    if headers.contains_key(TEST_RUN_HEADER) {
+        return Err(ApiError::new(
+            StatusCode::LOOP_DETECTED,
+            "loop.detected",
+            "This request was sent by a sandbox test run: an action whose target is the sandbox's own test endpoint would call itself without end",
+        )
+        .into());
+    }
+    let Ok(_in_flight) = state.test_runs.try_acquire() else {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too.many.requests",
+            format!(
+                "The sandbox runs at most {} tests at once; try again when one has finished",
+                crate::sandbox::state::MAX_TEST_RUNS
+            ),
+        )
+        .into());
+    };
     let body = json_body(headers, read)?;
     // Read so that a bad value is refused as the platform refuses it; the sandbox answers
     // the `TestExecutionResult` as it is, flattened or not.
@@ -140,18 +159,18 @@ fn runnable(definition: &Definition) -> Result<RunnableAction, ApiError> {
     })
 }
 
+/// The header every request of a sandbox test run carries, so a run whose target is the
+/// sandbox's own test endpoint is refused (508) instead of calling itself without end.
+pub const TEST_RUN_HEADER: &str = "x-cxda-sandbox-test-run";
+
 /// The run itself: input check, templates, the request, translation, success template,
 /// output contract. The sandbox's integration has no credentials: an empty set.
 async fn run(client: &reqwest::Client, action: &RunnableAction, input: Value) -> RunReport {
-    let mut run = Run::start(action, input, BTreeMap::new());
-    match run.prepare() {
-        Some(prepared) => {
-            // Never cancelled from here: a client that goes away drops this future, which
-            // drops the request in flight.
-            let never = CancellationToken::new();
-            let sent = crate::engine::target::send(client, &prepared, &never).await;
-            run.finish(sent.result)
-        }
-        None => run.report().clone(),
-    }
+    let run = Run::start(action, input, BTreeMap::new());
+    // Never cancelled from here: a client that goes away drops this future, which drops
+    // the request in flight.
+    let never = CancellationToken::new();
+    crate::engine::target::run_once(client, run, Some((TEST_RUN_HEADER, "1")), &never)
+        .await
+        .report
 }
