@@ -228,10 +228,7 @@ async fn follow(
             }
             RedirectDecision::Refuse { error, .. } => {
                 // Judged as a 307 above; the message names the status the target gave.
-                let error = error.replace(
-                    &format!("({judged})"),
-                    &format!("({})", answer.status),
-                );
+                let error = error.replace(&format!("({judged})"), &format!("({})", answer.status));
                 return Err(SendFailure::Refused(hide(&error)));
             }
         }
