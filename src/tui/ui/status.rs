@@ -33,7 +33,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App, now: Instant) {
         Span::raw(" "),
         Span::styled(token_state(app, now), Style::default().fg(Color::Cyan)),
         Span::styled(
-            " │ F1 help · F5 submit · F2 history · Tab pane · Ctrl+Q quit │ ",
+            " │ F1 help · F5 submit · F6 test · F2 history · Ctrl+Q quit │ ",
             Style::default().fg(Color::DarkGray),
         ),
         Span::raw(escape_controls(&app.status).into_owned()),
