@@ -80,6 +80,8 @@ impl Redactor {
         let secret = secret.into();
         if secret.len() >= MIN_LITERAL_SECRET && !self.secrets.contains(&secret) {
             self.secrets.push(secret);
+            // Longest first: a secret inside a longer one must not cut the longer one up.
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         }
         self
     }
@@ -263,7 +265,18 @@ impl Redactor {
                     }
                 }
             }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+            // A number can be a registered secret (a PIN a server echoes back).
+            Value::Number(number) => {
+                let text = number.to_string();
+                if self
+                    .secrets
+                    .iter()
+                    .any(|secret| text.contains(secret.as_str()))
+                {
+                    *value = Value::String(REDACTED.to_string());
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
         }
     }
 }
@@ -547,6 +560,20 @@ mod tests {
     fn bearer_credentials_in_text_are_redacted_but_prose_is_not() {
         assert_eq!(text("sent Bearer eyJhbGciOi.x.y"), "sent Bearer [redacted]");
         assert_eq!(text("Basic auth failed"), "Basic auth failed");
+    }
+
+    #[test]
+    fn a_secret_inside_a_longer_one_does_not_cut_the_longer_one_up() {
+        let r = Redactor::new().with_secret("1234").with_secret("12345678");
+        assert_eq!(r.redact_text("pin 12345678"), "pin [redacted]");
+    }
+
+    #[test]
+    fn a_number_that_is_a_registered_secret_is_redacted() {
+        let r = Redactor::new().with_secret("987654");
+        let mut value = serde_json::json!({"pin": 987654, "count": 3});
+        r.redact_value(&mut value);
+        assert_eq!(value, serde_json::json!({"pin": "[redacted]", "count": 3}));
     }
 
     #[test]

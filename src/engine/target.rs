@@ -108,6 +108,8 @@ async fn follow(
         SendFailure::Refused(format!("{:?} is not an HTTP method", prepared.method))
     })?;
     let mut body = prepared.body.clone();
+    // A 303 turned the request into a GET: the body's `Content-Type` goes with the body.
+    let mut body_dropped = false;
     let mut url = first.clone();
     let mut visited = vec![first.clone()];
     loop {
@@ -121,9 +123,8 @@ async fn follow(
         let mut request = client.request(method.clone(), url.clone()).timeout(left);
         let cross_origin = !same_origin(&first, &url);
         for header in &prepared.headers {
-            let dropped = (cross_origin
-                && (header.secret || header.name.eq_ignore_ascii_case("authorization")))
-                || (body.is_none() && header.name.eq_ignore_ascii_case("content-type"));
+            let dropped = (cross_origin && (header.secret || is_credential(&header.name)))
+                || (body_dropped && header.name.eq_ignore_ascii_case("content-type"));
             if dropped {
                 continue;
             }
@@ -213,9 +214,10 @@ async fn follow(
                 )));
             }
             RedirectDecision::Follow(next) => {
-                if answer.status == 303 {
+                if answer.status == 303 && body.is_some() {
                     method = Method::GET;
                     body = None;
+                    body_dropped = true;
                 }
                 visited.push(next.clone());
                 url = next;
@@ -235,10 +237,18 @@ async fn follow(
     }
 }
 
-/// `1 s`, `1.5 s`, `500 ms`.
+/// Headers that carry a credential whatever their value looks like: never carried to
+/// another origin.
+fn is_credential(name: &str) -> bool {
+    ["authorization", "proxy-authorization", "cookie"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// `1 s`, `1.5 s`, `500 ms`, `1234 ms`.
 fn duration_text(duration: Duration) -> String {
     let ms = duration.as_millis();
-    if ms < 1000 {
+    if ms < 1000 || !ms.is_multiple_of(100) {
         format!("{ms} ms")
     } else if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)

@@ -346,15 +346,7 @@ impl Engine {
         let record = self
             .run_redacted(operation, request.source.clone(), events, cancel, &redactor)
             .await?;
-        let report = serde_json::from_value::<RunReport>(record.response.body.clone())
-            .ok()
-            .filter(|r| !r.operations.is_empty() || record.status == Some(200))
-            .unwrap_or_else(|| RunReport {
-                error: record.error.clone().map(|m| {
-                    crate::runner::StepError::new("request.failed", record.status.unwrap_or(0), m)
-                }),
-                ..RunReport::default()
-            });
+        let report = platform_report(&record);
         Ok(Tested {
             report,
             record,
@@ -367,23 +359,50 @@ impl Engine {
 /// The engine's redactor plus every `--var` value and, for a `secure` action, every input
 /// value, as literal secrets.
 fn secrets_redactor(base: &Redactor, request: &TestRequest, action: &RunnableAction) -> Redactor {
-    let mut redactor = request
-        .vars
-        .values()
-        .cloned()
-        .fold(base.clone(), Redactor::with_secret);
+    let mut values: Vec<String> = request.vars.values().cloned().collect();
     if action.secure
         && let Some(input) = request.input.as_object()
     {
-        for value in input.values() {
-            redactor = match value {
-                Value::String(s) => redactor.with_secret(s.clone()),
-                Value::Null => redactor,
-                other => redactor.with_secret(other.to_string()),
-            };
-        }
+        values.extend(input.values().filter_map(|value| match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }));
     }
-    redactor
+    values
+        .iter()
+        .flat_map(|v| crate::runner::template::encodings(v))
+        .fold(base.clone(), Redactor::with_secret)
+}
+
+/// The platform's `TestExecutionResult` as the record keeps it (redacted); when it cannot
+/// be read back (no answer, or one over the record's body limit, kept cut), a report of
+/// the outcome alone that says where the rest is.
+fn platform_report(record: &AuditRecord) -> RunReport {
+    if !record.response.truncated
+        && let Ok(report) = serde_json::from_value::<RunReport>(record.response.body.clone())
+        && (!report.operations.is_empty() || record.status == Some(200))
+    {
+        return report;
+    }
+    let message = if record.response.truncated {
+        format!(
+            "the platform's answer is larger than the {} KiB a record keeps; its start is in record {} (cxda audit show {})",
+            crate::audit::MAX_BODY_BYTES / 1024,
+            record.id,
+            record.id
+        )
+    } else {
+        record.error.clone().unwrap_or_default()
+    };
+    let passed = record.outcome == Outcome::Passed;
+    RunReport {
+        error: (!passed || record.response.truncated).then(|| {
+            crate::runner::StepError::new("request.failed", record.status.unwrap_or(0), message)
+        }),
+        success: passed,
+        ..RunReport::default()
+    }
 }
 
 /// An input with each value `[redacted]` (a `secure` action's, as a record keeps it).

@@ -71,7 +71,7 @@ impl Operation {
             (Some(error), _) => head(&error.message),
             (None, Some(Value::String(text))) => head(text),
             (None, Some(Value::Object(answer)))
-                if answer.len() == 2
+                if self.name == names::EXECUTE
                     && answer.contains_key("status")
                     && answer.contains_key("body") =>
             {
@@ -176,22 +176,23 @@ impl RunReport {
     /// Replaces every occurrence of each of `secrets` in the report's texts (results,
     /// errors, the final result) with `[redacted]`.
     pub fn redact(&mut self, secrets: &[String]) {
-        if secrets.is_empty() {
+        let secrets = Secrets::new(secrets);
+        if secrets.0.is_none() {
             return;
         }
         for op in &mut self.operations {
             if let Some(result) = &mut op.result {
-                redact_value(result, secrets);
+                secrets.redact_value(result);
             }
             if let Some(error) = &mut op.error {
-                error.message = redact_text(&error.message, secrets);
+                error.message = secrets.redact(&error.message).into_owned();
             }
         }
         if let Some(error) = &mut self.error {
-            error.message = redact_text(&error.message, secrets);
+            error.message = secrets.redact(&error.message).into_owned();
         }
         if let Some(result) = &mut self.final_result {
-            redact_value(result, secrets);
+            secrets.redact_value(result);
         }
     }
 
@@ -201,33 +202,74 @@ impl RunReport {
     }
 }
 
-/// `text` with every occurrence of each secret (longest first) replaced by `[redacted]`.
-pub fn redact_text(text: &str, secrets: &[String]) -> String {
-    let mut sorted: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
-    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = text.to_string();
-    for secret in sorted {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), "[redacted]");
+/// The secrets of a run, found in one pass over a text (Aho-Corasick, leftmost-longest:
+/// a secret inside a longer one is the longer one's, and a `[redacted]` already written is
+/// never looked at again), whatever their number.
+pub struct Secrets(Option<aho_corasick::AhoCorasick>);
+
+impl Secrets {
+    /// The matcher of `secrets` (empty ones ignored).
+    pub fn new(secrets: &[String]) -> Secrets {
+        let patterns: Vec<&str> = secrets
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if patterns.is_empty() {
+            return Secrets(None);
+        }
+        Secrets(
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(patterns)
+                .ok(),
+        )
+    }
+
+    /// `text` with every secret in it `[redacted]`.
+    pub fn redact<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        match &self.0 {
+            Some(matcher) if matcher.is_match(text) => {
+                let replacements = vec![REDACTED; matcher.patterns_len()];
+                std::borrow::Cow::Owned(matcher.replace_all(text, &replacements))
+            }
+            _ => std::borrow::Cow::Borrowed(text),
         }
     }
-    out
+
+    fn redact_value(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                if let std::borrow::Cow::Owned(redacted) = self.redact(text) {
+                    *text = redacted;
+                }
+            }
+            // A number can be a secret too (a PIN the target echoes back).
+            Value::Number(number) => {
+                let text = number.to_string();
+                if let std::borrow::Cow::Owned(redacted) = self.redact(&text) {
+                    *value = Value::String(redacted);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.redact_value(v)),
+            Value::Object(map) => {
+                let redacted: serde_json::Map<String, Value> = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, mut v)| {
+                        self.redact_value(&mut v);
+                        (self.redact(&k).into_owned(), v)
+                    })
+                    .collect();
+                *map = redacted;
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
 }
 
-fn redact_value(value: &mut Value, secrets: &[String]) {
-    match value {
-        Value::String(text) => *text = redact_text(text, secrets),
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secrets)),
-        Value::Object(map) => {
-            let redacted: serde_json::Map<String, Value> = std::mem::take(map)
-                .into_iter()
-                .map(|(k, mut v)| {
-                    redact_value(&mut v, secrets);
-                    (redact_text(&k, secrets), v)
-                })
-                .collect();
-            *map = redacted;
-        }
-        _ => {}
-    }
+const REDACTED: &str = "[redacted]";
+
+/// `text` with every occurrence of each secret replaced by `[redacted]` ([`Secrets`]).
+pub fn redact_text(text: &str, secrets: &[String]) -> String {
+    Secrets::new(secrets).redact(text).into_owned()
 }

@@ -38,7 +38,7 @@ const MIN_SCRUBBED_CHARS: usize = 3;
 const QUOTED_CHARS: usize = 60;
 
 /// The request a run sends, in clear (secrets included: never shown, never recorded).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Prepared {
     pub method: String,
     pub url: String,
@@ -52,8 +52,37 @@ pub struct Prepared {
     pub body_secret: bool,
     pub timeout: Duration,
     /// Every secret as it was sent (each value, and each encoding of it a template
-    /// wrote), to take out of any text about the request (see [`Prepared::hide`]).
+    /// wrote) of three characters or more, to take out of any text about the request (see
+    /// [`Prepared::hide`]; a shorter one would take out unrelated text).
     pub secrets: Vec<String>,
+}
+
+/// Only what may be shown: the values as sent hold secrets.
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("method", &self.method)
+            .field("url", &self.url_shown)
+            .field("headers", &self.headers)
+            .field("body", &self.body_shown)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for PreparedHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.name, self.shown)
+    }
+}
+
+impl std::fmt::Debug for Run<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("action", &self.action.name)
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Prepared {
@@ -70,7 +99,7 @@ impl Prepared {
 }
 
 /// One header of a [`Prepared`] request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PreparedHeader {
     pub name: String,
     pub value: String,
@@ -102,7 +131,6 @@ pub enum SendFailure {
 }
 
 /// A run in progress.
-#[derive(Debug)]
 pub struct Run<'a> {
     action: &'a RunnableAction,
     /// The payload's text, to place a template error at its line and column.
@@ -220,11 +248,15 @@ impl<'a> Run<'a> {
         let parsed =
             template::parse(&located.text).map_err(|e| self.template_error(located, &e))?;
         if self.requires_credentials {
+            // A quiet reference (`$!{credentials.x}`) prints nothing when undefined: the
+            // author made it optional.
             let missing = parsed
                 .references()
                 .into_iter()
                 .find_map(|r| match r.variable {
-                    Variable::Credential(name) if !self.ctx.credentials.contains_key(&name) => {
+                    Variable::Credential(name)
+                        if !r.quiet && !self.ctx.credentials.contains_key(&name) =>
+                    {
                         Some(name)
                     }
                     _ => None,
@@ -299,9 +331,19 @@ impl<'a> Run<'a> {
                 );
                 return self.fail(names::RESOLVE_HEADERS, e);
             }
+            let literal_secret = value.secrets.is_empty() && is_secret_header_name(name);
+            if literal_secret && !self.secrets.contains(&value.text) {
+                // A secret written into the file itself (the checks warn about it) is
+                // still a secret: shown and kept `[redacted]`.
+                self.secrets.push(value.text.clone());
+            }
             headers.push(PreparedHeader {
                 name: name.clone(),
-                shown: value.redacted(),
+                shown: if literal_secret {
+                    "[redacted]".to_string()
+                } else {
+                    value.redacted()
+                },
                 secret: !value.secrets.is_empty() || is_secret_header_name(name),
                 value: value.text,
             });
@@ -334,7 +376,7 @@ impl<'a> Run<'a> {
             body_secret: body.as_ref().is_some_and(|b| !b.secrets.is_empty()),
             body: body.map(|b| b.text),
             timeout: action.timeout,
-            secrets: self.secrets.clone(),
+            secrets: self.scrubbed_secrets(),
         })
     }
 
@@ -356,12 +398,22 @@ impl<'a> Run<'a> {
         let mut headers = Vec::with_capacity(action.headers.len());
         for (name, located) in &action.headers {
             match placeholders::fill(&located.text, values, Place::Header, &located.pointer) {
-                Ok(value) => headers.push(PreparedHeader {
-                    name: name.clone(),
-                    secret: value.shown != value.text || is_secret_header_name(name),
-                    value: value.text,
-                    shown: value.shown,
-                }),
+                Ok(value) => {
+                    let literal_secret = value.shown == value.text && is_secret_header_name(name);
+                    if literal_secret && !self.secrets.contains(&value.text) {
+                        self.secrets.push(value.text.clone());
+                    }
+                    headers.push(PreparedHeader {
+                        name: name.clone(),
+                        secret: value.shown != value.text || is_secret_header_name(name),
+                        shown: if literal_secret {
+                            "[redacted]".to_string()
+                        } else {
+                            value.shown
+                        },
+                        value: value.text,
+                    });
+                }
                 Err(e) => return self.fail(names::RESOLVE_HEADERS, placeholder_error(e)),
             }
         }
@@ -401,8 +453,22 @@ impl<'a> Run<'a> {
             body_shown,
             body_secret,
             timeout: action.timeout,
-            secrets: self.secrets.clone(),
+            secrets: self.scrubbed_secrets(),
         })
+    }
+
+    /// `text` with this run's secrets out, before a part of it is quoted.
+    fn redacted(&self, text: &str) -> String {
+        super::report::redact_text(text, &self.scrubbed_secrets())
+    }
+
+    /// The secrets long enough to take out of any text by their text alone.
+    fn scrubbed_secrets(&self) -> Vec<String> {
+        self.secrets
+            .iter()
+            .filter(|s| s.chars().count() >= MIN_SCRUBBED_CHARS)
+            .cloned()
+            .collect()
     }
 
     fn fail(&mut self, step: &str, error: StepError) -> Option<Prepared> {
@@ -415,12 +481,7 @@ impl<'a> Run<'a> {
     /// (a target that echoes its request); shorter ones are redacted where a template put
     /// them only.
     pub fn finish(self, sent: Result<TargetAnswer, SendFailure>) -> RunReport {
-        let secrets: Vec<String> = self
-            .secrets
-            .iter()
-            .filter(|s| s.chars().count() >= MIN_SCRUBBED_CHARS)
-            .cloned()
-            .collect();
+        let secrets = self.scrubbed_secrets();
         let mut report = self.run_to_the_end(sent);
         report.redact(&secrets);
         report
@@ -468,7 +529,7 @@ impl<'a> Run<'a> {
                 format!(
                     "the target answered {}: {}",
                     answer.status,
-                    quoted_start(&raw)
+                    quoted_start(&self.redacted(&raw))
                 ),
             );
             self.report.failed_with(names::EXECUTE, shown, e);
@@ -492,6 +553,18 @@ impl<'a> Run<'a> {
             {
                 Ok(t) => t,
                 Err(e) => {
+                    // Its quote of the answer is taken again from the answer with its
+                    // secrets out: a cut could leave part of one that the whole-report
+                    // scrub would not recognise.
+                    let e = match e {
+                        translate::TranslateError::NotJson { reason, .. } => {
+                            translate::TranslateError::NotJson {
+                                reason,
+                                start: translate::quoted_start(&self.redacted(&raw)),
+                            }
+                        }
+                        other => other,
+                    };
                     let e = StepError::new("invalid.translation", 500, e.to_string());
                     self.report.failed(names::TRANSLATE, e);
                     return self.report;
@@ -520,7 +593,7 @@ impl<'a> Run<'a> {
                     500,
                     format!(
                         "the success template did not give JSON ({e}); it gave {}",
-                        quoted_start(&rendered.redacted())
+                        quoted_start(&self.redacted(&rendered.redacted()))
                     ),
                 );
                 self.report.failed(names::SUCCESS_TEMPLATE, e);

@@ -320,3 +320,113 @@ fn a_secret_the_target_echoes_is_taken_out_of_the_whole_report() {
     assert!(!text.contains("tok-secret"), "{text}");
     assert!(text.contains("Bearer [redacted]"), "{text}");
 }
+
+#[test]
+fn an_echoed_number_a_literal_secret_header_and_a_quoted_secret_are_all_redacted() {
+    let mut payload = genesys("https://x.example/", "{\"name\": ${name}, \"pin\": ${pin}}");
+    payload["config"]["request"]["headers"]["X-Api-Key"] = json!("literal-key-12345");
+    payload["config"]["response"]["translationMap"]["pin"] = json!("$.pin");
+    let action = action(&payload);
+    let vars = BTreeMap::from([
+        ("token".to_string(), "sk_live_ABCDEFGHIJKLMNOP".to_string()),
+        ("pin".to_string(), "987654".to_string()),
+    ]);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars.clone());
+    let prepared = run.prepare().expect("prepared");
+    let key = prepared
+        .headers
+        .iter()
+        .find(|h| h.name == "X-Api-Key")
+        .expect("the key");
+    assert_eq!(
+        (key.value.as_str(), key.shown.as_str()),
+        ("literal-key-12345", "[redacted]")
+    );
+    let report = run.finish(answer(
+        200,
+        r#"{"customer": {"name": "Ada"}, "pin": 987654, "echo": "literal-key-12345"}"#,
+    ));
+    let text = serde_json::to_string(&report).expect("json");
+    for secret in ["987654", "literal-key-12345"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+
+    // A refusal quoting the first characters of the answer: no part of the token.
+    let mut run = Run::start(&action, json!({"id": "1"}), vars);
+    run.prepare().expect("prepared");
+    let report = run.finish(answer(
+        401,
+        r#"{"error":"unauthorized","message":"the token sk_live_ABCDEFGHIJKLMNOP is invalid"}"#,
+    ));
+    let message = report.error.expect("error").message;
+    assert!(!message.contains("sk_live_ABC"), "{message}");
+}
+
+#[test]
+fn a_short_secret_does_not_mangle_other_text() {
+    let payload = genesys(
+        "https://x.example/?retries=${credentials.token}",
+        "${rawResult}",
+    );
+    let action = action(&payload);
+    let vars = BTreeMap::from([("token".to_string(), "0".to_string())]);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars);
+    let prepared = run.prepare().expect("prepared");
+    assert_eq!(prepared.url_shown, "https://x.example/?retries=[redacted]");
+    assert_eq!(
+        prepared.hide("the server answered 302 Found, see http://127.0.0.1:8080/x"),
+        "the server answered 302 Found, see http://127.0.0.1:8080/x"
+    );
+    assert_eq!(
+        prepared.hide("no answer from https://x.example/?retries=0"),
+        "no answer from https://x.example/?retries=[redacted]"
+    );
+}
+
+#[test]
+fn escaped_and_quiet_credentials_need_no_var() {
+    let mut payload = genesys("https://x.example/", "${rawResult}");
+    payload["config"]["request"]["headers"] = json!({
+        "X-Literal": "\\${credentials.token}",
+        "X-Optional": "$!{credentials.maybe}"
+    });
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), BTreeMap::new()).requiring_credentials();
+    let prepared = run.prepare().expect("nothing required");
+    let value = |name: &str| {
+        prepared
+            .headers
+            .iter()
+            .find(|h| h.name == name)
+            .map(|h| h.value.clone())
+    };
+    assert_eq!(value("X-Optional").as_deref(), Some(""));
+    assert_eq!(
+        value("X-Literal").as_deref(),
+        Some("\\${credentials.token}")
+    );
+}
+
+#[test]
+fn a_success_template_that_grows_past_the_cap_fails_its_step() {
+    let template = "${rawResult}".repeat(40);
+    let payload = genesys("https://x.example/", &template);
+    let action = action(&payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    run.prepare().expect("prepared");
+    let big = format!(
+        r#"{{"customer": {{"name": "{}"}}}}"#,
+        "x".repeat(1024 * 1024)
+    );
+    let report = run.finish(answer(200, &big));
+    assert_eq!(
+        report.operations.last().map(|o| o.name.as_str()),
+        Some(names::SUCCESS_TEMPLATE)
+    );
+    let error = report.error.expect("error");
+    assert!(
+        error.message.contains("grows past 16 MiB"),
+        "{}",
+        error.message
+    );
+}

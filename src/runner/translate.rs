@@ -145,10 +145,17 @@ fn fits(nodes: &[&Value], budget: &mut usize) -> bool {
             Ok(())
         }
     }
+    // What a node costs beyond its text: a separator in the array that holds several, and
+    // the value it is built into (a short text is a much larger `Value`).
+    const PER_NODE: usize = 1 + std::mem::size_of::<Value>();
     let mut counter = Counter { left: *budget };
-    let fitted = nodes
-        .iter()
-        .all(|node| serde_json::to_writer(&mut counter, node).is_ok());
+    let fitted = nodes.iter().all(|node| {
+        counter.left = match counter.left.checked_sub(PER_NODE) {
+            Some(left) => left,
+            None => return false,
+        };
+        serde_json::to_writer(&mut counter, node).is_ok()
+    });
     *budget = counter.left;
     fitted
 }
@@ -240,8 +247,8 @@ fn brief(value: &Value) -> String {
     escape_controls(&cut(&value.to_string())).into_owned()
 }
 
-/// The first characters of a body, quoted.
-fn quoted_start(text: &str) -> String {
+/// The first characters of `text`, quoted and escaped, for a message.
+pub fn quoted_start(text: &str) -> String {
     quoted(&cut(text))
 }
 

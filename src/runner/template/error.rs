@@ -81,6 +81,10 @@ pub enum ErrorKind {
     #[error("macros nested deeper than {0} levels; flatten the template")]
     TooDeep(usize),
     #[error(
+        "the rendered text grows past {0} MiB here; insert less (each `${{rawResult}}` is the whole answer)"
+    )]
+    TooLarge(usize),
+    #[error(
         "this input is an array or an object: an action's inputs are flat (string, \
          number, integer, boolean or null); fix the input"
     )]

@@ -27,7 +27,7 @@ use parse::{Arg, Expr, ExprKind, Node};
 use render::{Output, Renderer};
 
 /// What a template is rendered from.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Context {
     /// The test's input: `${input.X}`. A string prints as it is, a number or boolean as
     /// its JSON text; null and missing are the same (null to Velocity).
@@ -41,6 +41,20 @@ pub struct Context {
     pub translated: Map<String, Value>,
     /// The input values are secret too (a `secure` action's inputs).
     pub secure_input: bool,
+}
+
+/// The credentials by name only, and the inputs only when they are not secret.
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = f.debug_struct("Context");
+        shown.field("credentials", &self.credentials.keys().collect::<Vec<_>>());
+        if self.secure_input {
+            shown.field("input", &self.input.keys().collect::<Vec<_>>());
+        } else {
+            shown.field("input", &self.input);
+        }
+        shown.finish_non_exhaustive()
+    }
 }
 
 /// A rendered template and the byte ranges of it that came from secrets (credentials,
@@ -157,7 +171,12 @@ impl Template<'_> {
 
 fn collect(nodes: &[Node], within: &mut Vec<Macro>, found: &mut Vec<Reference>) {
     for node in nodes {
-        if let Node::Expr { expr, .. } = node {
+        // An escaped reference (`\${x}`) prints as written: it refers to nothing.
+        if let Node::Expr {
+            expr,
+            escaped: false,
+        } = node
+        {
             collect_expr(expr, within, found);
         }
     }

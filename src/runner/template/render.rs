@@ -24,6 +24,10 @@ const URI_RESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// The longest a rendered template may grow: four copies of the largest answer read. A
+/// success template that repeats `${rawResult}` could otherwise take any memory.
+pub const MAX_RENDERED_BYTES: usize = 4 * crate::engine::MAX_RESPONSE_BYTES;
+
 /// Rendered text and the ranges of it that came from secrets.
 #[derive(Debug, Default)]
 pub(super) struct Output {
@@ -74,6 +78,13 @@ impl Renderer<'_> {
                         (Some(piece), false) => out.push(&piece.text, piece.secret),
                         (None, false) if expr.quiet => {}
                         (None, false) => out.push(written, false),
+                    }
+                    if out.text.len() > MAX_RENDERED_BYTES {
+                        return Err(TemplateError::new(
+                            self.src,
+                            expr.span.clone(),
+                            ErrorKind::TooLarge(MAX_RENDERED_BYTES / (1024 * 1024)),
+                        ));
                     }
                 }
             }
