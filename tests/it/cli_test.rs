@@ -14,6 +14,14 @@ use crate::target_common::Target;
 
 const TOKEN: &str = "tok-3f9a-never-shown";
 
+/// `cxda test FILE --local --input INPUT EXTRA...` in the remote's workspace, asserting the
+/// exit code; (stdout, stderr).
+fn local(remote: &Remote, file: &str, input: &str, extra: &[&str], code: i32) -> (String, String) {
+    let mut args = vec!["test", file, "--local", "--input", input];
+    args.extend_from_slice(extra);
+    expect(remote, &args, code)
+}
+
 /// The studio's genesys template with its target moved to `target` + `path`.
 fn lookup(target: &Target, path: &str) -> String {
     include_str!("../../assets/templates/genesys-lookup.json").replace(
@@ -49,17 +57,11 @@ fn a_local_genesys_run_sends_the_rendered_request_and_shows_every_step() {
         .ws
         .file("lookup.json", &lookup(&target, "/customers"));
     let var = format!("apiToken={TOKEN}");
-    let (out, err) = expect(
+    let (out, err) = local(
         &remote,
-        &[
-            "test",
-            &file,
-            "--local",
-            "--input",
-            r#"{"phoneNumber": "+1 317/555&0123", "includeInactive": true}"#,
-            "--var",
-            &var,
-        ],
+        &file,
+        r#"{"phoneNumber": "+1 317/555&0123", "includeInactive": true}"#,
+        &["--var", &var],
         0,
     );
     let received = target.received();
@@ -112,17 +114,7 @@ fn the_input_is_checked_first_and_nothing_is_sent_when_it_fails() {
     let file = remote
         .ws
         .file("lookup.json", &lookup(&target, "/customers"));
-    let (_, err) = expect(
-        &remote,
-        &[
-            "test",
-            &file,
-            "--local",
-            "--input",
-            r#"{"includeInactive": "yes"}"#,
-        ],
-        2,
-    );
+    let (_, err) = local(&remote, &file, r#"{"includeInactive": "yes"}"#, &[], 2);
     assert!(
         err.contains("missing required property \"phoneNumber\" (a string)"),
         "{err}"
@@ -133,7 +125,7 @@ fn the_input_is_checked_first_and_nothing_is_sent_when_it_fails() {
     );
     assert!(target.received().is_empty());
     assert!(tests_recorded(&remote.ws).is_empty());
-    let (_, err) = expect(&remote, &["test", &file, "--local", "--input", "{oops"], 2);
+    let (_, err) = local(&remote, &file, "{oops", &[], 2);
     assert!(err.contains("--input: the argument is not JSON"), "{err}");
 }
 
@@ -146,17 +138,7 @@ fn an_unsupported_construct_is_named_at_its_place_in_the_file_and_nothing_is_sen
         "#if($input.includeInactive)&inactive=true#end",
     );
     let file = remote.ws.file("lookup.json", &text);
-    let (out, _) = expect(
-        &remote,
-        &[
-            "test",
-            &file,
-            "--local",
-            "--input",
-            r#"{"phoneNumber": "1"}"#,
-        ],
-        1,
-    );
+    let (out, _) = local(&remote, &file, r#"{"phoneNumber": "1"}"#, &[], 1);
     let (line, _) = text
         .lines()
         .enumerate()
@@ -228,17 +210,11 @@ fn the_actions_timeout_bounds_the_request() {
     let text = lookup(&target, "/slow").replace("\"timeoutSeconds\": 10", "\"timeoutSeconds\": 1");
     let file = remote.ws.file("lookup.json", &text);
     let started = std::time::Instant::now();
-    let (out, _) = expect(
+    let (out, _) = local(
         &remote,
-        &[
-            "test",
-            &file,
-            "--local",
-            "--input",
-            r#"{"phoneNumber": "1"}"#,
-            "--var",
-            "apiToken=t0k",
-        ],
+        &file,
+        r#"{"phoneNumber": "1"}"#,
+        &["--var", "apiToken=t0k"],
         1,
     );
     assert!(
@@ -539,11 +515,7 @@ fn a_secret_in_a_redirected_url_or_an_echoed_answer_is_never_shown_or_kept() {
         "&key=$esc.url(${credentials.apiToken})&inactive=",
     );
     let file = remote.ws.file("bounce.json", &text);
-    let (out, err) = expect(
-        &remote,
-        &["test", &file, "--local", "--input", input, "--var", &var],
-        0,
-    );
+    let (out, err) = local(&remote, &file, input, &["--var", &var], 0);
     let received = target.received();
     assert_eq!(received.len(), 2, "{received:?}");
     assert!(
@@ -587,17 +559,11 @@ fn a_body_holding_a_secret_is_not_sent_to_another_origin() {
     assert!(text.contains("credentials.apiToken}\\\"}"), "{text}");
     let file = remote.ws.file("post.json", &text);
     let var = format!("apiToken={TOKEN}");
-    let (out, _) = expect(
+    let (out, _) = local(
         &remote,
-        &[
-            "test",
-            &file,
-            "--local",
-            "--input",
-            r#"{"phoneNumber": "1"}"#,
-            "--var",
-            &var,
-        ],
+        &file,
+        r#"{"phoneNumber": "1"}"#,
+        &["--var", &var],
         1,
     );
     assert!(
@@ -618,17 +584,7 @@ fn a_credential_without_its_var_fails_naming_the_var_and_a_bad_var_is_not_echoed
     let file = remote
         .ws
         .file("lookup.json", &lookup(&target, "/customers"));
-    let (out, _) = expect(
-        &remote,
-        &[
-            "test",
-            &file,
-            "--local",
-            "--input",
-            r#"{"phoneNumber": "1"}"#,
-        ],
-        1,
-    );
+    let (out, _) = local(&remote, &file, r#"{"phoneNumber": "1"}"#, &[], 1);
     assert!(
         out.contains("${credentials.apiToken} has no value: give --var apiToken=VALUE"),
         "{out}"
