@@ -47,6 +47,19 @@ fn answer(status: u16, body: &str) -> Result<TargetAnswer, SendFailure> {
     })
 }
 
+/// A genesys run of `payload` with input `{"id": "1"}` and [`vars`], answered `body` (`status`).
+fn answered(payload: &Value, status: u16, body: &str) -> RunReport {
+    let action = action(payload);
+    let mut run = Run::start(&action, json!({"id": "1"}), vars());
+    run.prepare().expect("prepared");
+    run.finish(answer(status, body))
+}
+
+/// The name of the report's last operation.
+fn last_step(report: &RunReport) -> Option<&str> {
+    report.operations.last().map(|o| o.name.as_str())
+}
+
 fn names_of(report: &RunReport) -> Vec<&str> {
     report.operations.iter().map(|o| o.name.as_str()).collect()
 }
@@ -125,11 +138,8 @@ fn a_construct_outside_the_subset_fails_its_step_with_its_place_in_the_file() {
     let mut run = Run::start(&action, json!({}), BTreeMap::new()).with_payload_text(text);
     assert!(run.prepare().is_none());
     let report = run.finish(Err(SendFailure::Cancelled));
+    assert_eq!(last_step(&report), Some(names::RESOLVE_URL));
     let error = report.error.expect("error");
-    assert_eq!(
-        report.operations.last().map(|o| o.name.as_str()),
-        Some(names::RESOLVE_URL)
-    );
     assert_eq!(error.code, "invalid.substitution");
     assert!(error.message.starts_with("5:48: "), "{}", error.message);
     assert!(error.message.contains("#if"), "{}", error.message);
@@ -138,10 +148,7 @@ fn a_construct_outside_the_subset_fails_its_step_with_its_place_in_the_file() {
 #[test]
 fn a_target_answering_outside_2xx_fails_the_execute_step_with_its_answer_shown() {
     let payload = genesys("https://x.example/", "${rawResult}");
-    let action = action(&payload);
-    let mut run = Run::start(&action, json!({"id": "1"}), vars());
-    run.prepare().expect("prepared");
-    let report = run.finish(answer(404, r#"{"message": "no such customer"}"#));
+    let report = answered(&payload, 404, r#"{"message": "no such customer"}"#);
     let last = report.operations.last().expect("an operation");
     assert_eq!(last.name, names::EXECUTE);
     assert!(!last.success);
@@ -156,14 +163,8 @@ fn a_target_answering_outside_2xx_fails_the_execute_step_with_its_answer_shown()
 #[test]
 fn a_missing_translation_without_default_fails_naming_the_entry() {
     let payload = genesys("https://x.example/", "{\"name\": ${name}}");
-    let action = action(&payload);
-    let mut run = Run::start(&action, json!({"id": "1"}), vars());
-    run.prepare().expect("prepared");
-    let report = run.finish(answer(200, r#"{"other": 1}"#));
-    assert_eq!(
-        report.operations.last().map(|o| o.name.as_str()),
-        Some(names::TRANSLATE)
-    );
+    let report = answered(&payload, 200, r#"{"other": 1}"#);
+    assert_eq!(last_step(&report), Some(names::TRANSLATE));
     let error = report.error.expect("error");
     assert!(
         error.message.contains("name") && error.message.contains("$.customer.name"),
@@ -175,14 +176,8 @@ fn a_missing_translation_without_default_fails_naming_the_entry() {
 #[test]
 fn a_result_that_breaks_the_output_contract_fails_the_last_step() {
     let payload = genesys("https://x.example/", "{\"name\": 5}");
-    let action = action(&payload);
-    let mut run = Run::start(&action, json!({"id": "1"}), vars());
-    run.prepare().expect("prepared");
-    let report = run.finish(answer(200, r#"{"customer": {"name": "Ada"}}"#));
-    assert_eq!(
-        report.operations.last().map(|o| o.name.as_str()),
-        Some(names::VALIDATE_OUTPUT)
-    );
+    let report = answered(&payload, 200, r#"{"customer": {"name": "Ada"}}"#);
+    assert_eq!(last_step(&report), Some(names::VALIDATE_OUTPUT));
     assert!(report.final_result.is_none());
     assert!(!report.success);
 }
@@ -190,14 +185,8 @@ fn a_result_that_breaks_the_output_contract_fails_the_last_step() {
 #[test]
 fn a_success_template_that_is_not_json_fails_its_step() {
     let payload = genesys("https://x.example/", "name is ${name}");
-    let action = action(&payload);
-    let mut run = Run::start(&action, json!({"id": "1"}), vars());
-    run.prepare().expect("prepared");
-    let report = run.finish(answer(200, r#"{"customer": {"name": "Ada"}}"#));
-    assert_eq!(
-        report.operations.last().map(|o| o.name.as_str()),
-        Some(names::SUCCESS_TEMPLATE)
-    );
+    let report = answered(&payload, 200, r#"{"customer": {"name": "Ada"}}"#);
+    assert_eq!(last_step(&report), Some(names::SUCCESS_TEMPLATE));
     assert_eq!(
         report.error.map(|e| e.code),
         Some("invalid.result".to_string())
@@ -256,10 +245,7 @@ fn a_cxone_run_fills_placeholders_and_returns_the_answer() {
 #[test]
 fn the_report_serialises_with_the_platforms_field_names() {
     let payload = genesys("https://x.example/", "${rawResult}");
-    let action = action(&payload);
-    let mut run = Run::start(&action, json!({"id": "1"}), vars());
-    run.prepare().expect("prepared");
-    let report = run.finish(answer(200, r#"{"customer": {"name": "Ada"}}"#));
+    let report = answered(&payload, 200, r#"{"customer": {"name": "Ada"}}"#);
     let value = serde_json::to_value(&report).expect("json");
     assert!(value.get("finalResult").is_some() && value.get("success").is_some());
     let op = &value["operations"][0];
@@ -276,10 +262,7 @@ fn a_credential_without_a_var_fails_its_step_only_when_required() {
         Run::start(&action, json!({"id": "1"}), BTreeMap::new()).requiring_credentials();
     assert!(strict.prepare().is_none());
     let report = strict.finish(Err(SendFailure::Cancelled));
-    assert_eq!(
-        report.operations.last().map(|o| o.name.as_str()),
-        Some(names::RESOLVE_HEADERS)
-    );
+    assert_eq!(last_step(&report), Some(names::RESOLVE_HEADERS));
     let error = report.error.expect("error");
     assert!(
         error.message.contains("--var token=VALUE"),
@@ -419,10 +402,7 @@ fn a_success_template_that_grows_past_the_cap_fails_its_step() {
         "x".repeat(1024 * 1024)
     );
     let report = run.finish(answer(200, &big));
-    assert_eq!(
-        report.operations.last().map(|o| o.name.as_str()),
-        Some(names::SUCCESS_TEMPLATE)
-    );
+    assert_eq!(last_step(&report), Some(names::SUCCESS_TEMPLATE));
     let error = report.error.expect("error");
     assert!(
         error.message.contains("grows past 16 MiB"),
