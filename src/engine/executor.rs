@@ -85,6 +85,8 @@ pub(super) enum Operation {
         draft: bool,
         input: Value,
         shown_input: Value,
+        /// The action's own timeout: the platform's test waits that long for the target.
+        action_timeout: Duration,
     },
 }
 
@@ -165,6 +167,7 @@ pub(super) async fn run(
             draft,
             input,
             shown_input,
+            action_timeout,
         } => {
             record.method = "POST".to_string();
             record.action_name = name;
@@ -173,7 +176,14 @@ pub(super) async fn run(
             keeps_request_body = true;
             (
                 None,
-                Plan::test(profile, &engine.api_base_url, &id, draft, &input),
+                Plan::test(
+                    profile,
+                    &engine.api_base_url,
+                    &id,
+                    draft,
+                    &input,
+                    action_timeout,
+                ),
             )
         }
     };
@@ -189,6 +199,7 @@ pub(super) async fn run(
         steps: 0,
         refreshed: false,
         keeps_request_body,
+        step_timeout: None,
     };
     let (end, remote) = match (check_correlation_id(&run.correlation_id), plan) {
         (Err(error), _) => (End::Failed(error), (None, None)),
@@ -245,6 +256,8 @@ struct Run<'a> {
     /// The record's request body was set from what may be kept (a test's input, secure
     /// values redacted): the first step's body, sent in clear, does not replace it.
     keeps_request_body: bool,
+    /// The current step's own limit on one attempt, when not the profile's `timeout`.
+    step_timeout: Option<Duration>,
 }
 
 impl Run<'_> {
@@ -271,6 +284,7 @@ impl Run<'_> {
                 Next::Done(end) => return end,
                 Next::Send(step) => step,
             };
+            self.step_timeout = step.timeout;
             if self.cancel.is_cancelled() {
                 return plan.interrupted(End::Cancelled(format!(
                     "cancelled before the {} step",
@@ -425,9 +439,12 @@ impl Run<'_> {
         request: &ApiRequest,
         n: u32,
     ) -> Result<(Result<Answer, reqwest::Error>, Instant), End> {
-        let outgoing = request
+        let mut outgoing = request
             .to_reqwest(&self.engine.client)
             .map_err(|e| End::Failed(format!("cannot build the request: {e}")))?;
+        if let Some(limit) = self.step_timeout {
+            *outgoing.timeout_mut() = Some(limit);
+        }
         self.pace(n).await?;
         self.emit(ExecEvent::Sending {
             attempt: n,
@@ -706,6 +723,7 @@ pub(super) async fn read(
         steps: 1,
         refreshed: false,
         keeps_request_body: false,
+        step_timeout: None,
     };
     let mut token = match run.race(engine.tokens.token()).await {
         None => return Err(ReadError::Cancelled),
@@ -721,6 +739,7 @@ pub(super) async fn read(
         method: Method::GET,
         url: url.clone(),
         body: None,
+        timeout: None,
         on_lost: OnLost::Executor,
         if_match: None,
         settle: Duration::ZERO,

@@ -68,6 +68,9 @@ pub(super) struct StepRequest {
     /// A cancellable wait before the first attempt (the server may still be processing an
     /// earlier request whose answer was lost).
     pub settle: Duration,
+    /// The longest one attempt may take, when not the profile's `timeout` (a platform test
+    /// waits for the action's own call to its target).
+    pub timeout: Option<Duration>,
 }
 
 impl StepRequest {
@@ -149,6 +152,7 @@ impl Plan {
                     method: Method::POST,
                     url: create_url.clone(),
                     body: Some(payload),
+                    timeout: None,
                     on_lost: OnLost::Executor,
                     if_match: None,
                     settle: Duration::ZERO,
@@ -182,6 +186,7 @@ impl Plan {
                         body: Some(body),
                         // A PUT of the same body is safe to repeat, and If-Match makes a
                         // repeat after a success a 412 rather than a second change.
+                        timeout: None,
                         on_lost: OnLost::Executor,
                         if_match: target.version.map(|v| format!("\"{v}\"")),
                         settle: Duration::ZERO,
@@ -221,6 +226,7 @@ impl Plan {
                 body: None,
                 // Not repeated after a lost answer unless `retry_after_timeout`: a repeat
                 // would be a 404 that hides whether the first one worked.
+                timeout: None,
                 on_lost: OnLost::Executor,
                 if_match,
                 settle: Duration::ZERO,
@@ -234,12 +240,16 @@ impl Plan {
     /// The platform test of the action `id` (its draft when `draft`) with `input`: one
     /// `POST …/{id}/test` or `…/{id}/draft/test`. Its answer, a `TestExecutionResult`, ends
     /// it `Passed` when it says `success`, else `Failed` with its error's message.
+    ///
+    /// The request may take the action's own timeout plus [`TEST_MARGIN`] (the platform
+    /// calls the target meanwhile), the profile's `timeout` at the least.
     pub fn test(
         profile: &Profile,
         api_base_url: &Url,
         id: &str,
         draft: bool,
         input: &Value,
+        action_timeout: Duration,
     ) -> Result<Plan, End> {
         let mut url = action_url(profile.api, api_base_url, id)?;
         if let Ok(mut segments) = url.path_segments_mut() {
@@ -259,6 +269,7 @@ impl Plan {
                 url,
                 body: Some(body),
                 // A test may call the target again; a lost answer is not repeated.
+                timeout: Some((action_timeout + TEST_MARGIN).max(profile.timeout)),
                 on_lost: OnLost::Executor,
                 if_match: None,
                 settle: Duration::ZERO,
@@ -359,6 +370,10 @@ pub(super) fn settle(api: Api, answer: &Answer) -> Result<(), End> {
         ))),
     }
 }
+
+/// What a platform test may take beyond the action's own timeout: the platform's work
+/// around the call to the target.
+pub(super) const TEST_MARGIN: Duration = Duration::from_secs(15);
 
 /// How a platform test ended, from its `TestExecutionResult`.
 fn test_end(body: &[u8]) -> End {
@@ -590,7 +605,15 @@ mod tests {
                 "http://127.0.0.1:1/api/v2/integrations/actions/a1/draft/test",
             ),
         ] {
-            let mut plan = Plan::test(&profile, &base(), "a1", draft, &input).expect("plan");
+            let mut plan = Plan::test(
+                &profile,
+                &base(),
+                "a1",
+                draft,
+                &input,
+                Duration::from_secs(60),
+            )
+            .expect("plan");
             let Next::Send(step) = plan.next(None) else {
                 panic!("a request first");
             };
@@ -608,7 +631,8 @@ mod tests {
             ))));
             assert!(matches!(end, Next::Done(End::Passed)), "{end:?}");
         }
-        let mut plan = Plan::test(&profile, &base(), "a1", false, &input).expect("plan");
+        let mut plan =
+            Plan::test(&profile, &base(), "a1", false, &input, Duration::ZERO).expect("plan");
         plan.next(None);
         let end = plan.next(Some(StepResult::Answered(answer(
             200,
@@ -618,7 +642,8 @@ mod tests {
             matches!(end, Next::Done(End::Failed(ref m)) if m == "the target answered 404\\u{1b}[2J"),
             "{end:?}"
         );
-        let mut plan = Plan::test(&profile, &base(), "gone", false, &input).expect("plan");
+        let mut plan =
+            Plan::test(&profile, &base(), "gone", false, &input, Duration::ZERO).expect("plan");
         plan.next(None);
         let end = plan.next(Some(StepResult::Answered(answer(
             404,

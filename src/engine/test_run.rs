@@ -341,6 +341,7 @@ impl Engine {
             draft,
             input: request.input.clone(),
             shown_input,
+            action_timeout: action.timeout,
         };
         let redactor = secrets_redactor(&self.inner.redactor, &request, action);
         let record = self

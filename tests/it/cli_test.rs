@@ -594,3 +594,45 @@ fn a_credential_without_its_var_fails_naming_the_var_and_a_bad_var_is_not_echoed
     assert!(err.contains("--var number 1: expected NAME=VALUE"), "{err}");
     assert!(!err.contains(TOKEN), "{err}");
 }
+
+#[test]
+fn a_platform_test_waits_for_the_actions_own_call_past_the_profiles_timeout() {
+    let target = Target::http();
+    let sandbox = crate::cli_submit_common::TestSandbox::plain();
+    let ws = Workspace::new();
+    ws.use_sandbox(
+        &sandbox.handle,
+        &format!(
+            "api = \"genesys-cloud\"\nintegration_id = \"{}\"\ntimeout_ms = 1000",
+            cxda::config::SANDBOX_INTEGRATION_ID
+        ),
+    );
+    let file = ws.file("slow.json", &lookup(&target, "/slow/customers"));
+    let out = ws.run(&["push", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::thread::scope(|scope| {
+        // The target answers well after the profile's 1 s: what is tested is that the
+        // platform's test is given the action's own time.
+        scope.spawn(|| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while target.received().is_empty() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            target.release();
+        });
+        let out = ws.run(&["test", &file, "--input", r#"{"phoneNumber": "1"}"#]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(
+            stdout(&out).contains(": passed (record "),
+            "{}",
+            stdout(&out)
+        );
+    });
+}

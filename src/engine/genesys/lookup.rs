@@ -180,6 +180,7 @@ impl Create {
             method: Method::GET,
             url,
             body: None,
+            timeout: None,
             on_lost: OnLost::Executor,
             if_match: None,
             settle: if page == 1 {

@@ -423,6 +423,7 @@ impl Create {
             url: self.url(&["drafts"])?,
             body: Some(self.body.clone()),
             // Without a name there is nothing to look up: the executor's rule applies.
+            timeout: None,
             on_lost: if self.name.is_empty() {
                 OnLost::Executor
             } else {
@@ -458,6 +459,7 @@ impl Create {
             method: Method::POST,
             url: self.url(&[&id, "draft"])?,
             body: None,
+            timeout: None,
             on_lost: OnLost::Plan,
             if_match: None,
             settle: Duration::ZERO,
@@ -516,6 +518,7 @@ impl Create {
             method: Method::GET,
             url: self.url(&[&id, "draft"])?,
             body: None,
+            timeout: None,
             on_lost: OnLost::Executor,
             if_match: None,
             settle: self.settle,
@@ -546,6 +549,7 @@ impl Create {
             url: self.url(&[&id, "draft"])?,
             body: Some(Bytes::from(body)),
             // Sent again after a lost answer, the version makes it a 400, not a second change.
+            timeout: None,
             on_lost: OnLost::Executor,
             if_match: None,
             settle: Duration::ZERO,
@@ -560,6 +564,7 @@ impl Create {
             method: Method::GET,
             url: self.url(&[&id, "draft", "validation"])?,
             body: None,
+            timeout: None,
             on_lost: OnLost::Executor,
             if_match: None,
             settle: Duration::ZERO,
@@ -583,6 +588,7 @@ impl Create {
                 serde_json::json!({ "version": version }).to_string(),
             )),
             // A lost answer is settled by reading the action back, never by a resend.
+            timeout: None,
             on_lost: OnLost::Plan,
             if_match: None,
             settle: Duration::ZERO,
@@ -599,6 +605,7 @@ impl Create {
             method: Method::GET,
             url: self.url(&[&id])?,
             body: None,
+            timeout: None,
             on_lost: OnLost::Executor,
             if_match: None,
             settle: self.settle,

@@ -7,8 +7,9 @@
 //! - ending in `/customers`: [`CUSTOMERS`] (a search result, for the studio's template);
 //! - `/stock`: `{"sku": "A-1", "qty": 7}`;
 //! - `/fail…`: 500; `/missing…`: 404;
-//! - `/slow…`: answers once [`Target::release`] lets it (or after a minute), counting in
-//!   [`Target::abandoned`] those whose sender went away first;
+//! - `/slow…`: answers as the same path without `/slow` would, once [`Target::release`]
+//!   lets it (or after a minute), counting in [`Target::abandoned`] those whose sender went
+//!   away first;
 //! - `/found`: 302, `/temporary`: 307, to `/customers`; `/elsewhere`: 307 to the same
 //!   server under another origin (`localhost` instead of `127.0.0.1`); `/bounce`: 302 to
 //!   `/customers` with the same query;
@@ -213,6 +214,18 @@ async fn answer(
     };
     let moved = |status: StatusCode, to: String| (status, [(header::LOCATION, to)]).into_response();
     match path.as_str() {
+        p if p.starts_with("/slow") => {
+            let mut unanswered = Unanswered(Some(Arc::clone(&shared)));
+            if let Ok(Ok(permit)) = tokio::time::timeout(SLOW, shared.gate.acquire()).await {
+                permit.forget();
+            }
+            unanswered.0 = None;
+            if p.ends_with("/customers") {
+                json(StatusCode::OK, CUSTOMERS.into())
+            } else {
+                json(StatusCode::OK, customer().to_string())
+            }
+        }
         p if p.ends_with("/customers") => json(StatusCode::OK, CUSTOMERS.into()),
         "/stock" => json(StatusCode::OK, json!({"sku": "A-1", "qty": 7}).to_string()),
         p if p.starts_with("/fail") => json(
@@ -223,14 +236,6 @@ async fn answer(
             StatusCode::NOT_FOUND,
             json!({"message": "no such customer"}).to_string(),
         ),
-        p if p.starts_with("/slow") => {
-            let mut unanswered = Unanswered(Some(Arc::clone(&shared)));
-            if let Ok(Ok(permit)) = tokio::time::timeout(SLOW, shared.gate.acquire()).await {
-                permit.forget();
-            }
-            unanswered.0 = None;
-            json(StatusCode::OK, customer().to_string())
-        }
         "/found" => moved(StatusCode::FOUND, "/customers".into()),
         "/temporary" => moved(StatusCode::TEMPORARY_REDIRECT, "/customers".into()),
         "/elsewhere" => moved(
