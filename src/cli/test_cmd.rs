@@ -12,9 +12,11 @@
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use serde_json::{Value, json};
+
 use tokio::sync::mpsc;
 
 use super::Outcome;
@@ -22,7 +24,7 @@ use super::list_cmd::connected;
 use super::payload_files::read_all;
 use crate::audit::Outcome as Record;
 use crate::config::{Api, GlobalOptions};
-use crate::engine::{Ran, TestError, TestRequest, Tested};
+use crate::engine::{ExecEvent, Ran, TestError, TestRequest, Tested};
 use crate::payload::check_text_for;
 use crate::runner::Operation;
 use crate::text::escape_controls;
@@ -146,13 +148,47 @@ pub fn run(args: &TestArgs, global: &GlobalOptions) -> Outcome {
                 local: args.local,
                 strict_credentials: true,
             };
-            let (events, _) = mpsc::unbounded_channel();
-            match engine.test(request, events, cancel).await {
-                Ok(tested) => shown(&file.name, api, &tested, args.json),
+            let (events, heard) = mpsc::unbounded_channel();
+            let progress = tokio::spawn(announce(file.name.clone(), heard));
+            let outcome = match engine.test(request, events, cancel).await {
+                Ok(tested) => {
+                    // Every event is in before the result is printed (the run is over, so
+                    // its senders are gone; the bound only guards against one kept).
+                    let _ = tokio::time::timeout(Duration::from_millis(200), progress).await;
+                    shown(&file.name, api, &tested, args.json)
+                }
                 Err(error) => refused(&file.name, &error),
-            }
+            };
+            outcome
         },
     )
+}
+
+/// What a platform run is doing, on stderr, as it happens (it may take the platform
+/// seconds): the push of the draft, the test, and any wait the server asks for. A local run
+/// reports nothing until it ends.
+async fn announce(name: String, mut events: mpsc::UnboundedReceiver<ExecEvent>) {
+    let (mut pushing, mut testing) = (false, false);
+    while let Some(event) = events.recv().await {
+        match event {
+            ExecEvent::StepStarted { .. } if !pushing => {
+                pushing = true;
+                eprintln!("{name}: pushing the file as the action's draft…");
+            }
+            ExecEvent::Sending { url, .. } if !testing && url.ends_with("/test") => {
+                testing = true;
+                eprintln!("{name}: running the platform's test…");
+            }
+            ExecEvent::Waiting { wait, reason, .. } if wait >= Duration::from_secs(1) => {
+                eprintln!(
+                    "{name}: waiting {:.1} s ({})",
+                    wait.as_secs_f64(),
+                    reason.as_str()
+                );
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The input from `--input`: JSON text, `@FILE` or `@-`; `{}` when not given.

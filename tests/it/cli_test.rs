@@ -436,8 +436,10 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
     assert!(target.received().is_empty());
 
     expect(&remote, &["push", &file], 0);
-    let (out, _) = expect(&remote, &["test", &file, "--input", input], 0);
+    let (out, err) = expect(&remote, &["test", &file, "--input", input], 0);
     assert!(out.contains(": test on the platform, action "), "{out}");
+    assert!(err.contains(": running the platform's test…"), "{err}");
+    assert!(!err.contains("pushing"), "{err}");
     assert!(!out.contains("pushed as the draft"), "{out}");
     assert!(out.contains("\"customerId\": \"C-1\""), "{out}");
     let received = target.received();
@@ -457,8 +459,12 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
             .replace("/customers?", "/customers?v=2&"),
     )
     .expect("edit");
-    let (out, _) = expect(&remote, &["test", &file, "--input", input], 0);
+    let (out, err) = expect(&remote, &["test", &file, "--input", input], 0);
     assert!(out.contains(": pushed as the draft of action "), "{out}");
+    assert!(
+        err.contains(": pushing the file as the action's draft…"),
+        "{err}"
+    );
     assert!(!out.contains("replacing the draft"), "{out}");
     let (out, _) = expect(&remote, &["test", &file, "--input", input], 0);
     assert!(
