@@ -150,7 +150,7 @@ pub fn run(args: &TestArgs, global: &GlobalOptions) -> Outcome {
             };
             let (events, heard) = mpsc::unbounded_channel();
             let progress = tokio::spawn(announce(file.name.clone(), heard));
-            let outcome = match engine.test(request, events, cancel).await {
+            match engine.test(request, events, cancel).await {
                 Ok(tested) => {
                     // Every event is in before the result is printed (the run is over, so
                     // its senders are gone; the bound only guards against one kept).
@@ -158,8 +158,7 @@ pub fn run(args: &TestArgs, global: &GlobalOptions) -> Outcome {
                     shown(&file.name, api, &tested, args.json)
                 }
                 Err(error) => refused(&file.name, &error),
-            };
-            outcome
+            }
         },
     )
 }
