@@ -22,7 +22,7 @@ use std::cell::Cell;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
 
-use super::app::{App, EngineState};
+use super::app::{App, EngineState, INLINE_CHECK_BYTES};
 use super::editor::Editor;
 use super::message::{Effect, Message};
 use crate::audit::Outcome;
@@ -219,6 +219,19 @@ impl App {
     /// F6: opens the pane on the editor's action, its input refilled when the contract's
     /// skeleton changed since it was filled.
     pub(crate) fn open_test(&mut self) -> Vec<Effect> {
+        if self.editor.byte_len() > INLINE_CHECK_BYTES {
+            // Reading a large payload here would hold the screen up (the live checks move
+            // off the loop at this size too): the input keeps what it has, and the run
+            // reads the payload off the loop and says what is wrong with it.
+            let pane = &mut self.test;
+            pane.open = true;
+            pane.scroll = 0;
+            if pane.skeleton.is_none() {
+                pane.input = Editor::new("{}");
+                pane.skeleton = Some("{}".to_string());
+            }
+            return Vec::new();
+        }
         let action = runnable(self.api, &self.editor.text());
         let pane = &mut self.test;
         pane.open = true;
@@ -339,20 +352,25 @@ impl App {
             }
         };
         let payload = self.editor.text();
-        let action = match runnable(self.api, &payload) {
-            Ok(action) => action,
-            Err(why) => {
-                self.test
-                    .not_run("Not run: the editor's action cannot be run", vec![why]);
+        // A large payload is read by the run, off the loop (see `open_test`); the engine
+        // answers the same problems as these checks.
+        if payload.len() <= INLINE_CHECK_BYTES {
+            let action = match runnable(self.api, &payload) {
+                Ok(action) => action,
+                Err(why) => {
+                    self.test
+                        .not_run("Not run: the editor's action cannot be run", vec![why]);
+                    return Vec::new();
+                }
+            };
+            if let Err(problems) = crate::runner::check_input(&action, &input) {
+                self.test.not_run(
+                    "Not run: the input does not match the input contract",
+                    problems.iter().map(ToString::to_string).collect(),
+                );
                 return Vec::new();
             }
-        };
-        if let Err(problems) = crate::runner::check_input(&action, &input) {
-            self.test.not_run(
-                "Not run: the input does not match the input contract",
-                problems.iter().map(ToString::to_string).collect(),
-            );
-            return Vec::new();
+            self.test.action_name = action.name;
         }
         match &self.engine {
             EngineState::Ready => {}
@@ -369,7 +387,6 @@ impl App {
                 return Vec::new();
             }
         }
-        self.test.action_name = action.name;
         self.test.run_id += 1;
         let local = !self.test.on_platform();
         self.test.state = TestState::Running {
@@ -411,6 +428,10 @@ impl App {
                     ran,
                     pushed,
                 } = *tested;
+                if self.test.action_name.is_empty() {
+                    // A large payload is named by its run (it was not read on the loop).
+                    self.test.action_name = record.action_name.clone();
+                }
                 self.status = format!("test {} · record {}", record.outcome, record.id);
                 let record_id = record.id.to_string();
                 self.test.state = TestState::Finished(Box::new(Finished {

@@ -281,3 +281,25 @@ fn a_payload_that_cannot_run_is_said_in_the_pane_and_forgotten_once_fixed() {
     assert!(matches!(app.test_pane().state(), TestState::Idle));
     assert!(app.test_pane().input_text().contains("phoneNumber"));
 }
+
+#[test]
+fn a_large_payload_is_not_read_on_the_loop_and_the_run_checks_it() {
+    // The genesys template padded past the inline limit with a long description.
+    let mut payload: serde_json::Value =
+        serde_json::from_str(GENESYS_TEMPLATES[0].1).expect("the template");
+    payload["category"] = json!("x".repeat(crate::tui::app::INLINE_CHECK_BYTES));
+    let text = serde_json::to_string_pretty(&payload).expect("json");
+    let mut app = testing::app_with_profile(&text, &testing::sandbox_genesys_profile());
+    testing::make_ready(&mut app);
+    app.update(key(KeyCode::F(6)));
+    assert!(app.test_is_open());
+    // Not read for its skeleton: the input starts empty.
+    assert_eq!(app.test_pane().input_text(), "{}");
+    // Not checked against the contract here either: the run goes to the engine, which
+    // checks it off the loop and answers its problems.
+    let effects = app.update(ctrl('r'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Test { .. }]),
+        "{effects:?}"
+    );
+}
