@@ -141,7 +141,7 @@ impl Engine {
         cancel: &CancellationToken,
     ) -> Result<(AuditRecord, RunReport), TestError> {
         let started = Instant::now();
-        let client = self.target_client().map_err(TestError::Client)?;
+        let client = self.target_client().await.map_err(TestError::Client)?;
         let mut run = Run::start(action, request.input.clone(), request.vars.clone())
             .with_payload_text(&request.payload);
         if request.strict_credentials {
@@ -171,17 +171,23 @@ impl Engine {
     }
 
     /// The client a local run sends with (see `client::build_target_client`), built on
-    /// the first run.
-    fn target_client(&self) -> Result<reqwest::Client, String> {
+    /// the first run, on a blocking thread: it reads the platform's trust roots (tens of
+    /// milliseconds of file reads a runtime worker must not wait on).
+    async fn target_client(&self) -> Result<reqwest::Client, String> {
         if super::client::needs_platform_roots(&self.inner.profile) {
             return Ok(self.inner.client.clone());
         }
-        self.inner
-            .target_client
-            .get_or_init(|| {
-                super::client::build_target_client(&self.inner.profile).map_err(|e| e.to_string())
-            })
-            .clone()
+        if let Some(built) = self.inner.target_client.get() {
+            return built.clone();
+        }
+        let profile = self.inner.profile.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            super::client::build_target_client(&profile).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("building the HTTP client failed: {e}")));
+        // Two first runs at once build it twice; the first kept is the one shared.
+        self.inner.target_client.get_or_init(|| built).clone()
     }
 
     fn local_record(

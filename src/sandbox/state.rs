@@ -164,11 +164,19 @@ impl State {
         }
     }
 
-    /// The test runs' client (see `target_client`); `Err` says why it could not be built.
-    pub fn target_client(&self) -> Result<reqwest::Client, String> {
-        self.target_client
-            .get_or_init(|| crate::engine::client::target_client().map_err(|e| e.to_string()))
-            .clone()
+    /// The test runs' client (see `target_client`), built at the first run on a blocking
+    /// thread (it reads the platform's trust roots); `Err` says why it could not be built.
+    pub async fn target_client(&self) -> Result<reqwest::Client, String> {
+        if let Some(built) = self.target_client.get() {
+            return built.clone();
+        }
+        let built = tokio::task::spawn_blocking(|| {
+            crate::engine::client::target_client().map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("building the HTTP client failed: {e}")));
+        // Two first runs at once build it twice; the first kept is the one shared.
+        self.target_client.get_or_init(|| built).clone()
     }
 
     /// The counters, with the store's size and evictions.

@@ -125,7 +125,7 @@ async fn checked_run(
         Side::Draft => current_draft(state, id)?,
     };
     let action = runnable(&definition)?;
-    let client = state.target_client().map_err(|reason| {
+    let client = state.target_client().await.map_err(|reason| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal.server.error",
