@@ -36,6 +36,20 @@ pub fn decide(
     visited: &[Url],
     hops: usize,
 ) -> RedirectDecision {
+    decide_as(status, status, location, current, visited, hops)
+}
+
+/// [`decide`] by the rule of status `rule` for an answer of `status`, which the messages
+/// name: a request without a body follows a 301, 302 or 303 as a 307 (nothing can be
+/// dropped), and its refusals still say what the server answered.
+pub fn decide_as(
+    rule: u16,
+    status: u16,
+    location: Option<&str>,
+    current: &Url,
+    visited: &[Url],
+    hops: usize,
+) -> RedirectDecision {
     let resolved = location.map(|text| (text, current.join(text.trim())));
     let shown = match &resolved {
         Some((_, Ok(url))) => url.to_string(),
@@ -46,7 +60,7 @@ pub fn decide(
         to: shown.clone(),
         error,
     };
-    match status {
+    match rule {
         303 => return RedirectDecision::SeeOther(shown),
         301 | 302 => {
             let name = if status == 301 {
@@ -210,5 +224,20 @@ mod tests {
         let current = url(START);
         let decision = decide(307, None, &current, &[], 0);
         assert!(matches!(decision, RedirectDecision::Refuse { .. }));
+    }
+
+    #[test]
+    fn a_rule_borrowed_from_307_still_names_the_status_the_server_gave() {
+        let here = url("https://a.example/x");
+        let followed = decide_as(307, 302, Some("/y"), &here, std::slice::from_ref(&here), 0);
+        assert_eq!(
+            followed,
+            RedirectDecision::Follow(url("https://a.example/y"))
+        );
+        let refused = decide_as(307, 302, None, &here, std::slice::from_ref(&here), 0);
+        assert!(
+            matches!(&refused, RedirectDecision::Refuse { error, .. } if error == "the server answered 302 without a Location"),
+            "{refused:?}"
+        );
     }
 }

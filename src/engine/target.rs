@@ -187,8 +187,9 @@ async fn follow(
             303 => 307,
             other => other,
         };
-        let decision = redirect::decide(
+        let decision = redirect::decide_as(
             judged,
+            answer.status,
             answer.location.as_deref(),
             &url,
             &visited,
@@ -229,8 +230,6 @@ async fn follow(
                 )));
             }
             RedirectDecision::Refuse { error, .. } => {
-                // Judged as a 307 above; the message names the status the target gave.
-                let error = error.replace(&format!("({judged})"), &format!("({})", answer.status));
                 return Err(SendFailure::Refused(hide(&error)));
             }
         }
