@@ -270,6 +270,12 @@ impl App {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match (key.code, ctrl) {
             (KeyCode::Esc | KeyCode::F(6), _) => self.cancel_or_close_test(key.code),
+            // The studio's other views and actions wait until the pane is closed; say so
+            // rather than swallow the key.
+            (KeyCode::F(2) | KeyCode::F(4) | KeyCode::F(5) | KeyCode::F(7), _) => {
+                self.status = "the Test pane is open: Esc (or F6) closes it first".to_string();
+                Vec::new()
+            }
             (KeyCode::Char('r'), true) => self.run_test(),
             (KeyCode::Char('l'), true) => {
                 self.toggle_test_place();

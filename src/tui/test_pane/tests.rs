@@ -303,3 +303,20 @@ fn a_large_payload_is_not_read_on_the_loop_and_the_run_checks_it() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn the_studios_other_keys_say_the_pane_is_open() {
+    let mut app = genesys_app();
+    app.update(key(KeyCode::F(6)));
+    let before = app.test_pane().input_text();
+    assert!(
+        app.update(key(KeyCode::F(5))).is_empty(),
+        "no submission from the pane"
+    );
+    assert!(app.test_is_open());
+    assert_eq!(app.test_pane().input_text(), before);
+    assert_eq!(
+        app.status,
+        "the Test pane is open: Esc (or F6) closes it first"
+    );
+}
