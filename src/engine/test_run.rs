@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::attempt_log::millis;
 use super::executor::Operation;
-use super::remote::{PushError, PushOptions, PushOutcome};
+use super::remote::{PushError, PushOptions, PushOutcome, ReadError};
 use super::target::{self, Sent};
 use super::{Engine, ExecEvent, Submission};
 use crate::audit::{AuditError, AuditRecord, Exchange, Headers, Outcome, Redactor, Step};
@@ -288,10 +288,9 @@ impl Engine {
             .await
             .map_err(PushError::from)?;
         let Some(id) = comparison.server_id() else {
-            return Err(TestError::Refused(format!(
-                "{} is not published on the server, and the platform tests only the actions it has: run the test with --local, or `cxda push` the file first",
-                crate::text::escape_controls(&action.name)
-            )));
+            return self
+                .test_unpublished(&request, action, events, cancel)
+                .await;
         };
         let (id, draft, pushed) = if comparison.differences.is_empty() {
             (id, false, Vec::new())
@@ -336,22 +335,8 @@ impl Engine {
         } else {
             Ran::Published { id: id.clone() }
         };
-        let shown_input = if action.secure {
-            redact_values(&request.input)
-        } else {
-            request.input.clone()
-        };
-        let operation = Operation::Test {
-            id,
-            name: action.name.clone(),
-            draft,
-            input: request.input.clone(),
-            shown_input,
-            action_timeout: action.timeout,
-        };
-        let redactor = secrets_redactor(&self.inner.redactor, &request, action);
         let record = self
-            .run_redacted(operation, request.source.clone(), events, cancel, &redactor)
+            .run_test_request(&request, action, &id, draft, events, cancel)
             .await?;
         let report = platform_report(&record);
         Ok(Tested {
@@ -360,6 +345,36 @@ impl Engine {
             ran,
             pushed,
         })
+    }
+
+    /// The platform's test of action `id` (its draft when `draft`) with the request's
+    /// input: one executor operation and its record, a `secure` action's input values
+    /// `[redacted]` in it.
+    async fn run_test_request(
+        &self,
+        request: &TestRequest,
+        action: &RunnableAction,
+        id: &str,
+        draft: bool,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+    ) -> Result<AuditRecord, AuditError> {
+        let shown_input = if action.secure {
+            redact_values(&request.input)
+        } else {
+            request.input.clone()
+        };
+        let operation = Operation::Test {
+            id: id.to_string(),
+            name: action.name.clone(),
+            draft,
+            input: request.input.clone(),
+            shown_input,
+            action_timeout: action.timeout,
+        };
+        let redactor = secrets_redactor(&self.inner.redactor, request, action);
+        self.run_redacted(operation, request.source.clone(), events, cancel, &redactor)
+            .await
     }
 }
 
@@ -380,6 +395,79 @@ fn secrets_redactor(base: &Redactor, request: &TestRequest, action: &RunnableAct
         .iter()
         .flat_map(|v| crate::runner::template::encodings(v))
         .fold(base.clone(), Redactor::with_secret)
+}
+
+impl Engine {
+    /// A platform run of a file whose action is not published: when its `id` names an
+    /// action that exists as a draft only (`cxda push --draft` made it) and that draft is
+    /// the file, the draft is tested; otherwise refused, saying what to do.
+    async fn test_unpublished(
+        &self,
+        request: &TestRequest,
+        action: &RunnableAction,
+        events: UnboundedSender<ExecEvent>,
+        cancel: CancellationToken,
+    ) -> Result<Tested, TestError> {
+        let name = crate::text::escape_controls(&action.name).into_owned();
+        let file: Value = serde_json::from_str(&request.payload)
+            .map_err(|e| TestError::NotJson(e.to_string()))?;
+        // `cxda push --draft` of a new file leaves no id in it: its draft is found by name.
+        let file_id = match file.get("id").and_then(Value::as_str) {
+            Some(id) => Some(id.to_string()),
+            None => {
+                let query = super::remote::ListQuery {
+                    name: Some(action.name.clone()),
+                    drafts: true,
+                };
+                let mut drafts = self
+                    .list_actions(&query, &cancel)
+                    .await
+                    .map_err(PushError::from)?;
+                drafts.retain(|d| d.name == action.name);
+                match drafts.as_slice() {
+                    [one] => Some(one.id.clone()),
+                    _ => None,
+                }
+            }
+        };
+        let draft = match &file_id {
+            Some(id) => match self.read_draft(id, &cancel).await {
+                Ok(draft) => Some((id.clone(), draft)),
+                Err(ReadError::Refused {
+                    status: 400 | 404, ..
+                }) => None,
+                Err(other) => return Err(PushError::from(other).into()),
+            },
+            None => None,
+        };
+        let Some((id, draft)) = draft else {
+            return Err(TestError::Refused(format!(
+                "{name} is not published on the server, and the platform tests only the actions it has: run the test with --local, or `cxda push` the file first"
+            )));
+        };
+        let profile = self.profile();
+        let changed = super::remote::differences(
+            profile.api,
+            &draft,
+            &file,
+            profile.integration_id.as_deref(),
+        );
+        if !changed.is_empty() {
+            return Err(TestError::Refused(format!(
+                "{name} ({}) exists only as a draft, and the draft differs from the file; cxda does not update a draft that was never published: run the test with --local, or publish it (`cxda push` after deleting the draft)",
+                crate::text::escape_controls(&id)
+            )));
+        }
+        let record = self
+            .run_test_request(request, action, &id, true, events, cancel)
+            .await?;
+        Ok(Tested {
+            report: platform_report(&record),
+            record,
+            ran: Ran::Draft { id },
+            pushed: Vec::new(),
+        })
+    }
 }
 
 /// The platform's `TestExecutionResult` as the record keeps it (redacted); when it cannot

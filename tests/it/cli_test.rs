@@ -642,3 +642,32 @@ fn a_platform_test_waits_for_the_actions_own_call_past_the_profiles_timeout() {
         );
     });
 }
+
+#[test]
+fn an_action_pushed_as_a_draft_only_is_tested_as_that_draft() {
+    let target = Target::http();
+    let remote = Remote::genesys();
+    let file = remote
+        .ws
+        .file("lookup.json", &lookup(&target, "/customers"));
+    let input = r#"{"phoneNumber": "+1 317"}"#;
+    expect(&remote, &["push", "--draft", &file], 0);
+
+    let (out, _) = expect(&remote, &["test", &file, "--input", input], 0);
+    assert!(
+        out.contains(": test on the platform, the draft of "),
+        "{out}"
+    );
+    assert!(out.contains("\"customerId\": \"C-1\""), "{out}");
+    assert_eq!(target.received().len(), 1);
+
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, text.replace("\"0\"", "\"7\"")).expect("edit");
+    let (_, err) = expect(&remote, &["test", &file, "--input", input], 1);
+    assert!(
+        err.contains("exists only as a draft, and the draft differs from the file"),
+        "{err}"
+    );
+    assert!(err.contains("--local"), "{err}");
+    assert_eq!(target.received().len(), 1, "nothing sent");
+}

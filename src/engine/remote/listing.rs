@@ -146,6 +146,15 @@ pub(super) fn action_url(api: Api, base: &Url, id: &str) -> Result<Url, ReadErro
     }
 }
 
+/// The draft of the genesys-cloud action `id`, in full (contract and config).
+pub(super) fn draft_url(base: &Url, id: &str) -> Result<Url, ReadError> {
+    let mut url = join(base, &["api", "v2", "integrations", "actions", id, "draft"])?;
+    url.query_pairs_mut()
+        .append_pair("expand", "contract")
+        .append_pair("includeConfig", "true");
+    Ok(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

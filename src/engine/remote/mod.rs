@@ -121,6 +121,20 @@ impl Engine {
         })
     }
 
+    /// The draft of the genesys-cloud action `id` in full, as the server answers it.
+    pub async fn read_draft(
+        &self,
+        id: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Value, ReadError> {
+        let url = listing::draft_url(&self.inner.api_base_url, id)?;
+        let answer =
+            super::executor::read(&self.inner, &url, &super::new_correlation_id(), cancel).await?;
+        serde_json::from_slice(&answer.body).map_err(|e| {
+            ReadError::Failed(format!("the server's answer for {url} is not JSON: {e}"))
+        })
+    }
+
     /// The action whose id is `key`, else the one action named exactly `key`.
     pub async fn find_action(
         &self,
