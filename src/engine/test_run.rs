@@ -294,6 +294,14 @@ impl Engine {
         };
         let (id, draft, pushed) = if comparison.differences.is_empty() {
             (id, false, Vec::new())
+        } else if self
+            .draft_is_the_file(&id, &request.payload, &cancel)
+            .await?
+            == Some(true)
+        {
+            // The action's draft already holds this file (the last run pushed it): tested
+            // as it is, nothing pushed again.
+            (id, true, Vec::new())
         } else {
             let submission = Submission {
                 payload: request.payload.clone(),
@@ -345,6 +353,33 @@ impl Engine {
             ran,
             pushed,
         })
+    }
+
+    /// Whether the action `id`'s draft equals the file `payload` (the server's own fields
+    /// aside); `None` when the action has no draft.
+    async fn draft_is_the_file(
+        &self,
+        id: &str,
+        payload: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<bool>, TestError> {
+        let draft = match self.read_draft(id, cancel).await {
+            Ok(draft) => draft,
+            Err(ReadError::Refused {
+                status: 400 | 404, ..
+            }) => return Ok(None),
+            Err(other) => return Err(PushError::from(other).into()),
+        };
+        let file: Value =
+            serde_json::from_str(payload).map_err(|e| TestError::NotJson(e.to_string()))?;
+        let profile = self.profile();
+        let changed = super::remote::differences(
+            profile.api,
+            &draft,
+            &file,
+            profile.integration_id.as_deref(),
+        );
+        Ok(Some(changed.is_empty()))
     }
 
     /// The platform's test of action `id` (its draft when `draft`) with the request's
@@ -430,29 +465,19 @@ impl Engine {
                 }
             }
         };
-        let draft = match &file_id {
-            Some(id) => match self.read_draft(id, &cancel).await {
-                Ok(draft) => Some((id.clone(), draft)),
-                Err(ReadError::Refused {
-                    status: 400 | 404, ..
-                }) => None,
-                Err(other) => return Err(PushError::from(other).into()),
-            },
+        let equal = match &file_id {
+            Some(id) => {
+                self.draft_is_the_file(id, &request.payload, &cancel)
+                    .await?
+            }
             None => None,
         };
-        let Some((id, draft)) = draft else {
+        let (Some(id), Some(equal)) = (file_id, equal) else {
             return Err(TestError::Refused(format!(
                 "{name} is not published on the server, and the platform tests only the actions it has: run the test with --local, or `cxda push` the file first"
             )));
         };
-        let profile = self.profile();
-        let changed = super::remote::differences(
-            profile.api,
-            &draft,
-            &file,
-            profile.integration_id.as_deref(),
-        );
-        if !changed.is_empty() {
+        if !equal {
             return Err(TestError::Refused(format!(
                 "{name} ({}) exists only as a draft, and the draft differs from the file; cxda does not update a draft that was never published: run the test with --local, or publish it (`cxda push` after deleting the draft)",
                 crate::text::escape_controls(&id)

@@ -450,15 +450,14 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
     );
     assert_eq!(received[0].target, "/customers?phone=%2B1+317&inactive=");
 
-    // A changed file runs as the action's draft, three times in a row (the draft the first
-    // run made is replaced, and the output says so).
-    let text = std::fs::read_to_string(&file).expect("read");
-    std::fs::write(
-        &file,
-        text.replace("\"0\"", "\"7\"")
-            .replace("/customers?", "/customers?v=2&"),
-    )
-    .expect("edit");
+    // A changed file runs as the action's draft: pushed there first; run again, the draft
+    // already holds it (nothing pushed); changed again, pushed over that draft (said so).
+    let edit = |from: &str, to: &str| {
+        let text = std::fs::read_to_string(&file).expect("read");
+        assert!(text.contains(from), "{from} in {text}");
+        std::fs::write(&file, text.replace(from, to)).expect("edit");
+    };
+    edit("/customers?", "/customers?v=2&");
     let (out, err) = expect(&remote, &["test", &file, "--input", input], 0);
     assert!(out.contains(": pushed as the draft of action "), "{out}");
     assert!(
@@ -466,6 +465,16 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
         "{err}"
     );
     assert!(!out.contains("replacing the draft"), "{out}");
+    let (out, err) = expect(&remote, &["test", &file, "--input", input], 0);
+    assert!(
+        out.contains(": test on the platform, the draft of "),
+        "{out}"
+    );
+    assert!(
+        !out.contains("pushed") && !err.contains("pushing"),
+        "{out}{err}"
+    );
+    edit("\"0\"", "\"7\"");
     let (out, _) = expect(&remote, &["test", &file, "--input", input], 0);
     assert!(
         out.contains(", replacing the draft it already had (drafted"),
@@ -480,7 +489,7 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
     );
     assert_eq!(shown["report"]["success"], true, "{out}");
     let received = target.received();
-    assert_eq!(received.len(), 4);
+    assert_eq!(received.len(), 5);
     assert!(
         received[1..]
             .iter()
@@ -492,7 +501,7 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
         .iter()
         .filter(|r| r["operation"] == "test")
         .collect();
-    assert_eq!(tests.len(), 4);
+    assert_eq!(tests.len(), 5);
     assert!(tests.iter().all(|r| r["outcome"] == "passed"));
     assert!(
         tests[0]["url"]
@@ -501,13 +510,15 @@ fn on_the_platform_the_published_action_is_tested_and_a_changed_file_as_its_draf
         "newest first: {:?}",
         tests[0]["url"]
     );
-    // Each run pushed the file as the action's draft (an update that stops before
-    // publishing), the second one over the draft the first made.
+    // Two pushes made the draft (updates that stop before publishing), the second over
+    // the first's draft, which is read first: a `read draft` step.
     let drafted: Vec<&Value> = records
         .iter()
         .filter(|r| r["operation"] == "update" && r["outcome"] == "drafted")
         .collect();
-    assert_eq!(drafted.len(), 3, "{records:?}");
+    assert_eq!(drafted.len(), 2, "{records:?}");
+    let over = drafted[0]["steps"].as_array().expect("steps");
+    assert!(over.iter().any(|s| s["name"] == "read draft"), "{over:?}");
 }
 
 #[test]
