@@ -189,13 +189,19 @@ impl Store {
     /// Puts back an action read from a store file at its sequence number: indexed, not
     /// journaled, no limit enforced (the file is kept within them by its writers).
     pub fn restore(&mut self, seq: u64, action: StoredAction) {
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.put(seq, action);
+    }
+
+    /// Indexes (id, name, idempotency key) and stores an action at `seq`, counting its
+    /// bytes.
+    fn put(&mut self, seq: u64, action: StoredAction) {
         self.by_id.insert(action.id.clone(), seq);
         self.by_name.insert(action.name.clone(), seq);
         if let Some(keyed) = &action.keyed {
             self.by_key.insert(keyed.key.clone(), seq);
         }
         self.bytes += action.cost();
-        self.next_seq = self.next_seq.max(seq + 1);
         self.actions.insert(seq, action);
     }
 
@@ -233,15 +239,10 @@ impl Store {
     pub fn insert(&mut self, new: NewAction) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.by_id.insert(new.id.clone(), seq);
-        self.by_name.insert(new.name.clone(), seq);
-        let keyed = new.key.map(|(key, body_digest)| {
-            self.by_key.insert(key.clone(), seq);
-            Keyed {
-                key,
-                body_digest,
-                created_json: None,
-            }
+        let keyed = new.key.map(|(key, body_digest)| Keyed {
+            key,
+            body_digest,
+            created_json: None,
         });
         let action = StoredAction {
             id: new.id,
@@ -252,8 +253,7 @@ impl Store {
             status: new.status,
             keyed,
         };
-        self.bytes += action.cost();
-        self.actions.insert(seq, action);
+        self.put(seq, action);
         self.touched(seq);
         self.enforce_limits(seq);
     }

@@ -94,6 +94,18 @@ impl Store {
         published: Option<Definition>,
         draft: Option<Definition>,
     ) {
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.put(seq, id, published, draft);
+    }
+
+    /// Indexes and stores an action at `seq`.
+    fn put(
+        &mut self,
+        seq: u64,
+        id: String,
+        published: Option<Definition>,
+        draft: Option<Definition>,
+    ) {
         let action = StoredAction {
             id: id.clone(),
             published,
@@ -101,7 +113,6 @@ impl Store {
             seq,
         };
         self.index(&action);
-        self.next_seq = self.next_seq.max(seq + 1);
         self.order.insert(seq, id.clone());
         self.actions.insert(id, action);
     }
@@ -126,15 +137,7 @@ impl Store {
     pub fn insert(&mut self, id: String, published: Option<Definition>, draft: Option<Definition>) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let action = StoredAction {
-            id: id.clone(),
-            published,
-            draft,
-            seq,
-        };
-        self.index(&action);
-        self.order.insert(seq, id.clone());
-        self.actions.insert(id, action);
+        self.put(seq, id, published, draft);
         self.touched(seq);
         self.enforce_limits();
     }
