@@ -118,7 +118,7 @@ impl Engine {
         check_input(&action, &request.input).map_err(TestError::Input)?;
         if self.profile().api == Api::GenesysCloud && !request.local {
             return self
-                .test_on_platform(request, &action, events, cancel)
+                .test_on_platform(request, &payload, &action, events, cancel)
                 .await;
         }
         let record = self
@@ -279,6 +279,7 @@ impl Engine {
     async fn test_on_platform(
         &self,
         request: TestRequest,
+        file: &Value,
         action: &RunnableAction,
         events: UnboundedSender<ExecEvent>,
         cancel: CancellationToken,
@@ -289,16 +290,12 @@ impl Engine {
             .map_err(PushError::from)?;
         let Some(id) = comparison.server_id() else {
             return self
-                .test_unpublished(&request, action, events, cancel)
+                .test_unpublished(&request, file, action, events, cancel)
                 .await;
         };
         let (id, draft, pushed) = if comparison.differences.is_empty() {
             (id, false, Vec::new())
-        } else if self
-            .draft_is_the_file(&id, &request.payload, &cancel)
-            .await?
-            == Some(true)
-        {
+        } else if self.draft_is_the_file(&id, file, &cancel).await? == Some(true) {
             // The action's draft already holds this file (the last run pushed it): tested
             // as it is, nothing pushed again.
             (id, true, Vec::new())
@@ -355,12 +352,12 @@ impl Engine {
         })
     }
 
-    /// Whether the action `id`'s draft equals the file `payload` (the server's own fields
-    /// aside); `None` when the action has no draft.
+    /// Whether the action `id`'s draft equals `file` (the server's own fields aside);
+    /// `None` when the action has no draft.
     async fn draft_is_the_file(
         &self,
         id: &str,
-        payload: &str,
+        file: &Value,
         cancel: &CancellationToken,
     ) -> Result<Option<bool>, TestError> {
         let draft = match self.read_draft(id, cancel).await {
@@ -370,13 +367,11 @@ impl Engine {
             }) => return Ok(None),
             Err(other) => return Err(PushError::from(other).into()),
         };
-        let file: Value =
-            serde_json::from_str(payload).map_err(|e| TestError::NotJson(e.to_string()))?;
         let profile = self.profile();
         let changed = super::remote::differences(
             profile.api,
             &draft,
-            &file,
+            file,
             profile.integration_id.as_deref(),
         );
         Ok(Some(changed.is_empty()))
@@ -439,13 +434,12 @@ impl Engine {
     async fn test_unpublished(
         &self,
         request: &TestRequest,
+        file: &Value,
         action: &RunnableAction,
         events: UnboundedSender<ExecEvent>,
         cancel: CancellationToken,
     ) -> Result<Tested, TestError> {
         let name = crate::text::escape_controls(&action.name).into_owned();
-        let file: Value = serde_json::from_str(&request.payload)
-            .map_err(|e| TestError::NotJson(e.to_string()))?;
         // `cxda push --draft` of a new file leaves no id in it: its draft is found by name.
         let file_id = match file.get("id").and_then(Value::as_str) {
             Some(id) => Some(id.to_string()),
@@ -466,10 +460,7 @@ impl Engine {
             }
         };
         let equal = match &file_id {
-            Some(id) => {
-                self.draft_is_the_file(id, &request.payload, &cancel)
-                    .await?
-            }
+            Some(id) => self.draft_is_the_file(id, file, &cancel).await?,
             None => None,
         };
         let (Some(id), Some(equal)) = (file_id, equal) else {
