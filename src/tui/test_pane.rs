@@ -110,16 +110,16 @@ impl Finished {
             return Vec::new();
         };
         let pretty = serde_json::to_string_pretty(result).unwrap_or_default();
-        let mut lines: Vec<String> = pretty
-            .lines()
+        let mut all = pretty.lines();
+        let mut lines: Vec<String> = all
+            .by_ref()
             .take(MAX_RESULT_LINES)
             .map(|l| crate::text::escape_controls(l).into_owned())
             .collect();
-        let total = pretty.lines().count();
-        if total > MAX_RESULT_LINES {
+        let more = all.count();
+        if more > 0 {
             lines.push(format!(
-                "… {} more lines: the whole result is in record {record_id} (cxda audit show {record_id})",
-                total - MAX_RESULT_LINES
+                "… {more} more lines: the whole result is in record {record_id} (cxda audit show {record_id})"
             ));
         }
         lines
