@@ -34,7 +34,7 @@ pub use record::{
     Attempt, AuditRecord, Exchange, Headers, MAX_BODY_BYTES, Outcome, RateLimit, Redirect, Step,
     body_value,
 };
-pub use redact::{REDACTED, Redactor};
+pub use redact::{REDACTED, Redactor, is_credential_header};
 pub use redact_url::{is_secret_query_name, redact_url};
 pub use writer::AuditLog;
 

@@ -30,6 +30,14 @@ const CREDENTIAL_HEADERS: &[&str] = &[
     "set-cookie",
 ];
 
+/// Whether `name` is a header whose value is a credential whatever it holds
+/// (`Authorization`, `Cookie`, …).
+pub fn is_credential_header(name: &str) -> bool {
+    CREDENTIAL_HEADERS
+        .iter()
+        .any(|credential| name.eq_ignore_ascii_case(credential))
+}
+
 /// Headers cxda sets itself whose names match the secret-looking rule but whose values are
 /// not secrets: `Idempotency-Key` carries the correlation id, which the record shows anyway,
 /// and hiding it would keep an operator from matching a retry to the server's logs.
@@ -213,7 +221,7 @@ impl Redactor {
     pub fn redact_http_headers(&self, headers: &mut Headers) {
         for (name, value) in &mut headers.0 {
             let lower = name.to_ascii_lowercase();
-            let secret_name = CREDENTIAL_HEADERS.contains(&lower.as_str())
+            let secret_name = is_credential_header(name)
                 || (is_secret_header_name(name)
                     && !OWN_NON_SECRET_HEADERS.contains(&lower.as_str())
                     && !is_placeholder_or_empty(value));

@@ -199,7 +199,6 @@ pub(super) async fn run(
         steps: 0,
         refreshed: false,
         keeps_request_body,
-        step_timeout: None,
     };
     let (end, remote) = match (check_correlation_id(&run.correlation_id), plan) {
         (Err(error), _) => (End::Failed(error), (None, None)),
@@ -256,8 +255,6 @@ struct Run<'a> {
     /// The record's request body was set from what may be kept (a test's input, secure
     /// values redacted): the first step's body, sent in clear, does not replace it.
     keeps_request_body: bool,
-    /// The current step's own limit on one attempt, when not the profile's `timeout`.
-    step_timeout: Option<Duration>,
 }
 
 impl Run<'_> {
@@ -284,7 +281,6 @@ impl Run<'_> {
                 Next::Done(end) => return end,
                 Next::Send(step) => step,
             };
-            self.step_timeout = step.timeout;
             if self.cancel.is_cancelled() {
                 return plan.interrupted(End::Cancelled(format!(
                     "cancelled before the {} step",
@@ -366,7 +362,7 @@ impl Run<'_> {
                 return Err(End::Rejected(over.to_string()));
             }
             let n = self.attempts.next_attempt();
-            let (result, sent_at) = self.send(&request, n).await?;
+            let (result, sent_at) = self.send(&request, n, step.timeout).await?;
             let answer = match result {
                 Ok(answer) => answer,
                 Err(error) => {
@@ -433,16 +429,18 @@ impl Run<'_> {
     }
 
     /// Waits for a send slot, then sends attempt `n` and reads the answer, racing both
-    /// against the cancellation. `Err` ends the submission.
+    /// against the cancellation; `timeout` is the step's own limit on the attempt, when
+    /// not the profile's. `Err` ends the submission.
     async fn send(
         &mut self,
         request: &ApiRequest,
         n: u32,
+        timeout: Option<Duration>,
     ) -> Result<(Result<Answer, reqwest::Error>, Instant), End> {
         let mut outgoing = request
             .to_reqwest(&self.engine.client)
             .map_err(|e| End::Failed(format!("cannot build the request: {e}")))?;
-        if let Some(limit) = self.step_timeout {
+        if let Some(limit) = timeout {
             *outgoing.timeout_mut() = Some(limit);
         }
         self.pace(n).await?;
@@ -723,7 +721,6 @@ pub(super) async fn read(
         steps: 1,
         refreshed: false,
         keeps_request_body: false,
-        step_timeout: None,
     };
     let mut token = match run.race(engine.tokens.token()).await {
         None => return Err(ReadError::Cancelled),

@@ -123,7 +123,7 @@ async fn follow(
         let mut request = client.request(method.clone(), url.clone()).timeout(left);
         let cross_origin = !same_origin(&first, &url);
         for header in &prepared.headers {
-            let dropped = (cross_origin && (header.secret || is_credential(&header.name)))
+            let dropped = (cross_origin && header.secret)
                 || (body_dropped && header.name.eq_ignore_ascii_case("content-type"));
             if dropped {
                 continue;
@@ -183,7 +183,7 @@ async fn follow(
         let has_body = body.is_some();
         // Without a body nothing can be dropped, so 301/302/303 are as safe as 307.
         let judged = match answer.status {
-            301..=303 if !has_body => 307,
+            301 | 302 if !has_body => 307,
             303 => 307,
             other => other,
         };
@@ -223,6 +223,8 @@ async fn follow(
                 visited.push(next.clone());
                 url = next;
             }
+            // Not answered for a 303, which is judged as a 307 above; refused should that
+            // ever change.
             RedirectDecision::SeeOther(to) => {
                 return Err(SendFailure::Refused(format!(
                     "the target answered 303 See Other to {}",
@@ -234,14 +236,6 @@ async fn follow(
             }
         }
     }
-}
-
-/// Headers that carry a credential whatever their value looks like: never carried to
-/// another origin.
-fn is_credential(name: &str) -> bool {
-    ["authorization", "proxy-authorization", "cookie"]
-        .iter()
-        .any(|n| name.eq_ignore_ascii_case(n))
 }
 
 /// `1 s`, `1.5 s`, `500 ms`, `1234 ms`.

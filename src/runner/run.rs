@@ -105,8 +105,8 @@ pub struct PreparedHeader {
     pub value: String,
     /// The value with its secrets `[redacted]`.
     pub shown: String,
-    /// The value holds a secret, or its name looks secret: not carried to another origin
-    /// on a redirect.
+    /// The value holds a secret, or the name is a credential header or looks secret: not
+    /// carried to another origin on a redirect.
     pub secret: bool,
 }
 
@@ -344,7 +344,7 @@ impl<'a> Run<'a> {
                 } else {
                     value.redacted()
                 },
-                secret: !value.secrets.is_empty() || is_secret_header_name(name),
+                secret: !value.secrets.is_empty() || carries_secret(name),
                 value: value.text,
             });
         }
@@ -405,7 +405,7 @@ impl<'a> Run<'a> {
                     }
                     headers.push(PreparedHeader {
                         name: name.clone(),
-                        secret: value.shown != value.text || is_secret_header_name(name),
+                        secret: value.shown != value.text || carries_secret(name),
                         shown: if literal_secret {
                             "[redacted]".to_string()
                         } else {
@@ -624,6 +624,12 @@ impl<'a> Run<'a> {
         self.report.success = true;
         self.report
     }
+}
+
+/// Whether a header of this name holds a secret whatever its value: a credential header,
+/// or a secret-looking name (`X-Api-Key`, `*token*`, …).
+fn carries_secret(name: &str) -> bool {
+    crate::audit::is_credential_header(name) || is_secret_header_name(name)
 }
 
 /// A value as a template prints it: a string as it is, anything else as JSON.
