@@ -22,6 +22,20 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` as a JSON string (quotes and escapes), safe on a terminal: how a name or a text
+/// from a payload or a server is quoted in a message.
+pub fn quoted(text: &str) -> String {
+    escape_controls(&serde_json::Value::String(text.to_string()).to_string()).into_owned()
+}
+
+/// The first `chars` characters of `text`, `…` when there were more, [`quoted`].
+pub fn quoted_start(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => quoted(&format!("{}…", &text[..end])),
+        None => quoted(text),
+    }
+}
+
 /// `text` cut to `width` characters, the last one `…` when it is cut.
 pub fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

@@ -415,11 +415,12 @@ fn secrets_redactor(base: &Redactor, request: &TestRequest, action: &RunnableAct
     if action.secure
         && let Some(input) = request.input.as_object()
     {
-        values.extend(input.values().filter_map(|value| match value {
-            Value::String(s) => Some(s.clone()),
-            Value::Null => None,
-            other => Some(other.to_string()),
-        }));
+        values.extend(
+            input
+                .values()
+                .filter(|value| !value.is_null())
+                .map(crate::runner::run::value_text),
+        );
     }
     values
         .iter()

@@ -17,6 +17,7 @@ pub use checks::{
     header_budget, is_secret_header_name,
 };
 pub use diagnostic::{Diagnostic, Severity};
+pub(crate) use position::pointer_tokens;
 pub use position::{LineIndex, pointer_escape};
 pub use schema::warm_up as compile_schema;
 pub use writeback::{WriteBackError, carries_id_or_version, with_id_and_version};

@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::payload::pointer_escape;
-use crate::text::escape_controls;
+use crate::payload::pointer_tokens;
+use crate::text::{escape_controls, quoted};
 
 /// One problem of a document against its contract.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -64,7 +65,10 @@ impl Checked {
             (Checked::Output, "") => "the result".to_string(),
             // A flat input's places are its properties; anything deeper keeps its pointer.
             (Checked::Input, _) if pointer.matches('/').count() == 1 => {
-                format!("property {}", quoted(&unescape_pointer(pointer)))
+                format!(
+                    "property {}",
+                    quoted(&pointer_tokens(pointer).pop().unwrap_or_default())
+                )
             }
             (_, _) => pointer.to_string(),
         };
@@ -239,16 +243,6 @@ fn type_of(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-fn quoted(name: &str) -> String {
-    escape_controls(&Value::String(name.to_string()).to_string()).into_owned()
-}
-
-/// The last token of a JSON pointer, unescaped (`~1` → `/`, `~0` → `~`).
-fn unescape_pointer(pointer: &str) -> String {
-    let token = pointer.rsplit('/').next().unwrap_or_default();
-    token.replace("~1", "/").replace("~0", "~")
 }
 
 /// The input the studio's Test pane starts from: each property of the input contract with a

@@ -14,14 +14,11 @@
 
 use std::collections::BTreeMap;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde_json::{Map, Value};
 
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+use super::run::value_text;
+use super::template::URI_RESERVED;
 
 /// Where a placeholder is filled, which decides its encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,12 +52,8 @@ impl Values<'_> {
             });
         }
         let value = self.input.get(name)?;
-        let text = match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
         Some(Found {
-            text,
+            text: value_text(value),
             json: value.clone(),
             secret: false,
         })
@@ -152,7 +145,7 @@ pub fn fill(
         filled.shown.push_str(literal);
         let value = match place {
             Place::Url if range.start >= host_end => {
-                utf8_percent_encode(&found.text, UNRESERVED).to_string()
+                utf8_percent_encode(&found.text, URI_RESERVED).to_string()
             }
             Place::Header if found.text.chars().any(char::is_control) => {
                 return Err(PlaceholderError::ControlInHeader {

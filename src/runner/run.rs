@@ -633,7 +633,7 @@ fn carries_secret(name: &str) -> bool {
 }
 
 /// A value as a template prints it: a string as it is, anything else as JSON.
-fn value_text(value: &Value) -> String {
+pub(crate) fn value_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -673,13 +673,7 @@ pub fn method_has_body(method: &str) -> bool {
 
 /// The start of a text, quoted and escaped for a message.
 fn quoted_start(text: &str) -> String {
-    let start: String = text.chars().take(QUOTED_CHARS).collect();
-    let more = if text.chars().nth(QUOTED_CHARS).is_some() {
-        "…"
-    } else {
-        ""
-    };
-    format!("{:?}{more}", start)
+    crate::text::quoted_start(text, QUOTED_CHARS)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 use thiserror::Error;
 
-use crate::text::escape_controls;
+use crate::text::{escape_controls, quoted};
 
 /// How many characters of a body that is not JSON an error quotes.
 const QUOTED_CHARS: usize = 40;
@@ -237,11 +237,6 @@ fn parse_default(name: &str, default: &Value) -> Result<Value, TranslateError> {
     })
 }
 
-/// A name or text from the action, as a JSON string (quotes, escapes), safe on a terminal.
-fn quoted(text: &str) -> String {
-    escape_controls(&Value::String(text.to_string()).to_string()).into_owned()
-}
-
 /// A JSON value in a message: its text, cut when long.
 fn brief(value: &Value) -> String {
     escape_controls(&cut(&value.to_string())).into_owned()
@@ -249,7 +244,7 @@ fn brief(value: &Value) -> String {
 
 /// The first characters of `text`, quoted and escaped, for a message.
 pub fn quoted_start(text: &str) -> String {
-    quoted(&cut(text))
+    crate::text::quoted_start(text, QUOTED_CHARS)
 }
 
 fn cut(text: &str) -> String {

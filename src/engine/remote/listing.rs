@@ -136,23 +136,21 @@ impl Pages {
 pub(super) fn action_url(api: Api, base: &Url, id: &str) -> Result<Url, ReadError> {
     match api {
         Api::CxoneV2 => join(base, &["api", "v2", "data-actions", id]),
-        Api::GenesysCloud => {
-            let mut url = join(base, &["api", "v2", "integrations", "actions", id])?;
-            url.query_pairs_mut()
-                .append_pair("expand", "contract")
-                .append_pair("includeConfig", "true");
-            Ok(url)
-        }
+        Api::GenesysCloud => join(base, &["api", "v2", "integrations", "actions", id]).map(whole),
     }
+}
+
+/// A genesys-cloud action URL asking for the action whole: its contract and config.
+fn whole(mut url: Url) -> Url {
+    url.query_pairs_mut()
+        .append_pair("expand", "contract")
+        .append_pair("includeConfig", "true");
+    url
 }
 
 /// The draft of the genesys-cloud action `id`, in full (contract and config).
 pub(super) fn draft_url(base: &Url, id: &str) -> Result<Url, ReadError> {
-    let mut url = join(base, &["api", "v2", "integrations", "actions", id, "draft"])?;
-    url.query_pairs_mut()
-        .append_pair("expand", "contract")
-        .append_pair("includeConfig", "true");
-    Ok(url)
+    join(base, &["api", "v2", "integrations", "actions", id, "draft"]).map(whole)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 
 pub use error::{ErrorKind, TemplateError};
 pub use parse::{MAX_DEPTH, Macro, Variable};
+pub(crate) use render::URI_RESERVED;
 
 use parse::{Arg, Expr, ExprKind, Node};
 use render::{Output, Renderer};

@@ -17,8 +17,9 @@ use super::Context;
 use super::error::{ErrorKind, TemplateError};
 use super::parse::{Arg, Expr, ExprKind, Macro, Node, Variable};
 
-/// Everything but RFC 3986's unreserved characters (`A-Za-z0-9 - _ . ~`).
-const URI_RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+/// Everything but RFC 3986's unreserved characters (`A-Za-z0-9 - _ . ~`): what
+/// `$esc.uriEncode` encodes, and what a cxone-v2 placeholder's value in a URL is encoded by.
+pub(crate) const URI_RESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
