@@ -132,6 +132,29 @@ pub fn target_client() -> Result<Client, EngineError> {
     build_target_client(&Profile::sandbox())
 }
 
+/// A client built on its first use, on a blocking thread (building one reads the
+/// platform's trust roots: tens of milliseconds of file reads a runtime worker must not
+/// wait on), then shared; a failed build is kept and said each time.
+#[derive(Debug, Clone, Default)]
+pub struct LazyClient(std::sync::OnceLock<Result<Client, String>>);
+
+impl LazyClient {
+    /// The client, `build` making it the first time.
+    pub async fn get(
+        &self,
+        build: impl FnOnce() -> Result<Client, EngineError> + Send + 'static,
+    ) -> Result<Client, String> {
+        if let Some(built) = self.0.get() {
+            return built.clone();
+        }
+        let built = tokio::task::spawn_blocking(move || build().map_err(|e| e.to_string()))
+            .await
+            .unwrap_or_else(|e| Err(format!("building the HTTP client failed: {e}")));
+        // Two first uses at once build it twice; the first kept is the one shared.
+        self.0.get_or_init(|| built).clone()
+    }
+}
+
 /// True when a URL the profile talks to (token, API, webhook) is https: only then are the
 /// platform's trust roots loaded. A plain-http profile is loopback only (the transport
 /// rule), such as the embedded sandbox; a redirect from it to an https origin would then

@@ -121,7 +121,7 @@ struct Inner {
     client: reqwest::Client,
     /// What a local test run sends with, built on the first run (see
     /// `client::build_target_client`); why not, when it cannot be built.
-    target_client: std::sync::OnceLock<Result<reqwest::Client, String>>,
+    target_client: client::LazyClient,
     tokens: TokenSource,
     pacer: Pacer,
     audit: AuditLog,
@@ -173,7 +173,7 @@ impl Engine {
                 create_url: connection.create_url.clone(),
                 profile,
                 client,
-                target_client: std::sync::OnceLock::new(),
+                target_client: client::LazyClient::default(),
                 tokens,
                 pacer,
                 audit,

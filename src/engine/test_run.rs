@@ -171,23 +171,16 @@ impl Engine {
     }
 
     /// The client a local run sends with (see `client::build_target_client`), built on
-    /// the first run, on a blocking thread: it reads the platform's trust roots (tens of
-    /// milliseconds of file reads a runtime worker must not wait on).
+    /// the first run.
     async fn target_client(&self) -> Result<reqwest::Client, String> {
         if super::client::needs_platform_roots(&self.inner.profile) {
             return Ok(self.inner.client.clone());
         }
-        if let Some(built) = self.inner.target_client.get() {
-            return built.clone();
-        }
         let profile = self.inner.profile.clone();
-        let built = tokio::task::spawn_blocking(move || {
-            super::client::build_target_client(&profile).map_err(|e| e.to_string())
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("building the HTTP client failed: {e}")));
-        // Two first runs at once build it twice; the first kept is the one shared.
-        self.inner.target_client.get_or_init(|| built).clone()
+        self.inner
+            .target_client
+            .get(move || super::client::build_target_client(&profile))
+            .await
     }
 
     fn local_record(

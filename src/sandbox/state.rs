@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -39,7 +39,7 @@ pub(crate) struct State {
     /// The client the genesys-cloud test runs send their request with: built at the first
     /// run (it reads the platform's trust roots, which a sandbox that runs no test never
     /// needs), then shared, so connections to a target are reused.
-    target_client: OnceLock<Result<reqwest::Client, String>>,
+    target_client: crate::engine::client::LazyClient,
     /// The test runs in flight, at most [`MAX_TEST_RUNS`]: each holds a connection to its
     /// target for up to a minute.
     pub test_runs: tokio::sync::Semaphore,
@@ -159,24 +159,17 @@ impl State {
             stats: Stats::new(),
             webhooks: Mutex::new(WebhookInbox::default()),
             rng: FastRng::new(),
-            target_client: OnceLock::new(),
+            target_client: crate::engine::client::LazyClient::default(),
             test_runs: tokio::sync::Semaphore::new(MAX_TEST_RUNS),
         }
     }
 
-    /// The test runs' client (see `target_client`), built at the first run on a blocking
-    /// thread (it reads the platform's trust roots); `Err` says why it could not be built.
+    /// The test runs' client (see `engine::client::target_client`), built at the first
+    /// run; `Err` says why it could not be built.
     pub async fn target_client(&self) -> Result<reqwest::Client, String> {
-        if let Some(built) = self.target_client.get() {
-            return built.clone();
-        }
-        let built = tokio::task::spawn_blocking(|| {
-            crate::engine::client::target_client().map_err(|e| e.to_string())
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("building the HTTP client failed: {e}")));
-        // Two first runs at once build it twice; the first kept is the one shared.
-        self.target_client.get_or_init(|| built).clone()
+        self.target_client
+            .get(crate::engine::client::target_client)
+            .await
     }
 
     /// The counters, with the store's size and evictions.
