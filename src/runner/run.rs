@@ -507,9 +507,24 @@ impl<'a> Run<'a> {
             }
         };
         let raw = String::from_utf8_lossy(&answer.body).into_owned();
-        let body_value =
-            serde_json::from_str::<Value>(&raw).unwrap_or_else(|_| Value::String(raw.clone()));
-        let shown = json!({"status": answer.status, "body": body_value});
+        // The answer is parsed once: translated (genesys-cloud) before its parsed form
+        // moves into the step's result.
+        let parsed = serde_json::from_str::<Value>(&raw);
+        let answered = !answer.cut && (200..300).contains(&answer.status);
+        let translation = (answered && self.action.api == Api::GenesysCloud).then(|| {
+            translate::translate_parsed(
+                &raw,
+                parsed.as_ref(),
+                &self.action.translation_map,
+                &self.action.translation_defaults,
+            )
+        });
+        let body_value = parsed.unwrap_or_else(|_| Value::String(raw.clone()));
+        let final_cxone = (answered && self.action.api == Api::CxoneV2).then(|| body_value.clone());
+        let shown = Value::Object(Map::from_iter([
+            ("status".to_string(), json!(answer.status)),
+            ("body".to_string(), body_value),
+        ]));
         if answer.cut {
             let e = StepError::new(
                 "response.too.large",
@@ -536,40 +551,42 @@ impl<'a> Run<'a> {
             return self.report;
         }
         self.report.passed(names::EXECUTE, shown);
-        match self.action.api {
-            Api::CxoneV2 => {
-                self.report.final_result = Some(body_value);
+        match (translation, final_cxone) {
+            (Some(translation), _) => self.respond(raw, translation),
+            (None, final_result) => {
+                self.report.final_result = final_result;
                 self.report.success = true;
                 self.report
             }
-            Api::GenesysCloud => self.respond(raw),
         }
     }
 
-    fn respond(mut self, raw: String) -> RunReport {
+    fn respond(
+        mut self,
+        raw: String,
+        translation: Result<translate::Translation, translate::TranslateError>,
+    ) -> RunReport {
         let action = self.action;
-        let translation =
-            match translate::translate(&raw, &action.translation_map, &action.translation_defaults)
-            {
-                Ok(t) => t,
-                Err(e) => {
-                    // Its quote of the answer is taken again from the answer with its
-                    // secrets out: a cut could leave part of one that the whole-report
-                    // scrub would not recognise.
-                    let e = match e {
-                        translate::TranslateError::NotJson { reason, .. } => {
-                            translate::TranslateError::NotJson {
-                                reason,
-                                start: translate::quoted_start(&self.redacted(&raw)),
-                            }
+        let translation = match translation {
+            Ok(t) => t,
+            Err(e) => {
+                // Its quote of the answer is taken again from the answer with its
+                // secrets out: a cut could leave part of one that the whole-report
+                // scrub would not recognise.
+                let e = match e {
+                    translate::TranslateError::NotJson { reason, .. } => {
+                        translate::TranslateError::NotJson {
+                            reason,
+                            start: translate::quoted_start(&self.redacted(&raw)),
                         }
-                        other => other,
-                    };
-                    let e = StepError::new("invalid.translation", 500, e.to_string());
-                    self.report.failed(names::TRANSLATE, e);
-                    return self.report;
-                }
-            };
+                    }
+                    other => other,
+                };
+                let e = StepError::new("invalid.translation", 500, e.to_string());
+                self.report.failed(names::TRANSLATE, e);
+                return self.report;
+            }
+        };
         let values = translation.values();
         self.report
             .passed(names::TRANSLATE, Value::Object(values.clone()));

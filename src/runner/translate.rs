@@ -113,11 +113,26 @@ pub fn translate(
     map: &Map<String, Value>,
     defaults: &Map<String, Value>,
 ) -> Result<Translation, TranslateError> {
-    let document = parse_body(raw_body)?;
+    translate_parsed(
+        raw_body,
+        serde_json::from_str(raw_body).as_ref(),
+        map,
+        defaults,
+    )
+}
+
+/// [`translate`] of an answer its caller parsed already (`parsed`, from `raw_body`).
+pub fn translate_parsed(
+    raw_body: &str,
+    parsed: Result<&Value, &serde_json::Error>,
+    map: &Map<String, Value>,
+    defaults: &Map<String, Value>,
+) -> Result<Translation, TranslateError> {
+    let document = document(raw_body, parsed)?;
     let mut budget = MAX_TRANSLATED_BYTES;
     let entries = map
         .iter()
-        .map(|(name, path)| translate_entry(&document, name, path, defaults, &mut budget))
+        .map(|(name, path)| translate_entry(document, name, path, defaults, &mut budget))
         .collect::<Result<_, _>>()?;
     Ok(Translation { entries })
 }
@@ -160,11 +175,15 @@ fn fits(nodes: &[&Value], budget: &mut usize) -> bool {
     fitted
 }
 
-fn parse_body(raw_body: &str) -> Result<Value, TranslateError> {
+/// The answer as a JSON document, or why it is not one.
+fn document<'v>(
+    raw_body: &str,
+    parsed: Result<&'v Value, &serde_json::Error>,
+) -> Result<&'v Value, TranslateError> {
     if raw_body.trim().is_empty() {
         return Err(TranslateError::EmptyBody);
     }
-    serde_json::from_str(raw_body).map_err(|error| TranslateError::NotJson {
+    parsed.map_err(|error| TranslateError::NotJson {
         reason: error.to_string(),
         start: quoted_start(raw_body),
     })
