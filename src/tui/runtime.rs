@@ -24,7 +24,7 @@ use super::test_pane::{self, TestRunId};
 use crate::audit::AuditLog;
 use crate::config::Profile;
 use crate::engine::remote::{PushError, PushOutcome, ReadError};
-use crate::engine::{Engine, Submission};
+use crate::engine::{Engine, ExecEvent, Submission};
 use crate::payload::CheckReport;
 use crate::sandbox::SandboxHandle;
 use crate::text::escape_controls;
@@ -341,7 +341,7 @@ fn spawn_submission(
     let send = move |message: Message| {
         let _ = tx.send(Incoming::App(message));
     };
-    let (events_tx, mut events_rx) = unbounded_channel();
+    let (events_tx, events_rx) = unbounded_channel();
     let forward = send.clone();
     let token = cancel.clone();
     let task = tokio::spawn(async move {
@@ -352,15 +352,7 @@ fn spawn_submission(
             name,
             at: Instant::now(),
         });
-        let forwarding = tokio::spawn(async move {
-            while let Some(event) = events_rx.recv().await {
-                forward(Message::Exec {
-                    id,
-                    at: Instant::now(),
-                    event,
-                });
-            }
-        });
+        let forwarding = forward_events(id, events_rx, forward, None);
         let result = engine.submit(submission, events_tx, token).await;
         // Every event is forwarded before the outcome of a failed write is reported.
         let _ = forwarding.await;
@@ -373,6 +365,37 @@ fn spawn_submission(
         }
         send(Message::Token(engine.token_info()));
     });
+    track(rt, id, cancel, task);
+}
+
+/// Forwards a run's events to the loop, each stamped with the time it arrived. With
+/// `announce` (the action's name), `SubmissionStarted` goes just ahead of the first one.
+fn forward_events(
+    id: SubmissionId,
+    mut events: UnboundedReceiver<ExecEvent>,
+    forward: impl Fn(Message) + Send + 'static,
+    mut announce: Option<String>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let Some(name) = announce.take() {
+                forward(Message::SubmissionStarted {
+                    id,
+                    name,
+                    at: Instant::now(),
+                });
+            }
+            forward(Message::Exec {
+                id,
+                at: Instant::now(),
+                event,
+            });
+        }
+    })
+}
+
+/// Keeps a run's cancel token and task (for Esc and for quitting), forgetting finished ones.
+fn track(rt: &mut Runtime, id: SubmissionId, cancel: CancellationToken, task: JoinHandle<()>) {
     rt.submissions.retain(|_, (_, task)| !task.is_finished());
     rt.submissions.insert(id, (cancel, task));
 }
@@ -386,29 +409,12 @@ fn spawn_push(rt: &mut Runtime, id: SubmissionId, engine: Engine, submission: Su
         let _ = tx.send(Incoming::App(message));
     };
     let cancel = CancellationToken::new();
-    let (events_tx, mut events_rx) = unbounded_channel();
+    let (events_tx, events_rx) = unbounded_channel();
     let forward = send.clone();
     let token = cancel.clone();
     let task = tokio::spawn(async move {
         let name = crate::engine::request::action_name(submission.payload.as_bytes());
-        let forwarding = tokio::spawn(async move {
-            let mut started = false;
-            while let Some(event) = events_rx.recv().await {
-                if !started {
-                    started = true;
-                    forward(Message::SubmissionStarted {
-                        id,
-                        name: name.clone(),
-                        at: Instant::now(),
-                    });
-                }
-                forward(Message::Exec {
-                    id,
-                    at: Instant::now(),
-                    event,
-                });
-            }
-        });
+        let forwarding = forward_events(id, events_rx, forward, Some(name));
         let options = crate::engine::remote::PushOptions::default();
         let result = engine.push(submission, options, events_tx, token).await;
         let _ = forwarding.await;
@@ -434,8 +440,7 @@ fn spawn_push(rt: &mut Runtime, id: SubmissionId, engine: Engine, submission: Su
         }
         send(Message::Token(engine.token_info()));
     });
-    rt.submissions.retain(|_, (_, task)| !task.is_finished());
-    rt.submissions.insert(id, (cancel, task));
+    track(rt, id, cancel, task);
 }
 
 /// Builds the engine off the loop (reading the platform's trust roots, for an https
