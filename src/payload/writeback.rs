@@ -29,6 +29,10 @@ pub fn with_id_and_version(
     id: &str,
     version: Option<u64>,
 ) -> Result<String, WriteBackError> {
+    // Checked once: each splice below writes valid JSON into valid JSON.
+    if !matches!(serde_json::from_str::<Value>(text), Ok(Value::Object(_))) {
+        return Err(WriteBackError::NotAnObject);
+    }
     let mut text = text.to_string();
     let id_json = Value::String(id.to_string()).to_string();
     text = with_member(&text, "id", &id_json)?;
@@ -38,12 +42,9 @@ pub fn with_id_and_version(
     Ok(text)
 }
 
-/// `text` with the top-level member `name` holding `json` (the last of that name, which is
-/// the one a parser keeps), added when absent.
+/// `text` (a JSON object) with the top-level member `name` holding `json` (the last of that
+/// name, which is the one a parser keeps), added when absent.
 fn with_member(text: &str, name: &str, json: &str) -> Result<String, WriteBackError> {
-    if !matches!(serde_json::from_str::<Value>(text), Ok(Value::Object(_))) {
-        return Err(WriteBackError::NotAnObject);
-    }
     let members = top_level_members(text).ok_or(WriteBackError::NotAnObject)?;
     if let Some(member) = members.iter().rev().find(|m| m.name == name) {
         let mut out = String::with_capacity(text.len() + json.len());
